@@ -1,0 +1,60 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Io } from './io.js';
+import { Output, type GlobalOptions } from './output.js';
+import { Store, type OpenStoreOptions } from '../store/db.js';
+import type { ExitCode } from '../errors.js';
+
+/**
+ * What a command's action gets: the process io, the parsed global options, one Output, and the
+ * store opened on first use (main closes it). Commands set exitCode to 1 when a check failed after
+ * printing their report, or throw a typed error.
+ */
+export class CliContext {
+  exitCode: ExitCode = 0;
+  private store: Store | undefined;
+  private outputInstance: Output | undefined;
+
+  constructor(
+    readonly io: Io,
+    readonly program: Command,
+  ) {}
+
+  get globals(): GlobalOptions {
+    const opts = this.program.opts<{ db: string; config?: string; json?: boolean; color?: boolean; quiet?: boolean; verbose?: boolean }>();
+    return {
+      db: opts.db,
+      config: opts.config,
+      json: opts.json ?? false,
+      color: opts.color ?? true,
+      quiet: opts.quiet ?? false,
+      verbose: opts.verbose ?? false,
+    };
+  }
+
+  get output(): Output {
+    this.outputInstance ??= new Output(this.io, this.globals);
+    return this.outputInstance;
+  }
+
+  /** Absolute path of the database file (or ':memory:'). */
+  get dbPath(): string {
+    const db = this.globals.db;
+    return db === ':memory:' ? db : path.resolve(this.io.cwd, db);
+  }
+
+  /** A path argument resolved against the command's working directory. */
+  resolvePath(file: string): string {
+    return file === '-' ? file : path.resolve(this.io.cwd, file);
+  }
+
+  openStore(options: OpenStoreOptions = {}): Store {
+    this.store ??= Store.open(this.dbPath, options);
+    return this.store;
+  }
+
+  close(): void {
+    this.store?.close();
+    this.store = undefined;
+  }
+}

@@ -1,0 +1,66 @@
+import { CommanderError } from 'commander';
+import { processIo, type Io } from './io.js';
+import { buildProgram } from './program.js';
+import { colorLevel } from './output.js';
+import { EXIT, InputError, NetworkError, TpbError, type ExitCode } from '../errors.js';
+import { sanitizeForDisplay } from '../text/sanitize.js';
+
+/** SQLite errors that are the environment's fault, not a bug: report them as runtime errors. */
+const RUNTIME_SQLITE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN']);
+
+function describe(error: TpbError): string {
+  let message = error instanceof InputError ? error.located : error.message;
+  if (error instanceof NetworkError && error.url && !message.includes(error.url)) message += ` (${error.url})`;
+  return sanitizeForDisplay(message, { keepNewlines: true });
+}
+
+/**
+ * Run tpb with `argv` (without node and script) and return the exit code. Every error ends here and
+ * is mapped to design.md's exit-code table; nothing else in tpb exits or sets process.exitCode.
+ */
+export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
+  const { program, context } = buildProgram(io);
+  const red = (text: string) => (colorLevel(io.stderr, io.env, !argv.includes('--no-color')) > 0 ? `\u001b[31m${text}\u001b[39m` : text);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return context.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed its message (or the help / version text).
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'commander.executeSubCommandAsync') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof TpbError) {
+      // A check failure has printed its report already; its message is the one-line verdict.
+      const label = error.exitCode === EXIT.checkFailed ? 'failed:' : 'error:';
+      io.stderr.write(`${red(label)} ${describe(error)}\n`);
+      if (error.hint) io.stderr.write(`hint: ${sanitizeForDisplay(error.hint, { keepNewlines: true })}\n`);
+      return error.exitCode;
+    }
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && RUNTIME_SQLITE_CODES.has(code)) {
+      io.stderr.write(`${red('error:')} database: ${sanitizeForDisplay((error as Error).message)} (${code})\n`);
+      if (code === 'SQLITE_BUSY') io.stderr.write('hint: another process held the database for too long; try again\n');
+      return EXIT.runtime;
+    }
+    // Anything else is a bug in tpb: show the stack once so it can be reported.
+    io.stderr.write(`${red('internal error:')} ${sanitizeForDisplay(String((error as Error)?.stack ?? error), { keepNewlines: true })}\n`);
+    io.stderr.write('This is a bug in tpb; please report it with the command you ran.\n');
+    return EXIT.runtime;
+  } finally {
+    context.close();
+  }
+}
+
+/** The entry point of bin/tpb.js. */
+export function runFromProcess(): void {
+  // `tpb … | head` closes stdout early: stop quietly instead of crashing with EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  void main(process.argv.slice(2), processIo()).then((code) => {
+    process.exitCode = code;
+  });
+}

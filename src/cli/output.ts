@@ -1,0 +1,91 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Io, OutStream } from './io.js';
+import { sanitizeForDisplay } from '../text/sanitize.js';
+
+export interface GlobalOptions {
+  db: string;
+  config?: string;
+  json: boolean;
+  color: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** Decide once per stream whether to color: --no-color and NO_COLOR win, then FORCE_COLOR, then TTY. */
+export function colorLevel(stream: OutStream, env: Io['env'], colorFlag: boolean): 0 | 1 | 2 | 3 {
+  if (!colorFlag) return 0;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === '0' || force === 'false') return 0;
+    if (force === '2') return 2;
+    if (force === '3') return 3;
+    return 1;
+  }
+  if (!stream.isTTY) return 0;
+  if (env.TERM === 'dumb') return 0;
+  return env.COLORTERM === 'truecolor' ? 3 : 2;
+}
+
+/**
+ * The only way commands print. Data goes to stdout (exactly one document with --json); messages,
+ * warnings and progress go to stderr. Quiet silences info, never warnings or errors.
+ */
+export class Output {
+  readonly stdoutColor: ChalkInstance;
+  readonly stderrColor: ChalkInstance;
+  private jsonWritten = false;
+
+  constructor(
+    readonly io: Io,
+    readonly globals: Pick<GlobalOptions, 'json' | 'color' | 'quiet' | 'verbose'>,
+  ) {
+    this.stdoutColor = new Chalk({ level: colorLevel(io.stdout, io.env, globals.color) });
+    this.stderrColor = new Chalk({ level: colorLevel(io.stderr, io.env, globals.color) });
+  }
+
+  get json(): boolean {
+    return this.globals.json;
+  }
+
+  /** True when stderr is an interactive terminal and a progress bar may be drawn. */
+  get canShowProgress(): boolean {
+    return Boolean(this.io.stderr.isTTY) && !this.globals.quiet;
+  }
+
+  /** Write the command's data to stdout. With --json, use jsonDocument instead. */
+  data(text: string): void {
+    if (this.globals.json) throw new Error('Output.data called in --json mode; use jsonDocument');
+    this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** The one JSON document of a --json run. */
+  jsonDocument(value: unknown): void {
+    if (this.jsonWritten) throw new Error('a second JSON document was written to stdout');
+    this.jsonWritten = true;
+    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Human message on stderr (silenced by --quiet). */
+  info(message: string): void {
+    if (!this.globals.quiet) this.io.stderr.write(`${message}\n`);
+  }
+
+  /** Shown only with --verbose. */
+  verbose(message: string): void {
+    if (this.globals.verbose && !this.globals.quiet) this.io.stderr.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.io.stderr.write(`${this.stderrColor.yellow('warning:')} ${message}\n`);
+  }
+
+  error(message: string): void {
+    this.io.stderr.write(`${this.stderrColor.red('error:')} ${message}\n`);
+  }
+
+  /** Untrusted text made safe for a terminal. */
+  safe(text: string): string {
+    return sanitizeForDisplay(text);
+  }
+}

@@ -1,0 +1,44 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Store } from '../store/db.js';
+import { iterateTable, tableColumns } from '../store/admin.js';
+import type { ExportableTable } from '../store/schema.js';
+import type { OutStream } from '../cli/io.js';
+import { csvLine } from './csv.js';
+
+/**
+ * Stream a table as CSV (formulas neutralised) or a JSON array, honouring backpressure so memory
+ * stays flat on large tables. Returns the number of rows written.
+ */
+export async function exportTable(
+  store: Store,
+  table: ExportableTable,
+  format: 'csv' | 'json',
+  out: Writable | OutStream,
+): Promise<number> {
+  const write = async (text: string) => {
+    const ok = out.write(text);
+    if (ok === false && 'once' in out) await once(out as Writable, 'drain');
+  };
+  let rows = 0;
+  if (format === 'csv') {
+    const columns = tableColumns(store, table);
+    await write(csvLine(columns));
+    for (const row of iterateTable(store, table)) {
+      await write(csvLine(columns.map((column) => row[column])));
+      rows += 1;
+    }
+  } else {
+    await write('[');
+    for (const row of iterateTable(store, table)) {
+      await write(`${rows === 0 ? '\n' : ',\n'}  ${JSON.stringify(row)}`);
+      rows += 1;
+    }
+    await write(rows === 0 ? ']\n' : '\n]\n');
+  }
+  if ('end' in out && typeof out.end === 'function' && out !== process.stdout) {
+    (out as Writable).end();
+    await once(out as Writable, 'finish');
+  }
+  return rows;
+}

@@ -1,0 +1,165 @@
+/**
+ * The schema, as an ordered list of migrations. `PRAGMA user_version` is the number of migrations
+ * applied; opening a database applies the missing ones in one transaction. Append, never edit a
+ * migration that has shipped.
+ *
+ * Conventions: ids (click ids, txids, offer ids…) are TEXT exactly as received; timestamps are
+ * UTC ISO 8601 TEXT (`2026-11-29T06:35:16.000Z`) so they sort and compare as text; money is
+ * INTEGER micro-units (1 USD = 1_000_000), never REAL.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: imports, clicks, conversions, rejects, runs, postbacks, the mock tracker's tables */ `
+  CREATE TABLE imports (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('clicks', 'conversions')),
+    source        TEXT NOT NULL,
+    preset        TEXT,
+    file          TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    rows          INTEGER NOT NULL DEFAULT 0,
+    rejected      INTEGER NOT NULL DEFAULT 0,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT
+  );
+  CREATE UNIQUE INDEX imports_content ON imports (kind, source, sha256);
+
+  -- What a command sent: tpb click, tpb fire, tpb check.
+  CREATE TABLE runs (
+    id            INTEGER PRIMARY KEY,
+    command       TEXT NOT NULL,
+    target        TEXT,              -- URL or template, secrets redacted
+    options_json  TEXT,
+    summary_json  TEXT,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT
+  );
+
+  CREATE TABLE clicks (
+    id            INTEGER PRIMARY KEY,
+    import_id     INTEGER REFERENCES imports (id) ON DELETE CASCADE,
+    run_id        INTEGER REFERENCES runs (id) ON DELETE CASCADE,
+    source        TEXT NOT NULL,
+    line          INTEGER,
+    click_id      TEXT,              -- NULL when a simulated click captured no id
+    occurred_at   TEXT,
+    offer_id      TEXT,
+    affiliate_id  TEXT,
+    sub1          TEXT, sub2 TEXT, sub3 TEXT, sub4 TEXT, sub5 TEXT,
+    ip            TEXT,
+    user_agent    TEXT,
+    -- tpb click only
+    request_url   TEXT,
+    http_status   INTEGER,
+    location      TEXT,
+    latency_ms    REAL,
+    error         TEXT
+  );
+
+  CREATE TABLE conversions (
+    id             INTEGER PRIMARY KEY,
+    import_id      INTEGER REFERENCES imports (id) ON DELETE CASCADE,
+    run_id         INTEGER REFERENCES runs (id) ON DELETE CASCADE,
+    source         TEXT NOT NULL,
+    line           INTEGER,
+    click_id       TEXT,
+    occurred_at    TEXT,
+    conversion_id  TEXT,
+    txid           TEXT,
+    event          TEXT,
+    status         TEXT,
+    payout_micros  INTEGER,
+    revenue_micros INTEGER,
+    currency       TEXT,
+    offer_id       TEXT,
+    affiliate_id   TEXT,
+    sub1           TEXT, sub2 TEXT, sub3 TEXT, sub4 TEXT, sub5 TEXT,
+    ip             TEXT,
+    user_agent     TEXT
+  );
+
+  CREATE TABLE rejects (
+    id            INTEGER PRIMARY KEY,
+    import_id     INTEGER NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    line          INTEGER NOT NULL,
+    reason        TEXT NOT NULL,
+    raw           TEXT
+  );
+
+  CREATE TABLE postbacks (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq           INTEGER NOT NULL,
+    method        TEXT NOT NULL,
+    url           TEXT NOT NULL,     -- secrets redacted
+    click_id      TEXT,
+    txid          TEXT,
+    event         TEXT,
+    status        TEXT,
+    payout_micros INTEGER,
+    http_status   INTEGER,
+    body_excerpt  TEXT,
+    latency_ms    REAL,
+    attempts      INTEGER NOT NULL DEFAULT 1,
+    verdict       TEXT NOT NULL,     -- pass | fail | error
+    reason        TEXT,
+    sent_at       TEXT NOT NULL
+  );
+  CREATE INDEX postbacks_run ON postbacks (run_id);
+
+  -- The embedded mock tracker (tpb serve --db).
+  CREATE TABLE mock_clicks (
+    id            INTEGER PRIMARY KEY,
+    preset        TEXT NOT NULL,
+    click_id      TEXT NOT NULL,
+    occurred_at   TEXT NOT NULL,
+    offer_id      TEXT,
+    affiliate_id  TEXT,
+    sub1          TEXT, sub2 TEXT, sub3 TEXT, sub4 TEXT, sub5 TEXT,
+    ip            TEXT,
+    user_agent    TEXT
+  );
+  CREATE INDEX mock_clicks_click_id ON mock_clicks (click_id);
+
+  CREATE TABLE mock_conversions (
+    id             INTEGER PRIMARY KEY,
+    preset         TEXT NOT NULL,
+    click_id       TEXT,
+    occurred_at    TEXT NOT NULL,
+    txid           TEXT,
+    event          TEXT,
+    status         TEXT,
+    payout_micros  INTEGER,
+    revenue_micros INTEGER,
+    currency       TEXT,
+    outcome        TEXT NOT NULL     -- recorded | duplicate | unknown_click | rejected
+  );
+  CREATE INDEX mock_conversions_click_id ON mock_conversions (click_id);
+  `,
+];
+
+/**
+ * Indexes reconcile needs. Built after bulk loads (CREATE INDEX over a loaded table is much cheaper
+ * than maintaining the index row by row during the load).
+ */
+export const RECONCILE_INDEXES: readonly string[] = [
+  'CREATE INDEX IF NOT EXISTS clicks_click_id ON clicks (click_id, occurred_at)',
+  'CREATE INDEX IF NOT EXISTS clicks_import ON clicks (import_id)',
+  'CREATE INDEX IF NOT EXISTS clicks_source ON clicks (source)',
+  'CREATE INDEX IF NOT EXISTS conversions_click_id ON conversions (click_id)',
+  'CREATE INDEX IF NOT EXISTS conversions_import ON conversions (import_id)',
+  'CREATE INDEX IF NOT EXISTS conversions_source ON conversions (source)',
+  'CREATE INDEX IF NOT EXISTS rejects_import ON rejects (import_id)',
+];
+
+/** Tables a user may export with `tpb db export`. */
+export const EXPORTABLE_TABLES = [
+  'imports',
+  'clicks',
+  'conversions',
+  'rejects',
+  'runs',
+  'postbacks',
+  'mock_clicks',
+  'mock_conversions',
+] as const;
+export type ExportableTable = (typeof EXPORTABLE_TABLES)[number];
