@@ -6,6 +6,9 @@ import { applyConfig, findConfigFile, loadConfig } from './config.js';
 import { addExamples } from './help.js';
 import { colorLevel } from './output.js';
 import { registerDb } from './commands/db.js';
+import { registerClick } from './commands/click.js';
+import { registerFire } from './commands/fire.js';
+import { registerLint } from './commands/lint.js';
 
 function readVersion(): string {
   try {
@@ -56,6 +59,9 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
     if (config) applyConfig(config, program, action, (message) => context.output.warn(message));
   });
 
+  registerClick(program, context);
+  registerFire(program, context);
+  registerLint(program, context);
   registerDb(program, context);
 
   addExamples(program, [
