@@ -26,7 +26,7 @@ export async function readClickIdsFromCsv(file: string, column?: string): Promis
   } catch (error) {
     throw new InputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file, hint: 'check the path given to --from-csv' });
   }
-  const parser = input.pipe(parse({ bom: true, delimiter: [',', ';', '\t', '|'], relax_column_count: true, skip_empty_lines: true, trim: false }));
+  const parser = input.pipe(parse({ bom: true, delimiter: [',', ';', '\t', '|'], relax_column_count: true, skip_empty_lines: true, trim: false, info: true }));
   const ids: string[] = [];
   let header: string[] | undefined;
   let index = -1;
@@ -34,8 +34,8 @@ export async function readClickIdsFromCsv(file: string, column?: string): Promis
   let emptyRows = 0;
   const emptyLines: number[] = [];
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const line = (parser as unknown as { info: { lines: number } }).info.lines;
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = info.lines;
       if (!header) {
         header = record.map((cell) => cell.trim());
         if (column !== undefined) {
