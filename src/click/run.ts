@@ -255,12 +255,21 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   const started = performance.now();
   const intervalMs = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
 
+  // Work done once, not per click: most runs have no macros and no secrets in the link.
+  const params = options.params ?? [];
+  const usesMacros = options.url.includes('{') || params.some(([, value]) => value.includes('{'));
+  const fixedUrl = usesMacros ? undefined : appendQuery(options.url, params);
+  const redactsRequest = (fixedUrl ?? options.url) !== redactor.url(fixedUrl ?? options.url) || params.some(([name]) => redactor.isSecretName(name)) || usesMacros;
+  const fixedRedactedUrl = fixedUrl !== undefined && !redactsRequest ? fixedUrl : fixedUrl !== undefined ? redactor.url(fixedUrl) : undefined;
+  const fixedParams = fixedUrl !== undefined ? new Map(queryParams(fixedUrl).map((param) => [param.name, param.value])) : undefined;
+
   const sendOne = async (index: number) => {
     const sentDate = now();
-    const generated = generatedMacroValues(index, sentDate);
-    let url = expandTemplate(options.url, generated);
-    if (options.params && options.params.length > 0) {
-      url = appendQuery(url, options.params.map(([name, value]) => [name, expandValue(value, generated)] as const));
+    let url: string;
+    if (fixedUrl !== undefined) url = fixedUrl;
+    else {
+      const generated = generatedMacroValues(index, sentDate);
+      url = appendQuery(expandTemplate(options.url, generated), params.map(([name, value]) => [name, expandValue(value, generated)] as const));
     }
     const ip = options.ip !== undefined ? clickIp(options.ip, index) : undefined;
     const headers = ip !== undefined ? { ...baseHeaders, 'x-forwarded-for': ip } : baseHeaders;
@@ -273,7 +282,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
     const record: ClickRecord = {
       index,
       ok: outcome.ok,
-      url: redactor.url(url),
+      url: fixedRedactedUrl ?? redactor.url(url),
       ...(outcome.clickId !== undefined ? { clickId: outcome.clickId, param: outcome.param!, from: outcome.from! } : {}),
       ...(outcome.status !== undefined ? { status: outcome.status } : {}),
       ...(outcome.location !== undefined ? { location: redactor.url(outcome.location) } : {}),
@@ -285,15 +294,15 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       sentAt: sentDate.toISOString(),
     };
     if (writer) {
-      const params = new Map(queryParams(url).map((param) => [param.name, param.value]));
+      const linkParams = fixedParams ?? new Map(queryParams(url).map((param) => [param.name, param.value]));
       writer.add({
         runId: runId!,
         line: index,
         clickId: record.clickId ?? null,
         occurredAt: record.sentAt,
-        offerId: pick(params, OFFER_PARAMS),
-        affiliateId: pick(params, AFFILIATE_PARAMS),
-        subs: SUB_PARAMS.map((names) => pick(params, names)),
+        offerId: pick(linkParams, OFFER_PARAMS),
+        affiliateId: pick(linkParams, AFFILIATE_PARAMS),
+        subs: SUB_PARAMS.map((names) => pick(linkParams, names)),
         ip: ip ?? null,
         userAgent,
         requestUrl: record.url,

@@ -69,7 +69,10 @@ const TARGET_UNSAFE = /[^!#$&'()*+,\-./0-9:;=?@A-Z[\]_a-z~%]/gu;
  * is encoded. WHATWG URL parsing is avoided on purpose: it would re-encode or normalise what the
  * user wrote, and tpb promises every value is encoded exactly once.
  */
+const TARGET_NEEDS_WORK = /[^!#$&'()*+,\-./0-9:;=?@A-Z[\]_a-z~]/u;
+
 export function toRequestTarget(pathAndQuery: string): string {
+  if (!TARGET_NEEDS_WORK.test(pathAndQuery)) return pathAndQuery;
   const encoded = pathAndQuery.replace(TARGET_UNSAFE, (char) => encodeURIComponent(char));
   return encoded.replace(/%(?![0-9A-Fa-f]{2})/g, '%25');
 }
@@ -128,31 +131,47 @@ function classify(error: unknown, timedOut: boolean, timeoutMs: number, latencyM
   return new HttpFailure('network', message + (code ? ` (${code})` : ''), latencyMs, code);
 }
 
-/** Read at most `limit` bytes of a body; discard (and stop reading) the rest. */
-async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    if (size + buffer.length > limit) {
-      chunks.push(buffer.subarray(0, limit - size));
-      size = limit;
-      truncated = true;
-      // Stop reading: a tracker answering megabytes (or forever) must not hold us.
-      body.destroy();
-      break;
-    }
-    chunks.push(buffer);
-    size += buffer.length;
-  }
-  return { text: Buffer.concat(chunks, size).toString('utf8'), truncated };
+/**
+ * Read at most `limit` bytes of a body; discard (and stop reading) the rest. The whole exchange is
+ * also bounded by `deadline` (a tracker dripping a byte just inside bodyTimeout must not hold us).
+ * Event-based rather than `for await`: this runs once per click, and the async iterator costs.
+ */
+function readBounded(body: Dispatcher.ResponseData['body'], limit: number, deadline: number, timeoutMs: number): Promise<{ text: string; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (truncated: boolean) => resolve({ text: chunks.length === 0 ? '' : Buffer.concat(chunks, size).toString('utf8'), truncated });
+    body.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > limit) {
+        chunks.push(chunk.subarray(0, limit - size));
+        size = limit;
+        body.removeAllListeners('data');
+        body.removeAllListeners('end');
+        body.on('error', () => undefined);
+        body.destroy();
+        finish(true);
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+      if (performance.now() > deadline) {
+        body.removeAllListeners('data');
+        body.removeAllListeners('end');
+        body.on('error', () => undefined);
+        body.destroy();
+        reject(new HttpFailure('timeout', `no complete answer within ${timeoutMs} ms`, timeoutMs));
+      }
+    });
+    body.once('end', () => finish(false));
+    body.once('error', reject);
+  });
 }
 
 export class HttpClient {
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   private readonly agent: Agent;
+  private readonly origins = new Map<string, string>();
 
   constructor(options: HttpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -167,29 +186,27 @@ export class HttpClient {
     });
   }
 
-  /** Send one request; resolves with the answer or rejects with an HttpFailure. */
+  /**
+   * Send one request; resolves with the answer or rejects with an HttpFailure. The timeout covers
+   * connecting (connect.timeout), waiting for the headers (headersTimeout) and the body (idle
+   * bodyTimeout plus an overall deadline); no per-request timer or AbortController, since this
+   * runs at tens of thousands of requests a second.
+   */
   async send(request: HttpRequest): Promise<HttpResponse> {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const started = performance.now();
-    const { origin, target } = splitUrl(request.url);
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
+    const { origin, target } = this.split(request.url);
     try {
       const response = await this.agent.request({
         origin,
         path: target,
         method: request.method ?? 'GET',
-        headers: request.headers ? { ...request.headers } : {},
+        headers: request.headers ?? {},
         body: request.body,
-        signal: controller.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const { text, truncated } = await readBounded(response.body, request.maxBodyBytes ?? this.maxBodyBytes);
+      const { text, truncated } = await readBounded(response.body, request.maxBodyBytes ?? this.maxBodyBytes, started + timeoutMs, timeoutMs);
       return {
         status: response.statusCode,
         headers: flattenHeaders(response.headers),
@@ -198,10 +215,22 @@ export class HttpClient {
         latencyMs: performance.now() - started,
       };
     } catch (error) {
-      throw classify(error, timedOut, timeoutMs, performance.now() - started);
-    } finally {
-      clearTimeout(timer);
+      throw classify(error, false, timeoutMs, performance.now() - started);
     }
+  }
+
+  /** splitUrl, with origins cached: validating a host with the URL parser costs more than the rest. */
+  private split(url: string): SplitUrl {
+    const match = /^(https?:\/\/[^/?#]*)([^#]*)/i.exec(url);
+    const cached = match ? this.origins.get(match[1]!) : undefined;
+    if (cached === undefined || !match) {
+      const split = splitUrl(url);
+      if (match && this.origins.size < 1000) this.origins.set(match[1]!, split.origin);
+      return split;
+    }
+    let rest = match[2] ?? '';
+    if (rest === '' || rest.startsWith('?')) rest = `/${rest}`;
+    return { origin: cached, target: toRequestTarget(rest) };
   }
 
   /** Close every pooled connection. */
