@@ -155,8 +155,9 @@ function detectPreset(keys: readonly string[], kind: ExportKind): Detection | un
   if (scored.length === 0) return undefined;
   scored.sort((a, b) => b.mapped.size - a.mapped.size || b.mapped.size / b.total - a.mapped.size / a.total);
   const best = scored[0]!;
-  // Require most of the preset's own headers, and no equally good preset reading the file otherwise.
-  if (best.mapped.size / best.total < 0.5) return undefined;
+  // Require three of the preset's own headers (or half of them), and no equally good preset
+  // reading the file otherwise.
+  if (best.mapped.size < 3 && best.mapped.size / best.total < 0.5) return undefined;
   const same = (a: Map<CanonicalField, number>, b: Map<CanonicalField, number>) =>
     a.size === b.size && [...a].every(([field, column]) => b.get(field) === column);
   const rival = scored.slice(1).find((entry) => entry.mapped.size === best.mapped.size && !same(entry.mapped, best.mapped));

@@ -28,6 +28,21 @@ function groupsValid(integer: string, separator: string): boolean {
  * Throws MoneyError with a reason for anything that is not an amount.
  */
 export function parseMoney(input: string, decimalComma = false): number | null {
+  try {
+    return parseAmount(input, decimalComma);
+  } catch (error) {
+    if (!(error instanceof MoneyError) || !/[.,]/.test(input)) throw error;
+    // Would the other decimal mark have read it? Then say so.
+    try {
+      parseAmount(input, !decimalComma);
+    } catch {
+      throw error;
+    }
+    throw new MoneyError(`${error.message.replace(/ \(a decimal comma\? use --decimal-comma\)$/, '')} (${decimalComma ? 'a decimal point? drop --decimal-comma' : 'a decimal comma? use --decimal-comma'})`);
+  }
+}
+
+function parseAmount(input: string, decimalComma: boolean): number | null {
   let text = input.trim();
   if (text === '') return null;
   // Fast path: plain 123 or 123.45 (the bulk of machine-written exports).
@@ -85,8 +100,7 @@ export function parseMoney(input: string, decimalComma = false): number | null {
   const fraction = firstDecimal === -1 ? '' : text.slice(firstDecimal + 1);
   if (integer.includes(groupMark)) {
     if (!groupsValid(integer, groupMark)) {
-      const hint = !decimalComma && /^\d+,\d{1,2}$/.test(integer) && fraction === '' ? ' (a decimal comma? use --decimal-comma)' : '';
-      throw new MoneyError(`"${original}" is not an amount${hint}`);
+      throw new MoneyError(`"${original}" is not an amount`);
     }
     integer = integer.split(groupMark).join('');
   }
