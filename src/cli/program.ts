@@ -6,6 +6,7 @@ import { applyConfig, findConfigFile, loadConfig } from './config.js';
 import { addExamples } from './help.js';
 import { colorLevel } from './output.js';
 import { registerDb } from './commands/db.js';
+import { registerReconcile } from './commands/reconcile.js';
 
 function readVersion(): string {
   try {
@@ -56,6 +57,7 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
     if (config) applyConfig(config, program, action, (message) => context.output.warn(message));
   });
 
+  registerReconcile(program, context);
   registerDb(program, context);
 
   addExamples(program, [
