@@ -17,11 +17,15 @@ import {
 
 /**
  * Text from the data (ids, file names, hints quoting them) must not become markup in a pull-request
- * comment: every ASCII punctuation character is backslash-escaped (CommonMark allows it for all of
- * them), which also keeps `|` from splitting a table cell and `<` from opening HTML.
+ * comment: the characters that make emphasis, links, code, HTML, tables and strike-through are
+ * backslash-escaped (CommonMark allows it for any punctuation); text that starts a line also gets
+ * a character that would open a heading, list or quote escaped.
  */
-export function escapeMarkdown(text: string): string {
-  return sanitizeForDisplay(text).replace(/[!-/:-@[-`{-~]/g, (char) => `\\${char}`);
+export function escapeMarkdown(text: string, startsLine = false): string {
+  const inline = sanitizeForDisplay(text).replace(/[\\`*_[\]<>|&~]/g, (char) => `\\${char}`);
+  return !startsLine
+    ? inline
+    : inline.replace(/^([#+\-=>]|\d+[.)])/, (start) => `${start.slice(0, -1)}\\${start.slice(-1)}`);
 }
 
 /** Markup of our own, put in a cell unescaped. */
@@ -89,10 +93,10 @@ export function renderReconcileMarkdown(report: ReconcileReport, verdict?: Thres
   if (s.currencies.length > 1) out.push(`> The payout sums mix currencies: ${escapeMarkdown(s.currencies.join(', '))}.`, '');
 
   if (verdict) {
-    out.push(failed ? `**Thresholds exceeded:** ${verdict.reasons.map(escapeMarkdown).join('; ')}` : '**Thresholds held.**', '');
+    out.push(failed ? `**Thresholds exceeded:** ${verdict.reasons.map((reason) => escapeMarkdown(reason)).join('; ')}` : '**Thresholds held.**', '');
   }
   if (report.hints.length > 0) {
-    out.push('### Hints', '', ...report.hints.map((hint) => `- ${escapeMarkdown(hint.message)}`), '');
+    out.push('### Hints', '', ...report.hints.map((hint) => `- ${escapeMarkdown(hint.message, true)}`), '');
   }
   for (const type of reportCategories(report)) {
     const total = categoryTotal(report, type);

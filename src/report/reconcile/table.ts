@@ -62,8 +62,9 @@ export function renderReconcileTable(report: ReconcileReport, options: Reconcile
   const paint = (type: FindingType, text: string, count: number) =>
     count === 0 ? c.dim(text) : SEVERITY[type] === 'error' ? c.red(text) : c.yellow(text);
   const stake = s.payout_at_stake;
-  const lines: Array<[label: string, count: string, extra: string]> = [];
-  lines.push([c.green(CATEGORY_LABELS.matched), String(s.matched), formatRate(s.match_rate)]);
+  // Built by hand rather than with renderTable, which would strip the colors from the labels.
+  const lines: Array<{ label: string; paint: (text: string) => string; count: number; extra: string }> = [];
+  lines.push({ label: CATEGORY_LABELS.matched, paint: (text) => c.green(text), count: s.matched, extra: formatRate(s.match_rate) });
   for (const type of reportCategories(report)) {
     const count = categoryTotal(report, type);
     let extra = '';
@@ -71,9 +72,13 @@ export function renderReconcileTable(report: ReconcileReport, options: Reconcile
     if (type === 'duplicate_extra') extra = `in ${s.duplicate_groups} group${s.duplicate_groups === 1 ? '' : 's'}`;
     const money = type === 'unmatched' || type === 'missing_click_id' || type === 'duplicate_extra' || type === 'outside_window' ? stake[type] : 0;
     if (money > 0) extra += `${extra ? '  ' : ''}${formatStake(money, report)} at stake`;
-    lines.push([paint(type, CATEGORY_LABELS[type], count), String(count), extra]);
+    lines.push({ label: CATEGORY_LABELS[type], paint: (text) => paint(type, text, count), count, extra });
   }
-  out.push(renderTable(['', 'count', ''], lines, { alignRight: [1], maxCellWidth: 80 }).split('\n').slice(1).join('\n').trimEnd());
+  const labelWidth = Math.max(...lines.map((line) => line.label.length));
+  const countWidth = Math.max(...lines.map((line) => String(line.count).length));
+  for (const line of lines) {
+    out.push(`  ${line.paint(line.label.padEnd(labelWidth))}  ${String(line.count).padStart(countWidth)}  ${line.extra}`.trimEnd());
+  }
   const currencyNote = s.currencies.length > 1 ? c.yellow(` (mixes ${s.currencies.join(', ')})`) : '';
   out.push('');
   out.push(`${c.bold('Money at stake:')} ${formatStake(stake.total, report)}${currencyNote}` + c.dim(' — payout of unmatched, missing-click-id, duplicate-extra and out-of-window conversions'));
