@@ -7,6 +7,7 @@ import { addExamples } from './help.js';
 import { colorLevel } from './output.js';
 import { registerDb } from './commands/db.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerReconcile } from './commands/reconcile.js';
 
 function readVersion(): string {
   try {
@@ -58,6 +59,7 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
   });
 
   registerIngest(program, context);
+  registerReconcile(program, context);
   registerDb(program, context);
 
   addExamples(program, [
