@@ -8,6 +8,9 @@ import { colorLevel } from './output.js';
 import { registerDb } from './commands/db.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerReconcile } from './commands/reconcile.js';
+import { registerClick } from './commands/click.js';
+import { registerFire } from './commands/fire.js';
+import { registerLint } from './commands/lint.js';
 
 function readVersion(): string {
   try {
@@ -60,6 +63,9 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
 
   registerIngest(program, context);
   registerReconcile(program, context);
+  registerClick(program, context);
+  registerFire(program, context);
+  registerLint(program, context);
   registerDb(program, context);
 
   addExamples(program, [
