@@ -6,6 +6,7 @@ import { applyConfig, findConfigFile, loadConfig } from './config.js';
 import { addExamples } from './help.js';
 import { colorLevel } from './output.js';
 import { registerDb } from './commands/db.js';
+import { registerServe } from './commands/serve.js';
 
 function readVersion(): string {
   try {
@@ -57,6 +58,7 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
   });
 
   registerDb(program, context);
+  registerServe(program, context);
 
   addExamples(program, [
     ['tpb demo', 'the whole loop against the embedded mock tracker'],

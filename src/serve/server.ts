@@ -88,6 +88,8 @@ export interface MockTracker {
   stats(): MockTrackerStats;
   /** Stops accepting, lets in-flight requests finish (up to closeGraceMs), then resolves. Idempotent. */
   close(): Promise<void>;
+  /** Like close(), but drops the connections still open at once. */
+  closeNow(): Promise<void>;
 }
 
 function hostForUrl(address: AddressInfo): string {
@@ -254,10 +256,7 @@ class MockTrackerServer implements MockTracker {
 
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      const grace = setTimeout(() => {
-        for (const socket of this.sockets) socket.destroy();
-        this.endDelays();
-      }, this.options.closeGraceMs ?? 5_000);
+      const grace = setTimeout(() => this.dropConnections(), this.options.closeGraceMs ?? 5_000);
       this.server.close(() => {
         clearTimeout(grace);
         this.ledger.close();
@@ -266,6 +265,17 @@ class MockTrackerServer implements MockTracker {
       this.server.closeIdleConnections();
     });
     return this.closing;
+  }
+
+  closeNow(): Promise<void> {
+    const closing = this.close();
+    this.dropConnections();
+    return closing;
+  }
+
+  private dropConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.endDelays();
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -373,11 +383,11 @@ class MockTrackerServer implements MockTracker {
       req.resume();
     }
 
-    if (match.kind === 'click') this.serveClick(res, request, match.answer, arrived);
+    if (match.kind === 'click') entry.click_id = this.serveClick(res, request, match.answer, arrived);
     else this.servePostback(res, request, arrived, entry);
   }
 
-  private serveClick(res: http.ServerResponse, request: MockRequest, answer: 'redirect' | 'json', now: Date): void {
+  private serveClick(res: http.ServerResponse, request: MockRequest, answer: 'redirect' | 'json', now: Date): string {
     const fields = this.behaviour.readClick(request);
     let sequence = this.ledger.nextClickSequence();
     let clickId = generateClickId(this.preset, this.ids, sequence, now);
@@ -397,7 +407,7 @@ class MockTrackerServer implements MockTracker {
     this.counters.clicks += 1;
     if (answer === 'json') {
       this.send(res, { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(this.behaviour.clickJson?.(clickId, fields) ?? { click_id: clickId }) });
-      return;
+      return clickId;
     }
     const location = new URL(this.landing);
     location.searchParams.set(this.landingParam, clickId);
@@ -406,6 +416,7 @@ class MockTrackerServer implements MockTracker {
       { status: 302, contentType: 'text/html; charset=utf-8', body: `<a href="${location.href.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">Found</a>\n` },
       { Location: location.href, 'Cache-Control': 'no-store' },
     );
+    return clickId;
   }
 
   private servePostback(res: http.ServerResponse, request: MockRequest, now: Date, entry: RequestLogEntry): void {
