@@ -11,6 +11,7 @@ import { registerReconcile } from './commands/reconcile.js';
 import { registerClick } from './commands/click.js';
 import { registerFire } from './commands/fire.js';
 import { registerLint } from './commands/lint.js';
+import { registerServe } from './commands/serve.js';
 
 function readVersion(): string {
   try {
@@ -67,6 +68,7 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
   registerFire(program, context);
   registerLint(program, context);
   registerDb(program, context);
+  registerServe(program, context);
 
   addExamples(program, [
     ['tpb demo', 'the whole loop against the embedded mock tracker'],
