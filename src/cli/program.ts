@@ -62,13 +62,14 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
     if (config) applyConfig(config, program, action, (message) => context.output.warn(message));
   });
 
-  registerIngest(program, context);
-  registerReconcile(program, context);
+  // In the order of the loop: click, fire (and lint), ingest, reconcile; then the mock tracker and db.
   registerClick(program, context);
   registerFire(program, context);
   registerLint(program, context);
-  registerDb(program, context);
+  registerIngest(program, context);
+  registerReconcile(program, context);
   registerServe(program, context);
+  registerDb(program, context);
 
   addExamples(program, [
     ['tpb demo', 'the whole loop against the embedded mock tracker'],
