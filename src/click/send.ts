@@ -49,7 +49,8 @@ export interface ClickOutcome {
 export async function sendClick(client: HttpClient, request: ClickRequest, options: ClickSendOptions = {}): Promise<ClickOutcome> {
   const follow = options.follow ?? 0;
   const hops: ClickHop[] = [];
-  const visited = new Set<string>();
+  // Only a followed chain can loop.
+  const visited = follow > 0 ? new Set<string>() : undefined;
   let url = request.url;
   let latencyMs = 0;
   let location: string | undefined;
@@ -64,7 +65,7 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
   });
 
   for (let hop = 0; ; hop += 1) {
-    visited.add(url);
+    visited?.add(url);
     let response;
     try {
       response = await client.send({ url, method: 'GET', ...(request.headers ? { headers: request.headers } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
@@ -85,7 +86,7 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     if (next === undefined || follow === 0) {
       return outcome({ ok: false, cause: capture.cause, detail: capture.detail });
     }
-    if (visited.has(next)) {
+    if (visited?.has(next)) {
       return outcome({ ok: false, cause: 'redirect_loop', detail: `redirect loop: hop ${hop + 1} points back to ${next}` });
     }
     if (hop >= follow) {
