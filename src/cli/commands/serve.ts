@@ -156,6 +156,7 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
     }
   }
   let logFailureReported = false;
+  const quiet = context.globals.quiet;
   let tracker: MockTracker;
   try {
     tracker = await startMockTracker({
@@ -172,7 +173,7 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
       ...(options.postbackKey === undefined ? {} : { postbackKey: options.postbackKey }),
       maxStoredRequests: options.maxStored,
       log: (entry) => {
-        output.info(requestLog.formatRequestLine(entry));
+        if (!quiet) output.info(requestLog.formatRequestLine(entry));
         if (log) {
           log.write(entry);
           if (log.error && !logFailureReported) {
