@@ -210,7 +210,21 @@ export const EXTRA_ALIASES: Readonly<Partial<Record<CanonicalField, readonly str
   currency: ['currency', 'cur', 'currency code'],
   ip: ['ip', 'ip address', 'user ip', 'session_user_ip'],
   user_agent: ['user agent', 'ua', 'useragent'],
+  ...subAliases(),
 };
+
+/** sub1..sub5 as TUNE (aff_sub, Partner Sub ID n), CAKE (s1), Keitaro (sub_id_n) and others write them. */
+function subAliases(): Partial<Record<CanonicalField, readonly string[]>> {
+  const aliases: Partial<Record<CanonicalField, readonly string[]>> = {};
+  for (const n of [1, 2, 3, 4, 5] as const) {
+    aliases[`sub${n}`] = [
+      `sub ${n}`, `sub_id_${n}`, `sub id ${n}`, `subid${n}`, `aff_sub${n}`, `partner sub id ${n}`, `affiliate sub ${n}`,
+      `sub_affiliate_${n}`, `s${n}`, `affiliate_info${n}`, `stat.affiliate_info${n}`, `custom variable ${n}`,
+      ...(n === 1 ? ['aff_sub', 'sub_affiliate'] : []),
+    ];
+  }
+  return aliases;
+}
 
 /** Header comparison key: case-, space- and punctuation-insensitive ("Date / Time" = "date_time"). */
 export function headerKey(header: string): string {

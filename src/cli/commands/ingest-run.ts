@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import type { CliContext } from '../context.js';
+import { IngestProgressBar } from '../ingest-progress.js';
+import { CheckFailed, InputError, UsageError } from '../../errors.js';
+import { ingestFile, type IngestResult } from '../../ingest/ingest.js';
+import type { PresetName } from '../../presets/catalog.js';
+import { describeInput, ingestJson, renderIngestSummary } from '../../report/ingest.js';
+import { sanitizeForDisplay } from '../../text/sanitize.js';
+
+/** The body of `tpb ingest`, loaded when the command runs. */
+export async function runIngestCommand(
+  context: CliContext,
+  files: string[],
+  options: {
+    kind: 'clicks' | 'conversions';
+    preset?: PresetName;
+    map?: Array<[string, string]>;
+    source?: string;
+    timezone?: string;
+    delimiter?: string;
+    decimalComma?: boolean;
+    strict?: boolean;
+    force?: boolean;
+  },
+): Promise<void> {
+  const output = context.output;
+  if (files.filter((file) => file === '-').length > 1) throw new UsageError('stdin ("-") can be given only once');
+  // Every path is checked before the first file is written, so a typo does not leave half a job.
+  for (const file of files) {
+    if (file === '-') continue;
+    const resolved = context.resolvePath(file);
+    try {
+      fs.accessSync(resolved, fs.constants.R_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`, { file, hint: code === 'ENOENT' ? 'check the path; "-" reads stdin' : undefined });
+    }
+  }
+
+  const store = context.openStore();
+  const results: IngestResult[] = [];
+  for (const file of files) {
+    const bar = new IngestProgressBar(output);
+    let result: IngestResult;
+    try {
+      result = await ingestFile(
+        store,
+        {
+          file: file === '-' ? '-' : context.resolvePath(file),
+          ...(file === '-' ? { stream: context.io.stdin } : {}),
+          kind: options.kind,
+          ...(options.preset ? { preset: options.preset } : {}),
+          ...(options.map ? { map: options.map } : {}),
+          ...(options.source !== undefined ? { source: options.source } : {}),
+          ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
+          ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+          ...(options.decimalComma ? { decimalComma: true } : {}),
+          ...(options.strict ? { strict: true } : {}),
+          ...(options.force ? { force: true } : {}),
+        },
+        (progress) => bar.update({ ...progress, file }),
+      );
+    } catch (error) {
+      bar.clear();
+      // Report the path as the user wrote it.
+      if (error instanceof InputError && error.file !== undefined && file !== '-') {
+        throw new InputError(error.message, { file, ...(error.line !== undefined ? { line: error.line } : {}), ...(error.hint ? { hint: error.hint } : {}) });
+      }
+      throw error;
+    } finally {
+      bar.clear();
+    }
+    result = { ...result, file: file === '-' ? 'stdin' : file };
+    results.push(result);
+    output.info(`${sanitizeForDisplay(result.file)}: ${result.mappingDescription}; ${describeInput(result)}`);
+    for (const column of result.columns) output.verbose(`  ${sanitizeForDisplay(column.header)} → ${column.field}`);
+    if (result.unusedHeaders.length > 0) output.verbose(`  not stored: ${result.unusedHeaders.map((header) => sanitizeForDisplay(header)).join(', ')}`);
+    for (const warning of result.warnings) output.warn(`${sanitizeForDisplay(result.file)}: ${sanitizeForDisplay(warning)}`);
+  }
+
+  if (context.globals.json) output.jsonDocument(ingestJson(results));
+  else output.data(renderIngestSummary(results, output.stdoutColor));
+
+  const rejected = results.reduce((sum, result) => sum + (result.status === 'unchanged' ? 0 : result.rejected), 0);
+  if (options.strict && rejected > 0) {
+    throw new CheckFailed(`${rejected.toLocaleString('en-US')} row${rejected === 1 ? '' : 's'} rejected under --strict (see tpb db export rejects)`);
+  }
+}

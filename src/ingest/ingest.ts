@@ -1,0 +1,365 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InputError, RuntimeError } from '../errors.js';
+import type { PresetName } from '../presets/catalog.js';
+import type { ExportKind } from '../presets/exports.js';
+import type { Store } from '../store/db.js';
+import type { ImportRecord } from '../store/imports.js';
+import { findImportByContent, ImportWriter, type RejectRecord } from '../store/ingest.js';
+import { describeMappingSource, type ColumnMapping, type MappingSource } from './headers.js';
+import { hashFile, type InputInfo, type InputSpec } from './input.js';
+import { parseExport, ParseInputError, type ParseEvent, type ParseOptions } from './parse.js';
+import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.js';
+
+/**
+ * `tpb ingest` as a function: one file (or stream) into the store, in one transaction. Parsing runs
+ * on a worker thread (parse.ts via worker.ts) while this thread inserts, so reading and writing
+ * overlap; small files are parsed inline, where a thread would cost more than it saves.
+ * Progress is reported through a callback; nothing is printed.
+ */
+
+export interface IngestOptions {
+  /** A path, or "-" for `stream`. */
+  file: string;
+  /** The bytes when `file` is "-" (stdin) or when the caller has them as a stream. */
+  stream?: AsyncIterable<Uint8Array | string>;
+  kind: ExportKind;
+  preset?: PresetName;
+  map?: Array<[string, string]>;
+  /** Default: the preset's name (given or detected), else "csv". */
+  source?: string;
+  timezone?: string;
+  delimiter?: string;
+  decimalComma?: boolean;
+  /** A header-only file is an input error instead of an empty import. */
+  strict?: boolean;
+  /** Replace an import of the same content instead of skipping. */
+  force?: boolean;
+  /** Where parsing runs; "auto" (default) uses a worker thread for inputs over 2 MiB and streams. */
+  threads?: 'auto' | 'worker' | 'inline';
+}
+
+export interface IngestProgress {
+  file: string;
+  bytesRead: number;
+  /** Undefined for a stream. */
+  totalBytes: number | undefined;
+  rows: number;
+  rejected: number;
+}
+
+export type IngestStatus = 'imported' | 'replaced' | 'unchanged';
+
+export interface IngestResult {
+  file: string;
+  status: IngestStatus;
+  /** The new import, or the existing one when unchanged. */
+  importId: number;
+  kind: ExportKind;
+  source: string;
+  preset: PresetName | null;
+  mappingSource: MappingSource;
+  mappingDescription: string;
+  columns: ColumnMapping[];
+  unusedHeaders: string[];
+  delimiter: string;
+  input: InputInfo;
+  sha256: string;
+  bytes: number;
+  rows: number;
+  rejected: number;
+  blankRecords: number;
+  seconds: number;
+  rowsPerSecond: number;
+  firstRejects: RejectRecord[];
+  warnings: string[];
+  /** The import that was replaced (--force) or that already holds this content (unchanged). */
+  previous?: Pick<ImportRecord, 'id' | 'file' | 'rows' | 'rejected' | 'finished_at'>;
+  threads: 'worker' | 'inline';
+}
+
+const FIRST_REJECTS = 10;
+const INLINE_MAX_BYTES = 2 * 1024 * 1024;
+
+interface EventSource {
+  events: AsyncIterable<ParseEvent>;
+  /** The main thread has consumed a batch (worker flow control). */
+  ack(): void;
+  close(): Promise<void>;
+}
+
+function inlineSource(spec: InputSpec, options: ParseOptions): EventSource {
+  const events = parseExport(spec, options);
+  return {
+    events,
+    ack: () => undefined,
+    close: async () => {
+      await events.return(undefined);
+    },
+  };
+}
+
+/** The built worker next to this module, if there is one (there is not when running from sources). */
+function workerUrl(): URL | undefined {
+  const url = new URL('./worker.js', import.meta.url);
+  try {
+    return fs.existsSync(fileURLToPath(url)) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Array | string> | undefined): EventSource {
+  const worker = new Worker(url, { workerData: data });
+  const queue: WorkerToMain[] = [];
+  let failure: Error | undefined;
+  let exited = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  worker.on('message', (message: WorkerToMain) => {
+    queue.push(message);
+    notify();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    notify();
+  });
+  worker.on('exit', () => {
+    exited = true;
+    notify();
+  });
+
+  // Stdin: forward bytes to the worker, a few chunks ahead of what it has consumed.
+  let pulls = 0;
+  let wakePump: (() => void) | undefined;
+  let stopped = false;
+  if (stream) {
+    void (async () => {
+      try {
+        let ahead = 0;
+        for await (const raw of stream) {
+          if (stopped) return;
+          const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+          worker.postMessage({ type: 'data', chunk } satisfies MainToWorker);
+          ahead += 1;
+          while (ahead - pulls >= 4 && !stopped) await new Promise<void>((resolve) => (wakePump = resolve));
+        }
+        if (!stopped) worker.postMessage({ type: 'eof' } satisfies MainToWorker);
+      } catch (error) {
+        failure = new InputError(`cannot read the input: ${(error as Error).message}`);
+        notify();
+      }
+    })();
+  }
+
+  async function* events(): AsyncGenerator<ParseEvent> {
+    for (;;) {
+      while (queue.length === 0) {
+        if (failure) throw failure;
+        if (exited) throw new RuntimeError('the ingest worker stopped unexpectedly');
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      const message = queue.shift()!;
+      if (message.type === 'pull') {
+        pulls += 1;
+        const resume = wakePump;
+        wakePump = undefined;
+        resume?.();
+        continue;
+      }
+      if (message.type === 'error') {
+        if (message.input) throw new ParseInputError(message.message, message.hint, message.line);
+        const error = new Error(message.message) as NodeJS.ErrnoException;
+        if (message.code) error.code = message.code;
+        if (message.stack) error.stack = message.stack;
+        throw error;
+      }
+      yield message;
+      if (message.type === 'end') return;
+    }
+  }
+
+  return {
+    events: events(),
+    ack: () => worker.postMessage({ type: 'ack' } satisfies MainToWorker),
+    close: async () => {
+      stopped = true;
+      wakePump?.();
+      await worker.terminate();
+    },
+  };
+}
+
+function inputError(error: unknown, file: string): unknown {
+  if (error instanceof ParseInputError) {
+    return new InputError(error.message, { file, ...(error.line ? { line: error.line } : {}), ...(error.hint ? { hint: error.hint } : {}) });
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new InputError('no such file', { file, hint: 'check the path' });
+  if (code === 'EACCES' || code === 'EPERM') return new InputError('permission denied', { file });
+  if (code === 'EISDIR') return new InputError('is a directory, not a CSV file', { file });
+  return error;
+}
+
+/**
+ * Ingest one export into the store. Resolves with what happened; throws InputError (exit 2,
+ * nothing written) for inputs that are not a readable CSV or whose headers cannot be mapped.
+ */
+export async function ingestFile(store: Store, options: IngestOptions, onProgress?: (progress: IngestProgress) => void): Promise<IngestResult> {
+  const started = process.hrtime.bigint();
+  const display = options.file === '-' ? 'stdin' : options.file;
+  const recordedFile = options.file === '-' ? '-' : path.resolve(options.file);
+
+  // A regular file is hashed up front (fast), so a re-ingest is known before parsing; anything
+  // else (stdin, a pipe) is hashed as it streams and checked at the end.
+  let spec: InputSpec;
+  let totalBytes: number | undefined;
+  let sha256: string | undefined;
+  let useStream: AsyncIterable<Uint8Array | string> | undefined;
+  try {
+    if (options.file === '-' || options.stream) {
+      if (!options.stream) throw new InputError('reading stdin needs a stream', { file: display });
+      useStream = options.stream;
+      spec = { kind: 'stream', stream: options.stream };
+    } else {
+      const stat = await fs.promises.stat(options.file);
+      if (stat.isDirectory()) throw new InputError('is a directory, not a CSV file', { file: display });
+      if (stat.isFile()) {
+        totalBytes = stat.size;
+        sha256 = await hashFile(options.file);
+        spec = { kind: 'file', path: options.file };
+      } else {
+        useStream = fs.createReadStream(options.file);
+        spec = { kind: 'stream', stream: useStream };
+      }
+    }
+  } catch (error) {
+    throw inputError(error, display);
+  }
+
+  const parseOptions: ParseOptions = {
+    kind: options.kind,
+    ...(options.preset ? { preset: options.preset } : {}),
+    ...(options.map ? { map: options.map } : {}),
+    ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    ...(options.decimalComma !== undefined ? { decimalComma: options.decimalComma } : {}),
+    hash: sha256 === undefined,
+  };
+  const threadsEnv = process.env.TPB_INGEST_THREADS;
+  const threads = options.threads ?? (threadsEnv === 'worker' || threadsEnv === 'inline' ? threadsEnv : 'auto');
+  const url = threads === 'inline' ? undefined : workerUrl();
+  const useWorker = url !== undefined && (threads === 'worker' || totalBytes === undefined || totalBytes > INLINE_MAX_BYTES);
+  const source: EventSource = useWorker
+    ? workerSource(url, { ...(spec.kind === 'file' ? { file: spec.path } : {}), options: parseOptions }, spec.kind === 'stream' ? useStream : undefined)
+    : inlineSource(spec, parseOptions);
+
+  let writer: ImportWriter | undefined;
+  let header: Extract<ParseEvent, { type: 'header' }> | undefined;
+  let importSource = options.source ?? options.preset ?? 'csv';
+  let preset: PresetName | null = options.preset ?? null;
+  let rows = 0;
+  let rejected = 0;
+  let blankRecords = 0;
+  let bytes = 0;
+  let previous: ImportRecord | undefined;
+  const firstRejects: RejectRecord[] = [];
+  const now = () => new Date().toISOString();
+
+  const result = (status: IngestStatus, importId: number, hash: string): IngestResult => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return {
+      file: display,
+      status,
+      importId,
+      kind: options.kind,
+      source: importSource,
+      preset,
+      mappingSource: header!.mappingSource,
+      mappingDescription: describeMappingSource(header!.mappingSource),
+      columns: header!.columns,
+      unusedHeaders: header!.unused,
+      delimiter: header!.delimiter,
+      input: header!.input,
+      sha256: hash,
+      bytes,
+      rows,
+      rejected,
+      blankRecords,
+      seconds,
+      rowsPerSecond: seconds > 0 ? Math.round(rows / seconds) : rows,
+      firstRejects,
+      warnings: header!.warnings,
+      ...(previous ? { previous: { id: previous.id, file: previous.file, rows: previous.rows, rejected: previous.rejected, finished_at: previous.finished_at } } : {}),
+      threads: useWorker ? 'worker' : 'inline',
+    };
+  };
+
+  try {
+    for await (const event of source.events) {
+      if (event.type === 'header') {
+        header = event;
+        if (event.mappingSource.kind === 'preset') {
+          preset = event.mappingSource.preset;
+          if (options.source === undefined) importSource = preset;
+        }
+        if (sha256 !== undefined) {
+          previous = findImportByContent(store, options.kind, importSource, sha256);
+          if (previous && !options.force) {
+            bytes = totalBytes ?? 0;
+            return result('unchanged', previous.id, sha256);
+          }
+        }
+        writer = ImportWriter.begin(store, { kind: options.kind, source: importSource, preset, file: recordedFile, sha256: null, startedAt: now() });
+        continue;
+      }
+      if (event.type === 'batch') {
+        for (const chunk of event.chunks) writer!.insertChunk(chunk);
+        if (event.rejects.length > 0) {
+          writer!.insertRejects(event.rejects);
+          for (const reject of event.rejects) if (firstRejects.length < FIRST_REJECTS) firstRejects.push(reject);
+        }
+        source.ack();
+        rows += event.rows;
+        rejected += event.rejects.length;
+        bytes = event.bytesRead;
+        onProgress?.({ file: display, bytesRead: event.bytesRead, totalBytes, rows, rejected });
+        continue;
+      }
+      // end
+      bytes = event.bytesRead;
+      blankRecords = event.blankRecords;
+      const hash = sha256 ?? event.sha256!;
+      if (rows === 0 && rejected === 0 && options.strict) {
+        throw new InputError('has a header row and no data rows', { file: display, hint: 'under --strict an empty export is an error' });
+      }
+      let status: IngestStatus = 'imported';
+      // Checked again inside the transaction: another process may have imported the same content
+      // while this one was reading.
+      previous = writer!.findByContent(hash);
+      if (previous && !options.force) {
+        writer!.rollback();
+        return result('unchanged', previous.id, hash);
+      }
+      if (previous) {
+        writer!.deleteImport(previous.id);
+        status = 'replaced';
+      }
+      writer!.commit({ rows, rejected, sha256: hash, finishedAt: now() });
+      onProgress?.({ file: display, bytesRead: bytes, totalBytes, rows, rejected });
+      return result(status, writer!.importId, hash);
+    }
+    throw new RuntimeError(`${display}: the reader stopped before the end of the input`);
+  } catch (error) {
+    writer?.rollback();
+    throw inputError(error, display);
+  } finally {
+    await source.close();
+  }
+}
