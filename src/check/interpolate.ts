@@ -5,7 +5,8 @@ import type { Scenario } from './scenario.js';
 /**
  * Scenario values use two kinds of placeholder:
  * - `${NAME}`: an environment variable, resolved before anything runs (a missing one is exit 2)
- *   and treated as a secret: its value is redacted everywhere;
+ *   and treated as a secret: its value is redacted everywhere (unless it is only the tracker's
+ *   base URL);
  * - `{name}`: a scenario var, a data-row column, a capture from an earlier step, or `{tracker}`;
  *   names tpb does not know are left for the command's own macros (`{uuid}`, `{i}`…), which fail
  *   loudly if nothing resolves them.
@@ -39,12 +40,18 @@ export function environmentReferences(scenario: Scenario): Map<string, string> {
 export function resolveEnvironment(scenario: Scenario, env: Record<string, string | undefined>, redactor: Redactor): Map<string, string> {
   const values = new Map<string, string>();
   const missing: string[] = [];
+  // A variable used only as the tracker's base URL is not a secret (hiding it would hide which
+  // tracker was tested); every other one is, wherever its value shows up.
+  const outsideTracker = new Set<string>();
+  for (const text of strings([scenario.vars, scenario.steps.map((step) => step.action)])) {
+    for (const match of text.matchAll(ENV_REF)) outsideTracker.add(match[1]!);
+  }
   for (const [name, where] of environmentReferences(scenario)) {
     const value = env[name];
     if (value === undefined) missing.push(`${name} (used by ${where})`);
     else {
       values.set(name, value);
-      redactor.addValue(value);
+      if (outsideTracker.has(name)) redactor.addValue(value);
     }
   }
   if (missing.length > 0) {
