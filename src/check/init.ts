@@ -32,7 +32,7 @@ preset: ${preset}
 vars:
   offer_id: "1001"
   aff_id: "2002"
-steps:
+${preset === 'everflow' ? '  nid: "1"                   # your Everflow network id (required in postbacks)\n' : ''}steps:
   - name: click
     click:
       url: "{tracker}${CLICK_PATHS[preset]}"

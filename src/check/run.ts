@@ -131,7 +131,15 @@ class ScenarioRunner {
     const rows: Array<DataRow | null> = this.options.data && this.options.data.length > 0 ? [...this.options.data] : [null];
     const runs: ScenarioRun[] = [];
     try {
-      for (const row of rows) runs.push(await this.runOnce(row));
+      for (const row of rows) {
+        try {
+          runs.push(await this.runOnce(row));
+        } catch (error) {
+          // A bad value from a data row: say which row.
+          if (row && error instanceof UsageError) throw new UsageError(`${error.message} (data row ${row.row})`, error.hint === undefined ? {} : { hint: error.hint });
+          throw error;
+        }
+      }
     } finally {
       await this.client.close();
     }
@@ -300,7 +308,14 @@ class ScenarioRunner {
     // Without the preset rule the template still comes from the preset when no url is given.
     const template = fireTemplate({ ...(rawTemplate !== undefined ? { template: rawTemplate } : {}), ...(preset ? { preset } : {}), ...(tracker ? { base: tracker } : {}), vars, ...valueOptions });
     const expectations: Expectations = {};
-    if (action.expect.status) expectations.status = parseStatusExpectation(action.expect.status.join(','));
+    if (action.expect.status) {
+      const statuses = action.expect.status.map((status) => interpolate(status, { env: this.env, values }, 'text')).join(',');
+      try {
+        expectations.status = parseStatusExpectation(statuses);
+      } catch (error) {
+        throw new UsageError(`expect.status: ${(error as Error).message}`);
+      }
+    }
     // {captures} in the body pattern match literally: `body: "{click_id}"` means "the answer names the id".
     if (action.expect.body !== undefined) {
       const escaped: Record<string, string> = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')]));
