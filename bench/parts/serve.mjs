@@ -2,6 +2,7 @@
 // node server), and peak memory after many more clicks than --max-stored keeps (bounded memory).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import autocannon from 'autocannon';
 
 export const title = 'serve: mock tracker throughput and memory under a long run';
@@ -50,12 +51,17 @@ async function load(url) {
 export async function run(context) {
   const bare = await startChild(['-e', BARE_SERVER]);
   const tpb = await startChild([context.bin, 'serve', '--port', '0', '--json', '--quiet', '--max-stored', String(MAX_STORED)]);
+  const dbFile = path.join(context.dataDir, 'serve-bench.db');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(dbFile + suffix, { force: true });
+  const persisted = await startChild([context.bin, '--db', dbFile, 'serve', '--port', '0', '--json', '--quiet']);
   try {
     context.log(`bare node:http 302 server, ${CONNECTIONS} connections, ${DURATION_S} s`);
     const baseline = await load(bare.doc.url);
     context.log(`tpb serve click route (generic, --max-stored ${MAX_STORED}), same load`);
     const clicks = await load(tpb.doc.routes.click);
     const rss = peakRssMb(tpb.child.pid);
+    context.log(`tpb serve --db (every click an SQLite insert), same load`);
+    const stored = await load(persisted.doc.routes.click);
     const ratio = clicks.rps / baseline.rps;
     return [
       {
@@ -65,6 +71,14 @@ export async function run(context) {
         ratio: `${ratio.toFixed(2)}×`,
         target: '≥ 0.5×',
         ok: ratio >= 0.5 && clicks.errors === 0,
+      },
+      {
+        benchmark: `serve --db: clicks/s (${stored.total} clicks written, ${stored.errors} errors)`,
+        tpb: `${Math.round(stored.rps)}/s`,
+        baseline: `${Math.round(baseline.rps)}/s bare node:http`,
+        ratio: `${(stored.rps / baseline.rps).toFixed(2)}×`,
+        target: '',
+        ok: stored.errors === 0,
       },
       {
         benchmark: `serve: peak RSS after ${clicks.total} clicks, ${MAX_STORED} kept`,
@@ -78,5 +92,6 @@ export async function run(context) {
   } finally {
     bare.child.kill('SIGTERM');
     tpb.child.kill('SIGTERM');
+    persisted.child.kill('SIGTERM');
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Amounts in postbacks and exports. The mock keeps money as integer micro-units like the store
- * (1 USD = 1_000_000) and never goes through a float, so an amount fired is the amount exported.
+ * Amounts in postbacks. The mock keeps money as integer micro-units like the store
+ * (1 USD = 1_000_000) and never goes through a float, so an amount fired is the amount exported
+ * (written back with ingest's formatMoney). Stricter than ingest's parseMoney on purpose: a
+ * postback's amount is a plain decimal, and "$1,234" or a literal {payout} is refused.
  */
 const MICROS = 1_000_000;
 const MAX_MICROS = Number.MAX_SAFE_INTEGER;
@@ -22,15 +24,4 @@ export function parseAmount(text: string | undefined, options: { decimalComma?: 
   const micros = whole * MICROS + fraction;
   if (!Number.isSafeInteger(micros) || micros > MAX_MICROS) return null;
   return match[1] === '-' && micros !== 0 ? -micros : micros;
-}
-
-/** Micro-units as a decimal with at least two decimals: 12340000 → `12.34`, 1500 → `0.0015`. */
-export function formatAmount(micros: number, options: { decimalComma?: boolean } = {}): string {
-  const negative = micros < 0;
-  const abs = Math.abs(micros);
-  const whole = Math.floor(abs / MICROS);
-  let fraction = String(abs % MICROS).padStart(6, '0').replace(/0+$/, '');
-  if (fraction.length < 2) fraction = fraction.padEnd(2, '0');
-  const text = `${negative ? '-' : ''}${whole}.${fraction}`;
-  return options.decimalComma ? text.replace('.', ',') : text;
 }

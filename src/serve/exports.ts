@@ -3,9 +3,9 @@ import { stringify } from 'csv-stringify/sync';
 import type { PresetName } from '../presets/catalog.js';
 import { EXPORT_FORMATS, type ExportKind } from '../presets/exports.js';
 import { neutralizeFormula } from '../report/csv.js';
-import { formatAmount } from './amounts.js';
+import { formatMoney } from '../ingest/money.js';
+import { formatTimestamp } from '../ingest/timestamp.js';
 import type { MockClick, MockConversion, MockLedger } from './ledger.js';
-import { formatExportTimestamp } from './timestamps.js';
 
 const PAGE_SIZE = 1000;
 
@@ -31,11 +31,11 @@ export function exportCells(preset: PresetName, kind: ExportKind, row: Row): str
   return columns.map((field) => {
     switch (field) {
       case 'occurred_at':
-        return formatExportTimestamp(row.occurred_at, format.timestampStyle);
+        return formatTimestamp(new Date(row.occurred_at), format.timestampStyle);
       case 'payout':
       case 'revenue': {
         const micros = (row as MockConversion)[`${field}_micros`];
-        return micros === null || micros === undefined ? '' : formatAmount(micros, { decimalComma: format.decimalComma });
+        return micros === null || micros === undefined ? '' : formatMoney(micros, { decimalComma: format.decimalComma });
       }
       default: {
         const value = (row as unknown as Record<string, string | null | undefined>)[field];

@@ -169,6 +169,8 @@ class MockTrackerServer implements MockTracker {
   private readonly redactor: Redactor;
   private readonly landing: URL;
   private readonly landingParam: string;
+  /** The landing URL cut where the click id goes, when it can simply be spliced in. */
+  private readonly landingSplice: { before: string; after: string } | undefined;
   private readonly now: () => Date;
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -204,6 +206,12 @@ class MockTrackerServer implements MockTracker {
     if (this.preset === 'keitaro') this.redactor.addValue(postbackKey);
     this.landing = new URL(options.landing ?? DEFAULT_LANDING);
     this.landingParam = PRESETS[this.preset].clickIdParam;
+    if (!this.landing.searchParams.has(this.landingParam)) {
+      const hash = this.landing.hash;
+      const base = this.landing.href.slice(0, this.landing.href.length - hash.length);
+      const separator = this.landing.search === '' ? (base.endsWith('?') ? '' : '?') : '&';
+      this.landingSplice = { before: `${base}${separator}${encodeURIComponent(this.landingParam)}=`, after: hash };
+    }
     this.now = options.now ?? (() => new Date());
     this.server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
       this.serve(req, res).catch((error: unknown) => this.fail(res, error));
@@ -409,14 +417,23 @@ class MockTrackerServer implements MockTracker {
       this.send(res, { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(this.behaviour.clickJson?.(clickId, fields) ?? { click_id: clickId }) });
       return clickId;
     }
-    const location = new URL(this.landing);
-    location.searchParams.set(this.landingParam, clickId);
+    const location = this.landingFor(clickId);
     this.send(
       res,
-      { status: 302, contentType: 'text/html; charset=utf-8', body: `<a href="${location.href.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">Found</a>\n` },
-      { Location: location.href, 'Cache-Control': 'no-store' },
+      { status: 302, contentType: 'text/html; charset=utf-8', body: `<a href="${location.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">Found</a>\n` },
+      { Location: location, 'Cache-Control': 'no-store' },
     );
     return clickId;
+  }
+
+  /** The landing URL with the click id added (string splicing: this runs on every click). */
+  private landingFor(clickId: string): string {
+    if (this.landingSplice === undefined) {
+      const location = new URL(this.landing);
+      location.searchParams.set(this.landingParam, clickId);
+      return location.href;
+    }
+    return this.landingSplice.before + encodeURIComponent(clickId) + this.landingSplice.after;
   }
 
   private servePostback(res: http.ServerResponse, request: MockRequest, now: Date, entry: RequestLogEntry): void {

@@ -298,6 +298,19 @@ describe('the mock tracker object', () => {
     });
   });
 
+  it.each([
+    ['https://shop.example/lp', 'https://shop.example/lp?click_id=ID'],
+    ['https://shop.example/lp?', 'https://shop.example/lp?click_id=ID'],
+    ['https://shop.example/lp?a=1&b=x%20y#top', 'https://shop.example/lp?a=1&b=x%20y&click_id=ID#top'],
+    ['https://shop.example/lp?click_id={clickid}&a=1', 'https://shop.example/lp?click_id=ID&a=1'],
+  ])('adds the click id to the landing URL %s', async (landing, expected) => {
+    const tracker = await start('generic', { landing });
+    const result = await request(tracker.routes.click);
+    const location = result.headers.location!;
+    const id = new URL(location).searchParams.get('click_id')!;
+    expect(location).toBe(expected.replace('ID', id));
+  });
+
   it('records the client address from X-Forwarded-For (tpb click --ip) and the user agent', async () => {
     const tracker = await start('generic');
     await click(tracker.routes.click, 'click_id', { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'user-agent': 'tpb-test/1' });

@@ -20,7 +20,8 @@ Routes per preset (click → 302 to --landing with the id in the parameter shown
   cake        /?a=&c=*                            r               /p.ashx?o=&e=&f=pb&r=&t=&ap=  (200, body SUCCESS*)
   affise      /click?pid=&offer_id=               clickid (24)    /postback?clickid=&action_id=&goal=&sum=  (always 200)
   redtrack    /<24-hex campaign id>*              clickid         /postback?clickid=&sum=&type=
-  prosper202  /tracking202/redirect/dl.php?t202id= subid (number) /tracking202/static/gpb.php?subid=&amount=  (202/404 JSON)
+  prosper202  /tracking202/redirect/dl.php?t202id=  subid (number)
+              /tracking202/static/gpb.php?subid=&amount=  (202 / 404 JSON)
 Where trackers.md found nothing (marked *, and the answers of everflow, voluum, keitaro, binom,
 redtrack) tpb chose: 200 recorded, 400 missing id, 404 unknown click, 409 duplicate.
 Exports: /export/clicks.csv and /export/conversions.csv in the preset's headers, delimiter and dates.
@@ -145,7 +146,9 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
   }
   // In memory unless a database was asked for (flag, TPB_DB or config file): the default ./tpb.db is not.
   const persist = context.program.getOptionValueSource('db') !== 'default';
-  const store = persist ? context.openStore() : undefined;
+  // Each request writes synchronously: while another process (tpb ingest) holds the write lock the
+  // server waits at most 5 s, then answers 500, rather than freezing for the default minute.
+  const store = persist ? context.openStore({ busyTimeoutMs: 5_000 }) : undefined;
   let log: NdjsonRequestLog | undefined;
   if (options.log !== undefined) {
     const file = context.resolvePath(options.log);
@@ -156,6 +159,7 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
     }
   }
   let logFailureReported = false;
+  const quiet = context.globals.quiet;
   let tracker: MockTracker;
   try {
     tracker = await startMockTracker({
@@ -172,7 +176,7 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
       ...(options.postbackKey === undefined ? {} : { postbackKey: options.postbackKey }),
       maxStoredRequests: options.maxStored,
       log: (entry) => {
-        output.info(requestLog.formatRequestLine(entry));
+        if (!quiet) output.info(requestLog.formatRequestLine(entry));
         if (log) {
           log.write(entry);
           if (log.error && !logFailureReported) {
