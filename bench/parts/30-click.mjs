@@ -6,6 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 export const title = 'tpb click vs autocannon against a local 302 redirect server';
 
@@ -34,9 +35,9 @@ export function startServer(source) {
   });
 }
 
-export async function autocannonRate(url, connections, seconds) {
+export async function autocannonRate(url, connections, seconds, headers = {}) {
   const autocannon = require('autocannon');
-  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1, headers });
   return { rps: result.requests.total / (result.duration || seconds), total: result.requests.total, errors: result.errors + result.non2xx - result['3xx'] };
 }
 
@@ -49,11 +50,15 @@ const ROUNDS = Number(process.env.TPB_BENCH_ROUNDS ?? 3);
 export async function run(context) {
   const server = await startServer(SERVER);
   const url = `http://127.0.0.1:${server.port}/aff_c?offer_id=1&aff_id=2`;
+  // autocannon sends the same request tpb click sends (its browser-like headers), so the server
+  // does the same work for both and the ratio compares the clients.
+  const { DEFAULT_USER_AGENT } = await import(pathToFileURL(path.join(context.repoRoot, 'dist', 'click', 'run.js')).href);
+  const headers = { 'user-agent': DEFAULT_USER_AGENT, accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'accept-language': 'en-US,en;q=0.9' };
   const baselineRates = [];
   const tpbRates = [];
   try {
     for (let round = 1; round <= ROUNDS; round += 1) {
-      const baseline = await autocannonRate(url, CONNECTIONS, SECONDS);
+      const baseline = await autocannonRate(url, CONNECTIONS, SECONDS, headers);
       baselineRates.push(baseline.rps);
 
       const count = Math.max(1000, Math.round(baseline.rps * SECONDS * 0.6));

@@ -313,20 +313,21 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       ...(options.clickIdJson !== undefined ? { jsonPath: options.clickIdJson } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
-    const record: ClickRecord = {
-      index,
-      ok: outcome.ok,
-      url: fixedRedactedUrl ?? redactor.url(url),
-      ...(outcome.clickId !== undefined ? { clickId: outcome.clickId, param: outcome.param!, from: outcome.from! } : {}),
-      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-      ...(outcome.location !== undefined ? { location: redactor.url(outcome.location) } : {}),
-      hops: outcome.hops.length,
-      latencyMs: Math.round(outcome.latencyMs * 100) / 100,
-      ...(outcome.cause !== undefined ? { cause: outcome.cause, detail: redactor.text(outcome.detail ?? '') } : {}),
-      ...(outcome.networkCause !== undefined ? { networkCause: outcome.networkCause } : {}),
-      ...(ip !== undefined ? { ip } : {}),
-      sentAt,
-    };
+    // Built field by field: optional fields are absent, not undefined (JSON and tests see the same).
+    const record: ClickRecord = { index, ok: outcome.ok, url: fixedRedactedUrl ?? redactor.url(url), hops: outcome.hops.length, latencyMs: Math.round(outcome.latencyMs * 100) / 100, sentAt };
+    if (outcome.clickId !== undefined) {
+      record.clickId = outcome.clickId;
+      record.param = outcome.param!;
+      record.from = outcome.from!;
+    }
+    if (outcome.status !== undefined) record.status = outcome.status;
+    if (outcome.location !== undefined) record.location = redactor.url(outcome.location);
+    if (outcome.cause !== undefined) {
+      record.cause = outcome.cause;
+      record.detail = redactor.text(outcome.detail ?? '');
+    }
+    if (outcome.networkCause !== undefined) record.networkCause = outcome.networkCause;
+    if (ip !== undefined) record.ip = ip;
     if (writer) {
       const fields = fixedLinkFields ?? linkFields(url);
       writer.add({

@@ -55,6 +55,8 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
   let latencyMs = 0;
   let location: string | undefined;
   let status: number | undefined;
+  // One options object for every hop (this runs per click; spreads per hop add up).
+  const captureOptions: CaptureOptions = { requestUrl: url, params: options.params, jsonPath: options.jsonPath };
   const outcome = (fields: Partial<ClickOutcome> & { ok: boolean }): ClickOutcome => ({
     url: request.url,
     hops,
@@ -68,7 +70,7 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     visited?.add(url);
     let response;
     try {
-      response = await client.send({ url, method: 'GET', ...(request.headers ? { headers: request.headers } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+      response = await client.send({ url, method: 'GET', headers: request.headers, timeoutMs: options.timeoutMs });
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
       latencyMs += error.latencyMs;
@@ -77,7 +79,8 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     }
     latencyMs += response.latencyMs;
     status = response.status;
-    const capture = captureClickId(response, { ...options, requestUrl: url });
+    captureOptions.requestUrl = url;
+    const capture = captureClickId(response, captureOptions);
     if (capture.next !== undefined) location = capture.next;
     hops.push({ url, status: response.status, ...(capture.next !== undefined ? { location: capture.next } : {}), latencyMs: response.latencyMs });
     if (capture.ok) return outcome({ ok: true, clickId: capture.clickId, param: capture.param, from: capture.from });
