@@ -56,6 +56,7 @@ export async function run(context) {
   const headers = { 'user-agent': DEFAULT_USER_AGENT, accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'accept-language': 'en-US,en;q=0.9' };
   const baselineRates = [];
   const tpbRates = [];
+  let cpuRow;
   try {
     for (let round = 1; round <= ROUNDS; round += 1) {
       const baseline = await autocannonRate(url, CONNECTIONS, SECONDS, headers);
@@ -79,6 +80,17 @@ export async function run(context) {
           `(${(count / wallSeconds).toFixed(0)}/s with process start), p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms, ${stored} stored; ratio ${(summary.requestsPerSecond / baseline.rps).toFixed(2)}`,
       );
     }
+    // CPU per request, in this process for both: unlike req/s it barely moves with the load of a
+    // shared machine, so it shows what each client costs.
+    const cpu = await cpuPerRequest(context, url, headers);
+    context.log(`CPU per request: autocannon ${cpu.autocannon.toFixed(1)} µs, tpb click (stored) ${cpu.tpb.toFixed(1)} µs`);
+    cpuRow = {
+      benchmark: 'click: CPU µs per request (in-process, clicks stored)',
+      tpb: `${cpu.tpb.toFixed(1)} µs`,
+      baseline: `${cpu.autocannon.toFixed(1)} µs autocannon`,
+      ratio: `${(cpu.autocannon / cpu.tpb).toFixed(2)}×`,
+      target: 'reported',
+    };
   } finally {
     server.stop();
   }
@@ -94,5 +106,27 @@ export async function run(context) {
       target: '≥ 0.5×',
       ok: ratio >= 0.5,
     },
+    cpuRow,
   ];
+}
+
+async function cpuPerRequest(context, url, headers) {
+  const autocannon = require('autocannon');
+  const amount = 40000;
+  let start = process.cpuUsage();
+  const result = await autocannon({ url, connections: CONNECTIONS, amount, headers });
+  let used = process.cpuUsage(start);
+  const autocannonCpu = (used.user + used.system) / result.requests.total;
+  const { runClicks } = await import(pathToFileURL(path.join(context.repoRoot, 'dist', 'click', 'run.js')).href);
+  const { Store } = await import(pathToFileURL(path.join(context.repoRoot, 'dist', 'store', 'db.js')).href);
+  const db = path.join(context.dataDir, 'bench-click-cpu.db');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true });
+  const store = Store.open(db);
+  await runClicks({ url, count: 10000, concurrency: CONNECTIONS, keepClicks: 'none' }); // JIT warm-up, as autocannon's rounds were
+  start = process.cpuUsage();
+  const run = await runClicks({ url, count: amount, concurrency: CONNECTIONS, store, keepClicks: 'failures' });
+  used = process.cpuUsage(start);
+  store.close();
+  if (run.summary.captured !== amount) throw new Error(`in-process run captured ${run.summary.captured} of ${amount}`);
+  return { autocannon: autocannonCpu, tpb: (used.user + used.system) / amount };
 }
