@@ -89,6 +89,13 @@ export function queryParams(url: string): QueryParam[] {
 
 /** Resolve a Location (or meta refresh target) against the URL that was requested. */
 export function resolveLocation(location: string, requestUrl: string): string | undefined {
+  // Fast paths for the common shapes (absolute, or absolute path without dot segments); the URL
+  // parser for the rest. This runs once per click.
+  if (/^https?:\/\/[^\s]*$/i.test(location)) return location;
+  if (location.startsWith('/') && !location.startsWith('//') && !/\/\.\.?(\/|$|\?)|[\s\\]/.test(location)) {
+    const origin = /^https?:\/\/[^/?#]*/i.exec(requestUrl)?.[0];
+    if (origin) return origin + location;
+  }
   try {
     return new URL(location.trim(), requestUrl).href;
   } catch {

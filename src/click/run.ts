@@ -41,8 +41,8 @@ export interface ClickRunOptions {
   redactor?: Redactor;
   /** An existing client to use (and not close); otherwise one sized to the concurrency. */
   client?: HttpClient;
-  /** Keep every click in the result (default true; false keeps only the summary, for huge runs). */
-  keepClicks?: boolean;
+  /** Which clicks the result keeps: all (default), only the failed ones (huge runs), or none. */
+  keepClicks?: 'all' | 'failures' | 'none';
   /** Stop sending new clicks when aborted (clicks in flight finish). */
   signal?: AbortSignal;
   now?: () => Date;
@@ -101,7 +101,7 @@ export interface ClickRunResult {
   /** Redacted. */
   url: string;
   summary: ClickSummary;
-  /** Every click unless keepClicks was false. */
+  /** Every click, or only the failed ones, per keepClicks. */
   clicks: ClickRecord[];
 }
 
@@ -215,7 +215,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   validate(options);
   const now = options.now ?? (() => new Date());
   const redactor = options.redactor ?? new Redactor();
-  const keepClicks = options.keepClicks ?? true;
+  const keepClicks = options.keepClicks ?? 'all';
   const clickIdParams =
     options.clickIdParams && options.clickIdParams.length > 0
       ? options.clickIdParams
@@ -312,7 +312,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
         error: record.cause ? `${record.cause}: ${record.detail}` : null,
       });
     }
-    if (keepClicks) clicks.push(record);
+    if (keepClicks === 'all' || (keepClicks === 'failures' && !record.ok)) clicks.push(record);
     forSummary.push({ ok: record.ok, latencyMs: record.latencyMs, ...(record.clickId !== undefined ? { clickId: record.clickId } : {}), ...(record.cause ? { cause: record.cause } : {}), ...(record.networkCause ? { networkCause: record.networkCause } : {}), ...(record.status !== undefined ? { status: record.status } : {}) });
     progress.done += 1;
     if (record.ok) progress.captured += 1;

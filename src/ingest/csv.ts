@@ -18,8 +18,11 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
-/** Called for each record. `error` is set for a record that could not be read cleanly. */
-export type CsvRecordHandler = (fields: string[], line: number, error: string | undefined) => void;
+/**
+ * Called for each record with its first `count` entries of `fields` (an array the parser reuses:
+ * copy what must outlive the call). `error` is set for a record that could not be read cleanly.
+ */
+export type CsvRecordHandler = (fields: string[], count: number, line: number, error: string | undefined) => void;
 
 export interface CsvParserOptions {
   /** A record longer than this (characters) is rejected without being held in memory. */
@@ -43,6 +46,7 @@ export class CsvParser {
   private rawOverride: string | undefined;
   private skipping: SkipState | undefined;
   private ended = false;
+  private readonly fields: string[] = [];
   private readonly delimiter: number;
   private readonly maxRecordLength: number;
 
@@ -100,7 +104,7 @@ export class CsvParser {
   private emitOverride(skip: SkipState, reason: string): void {
     this.rawOverride = skip.raw;
     try {
-      this.onRecord([], skip.line, reason);
+      this.onRecord([], 0, skip.line, reason);
     } finally {
       this.rawOverride = undefined;
     }
@@ -135,7 +139,8 @@ export class CsvParser {
     while (pos < len) {
       const recordStart = pos;
       const recordLine = line;
-      const fields: string[] = [];
+      const fields = this.fields;
+      let count = 0;
       let error: string | undefined;
       let fieldStart = pos;
       let incomplete = false;
@@ -178,7 +183,7 @@ export class CsvParser {
               break;
             }
             unterminated = true;
-            fields.push(value + buf.slice(segment));
+            fields[count++] = value + buf.slice(segment);
             pos = len;
             break;
           }
@@ -186,7 +191,7 @@ export class CsvParser {
           if (pos < len) {
             let c = buf.charCodeAt(pos);
             if (c !== D && c !== LF && c !== CR) {
-              error ??= `text after the closing quote of field ${fields.length + 1}`;
+              error ??= `text after the closing quote of field ${count + 1}`;
               const start = pos;
               while (pos < len) {
                 c = buf.charCodeAt(pos);
@@ -203,7 +208,7 @@ export class CsvParser {
             incomplete = true;
             break;
           }
-          fields.push(value);
+          fields[count++] = value;
         } else {
           while (pos < len) {
             const c = buf.charCodeAt(pos);
@@ -214,7 +219,7 @@ export class CsvParser {
             incomplete = true;
             break;
           }
-          fields.push(buf.slice(fieldStart, pos));
+          fields[count++] = buf.slice(fieldStart, pos);
         }
         if (pos >= len) break; // end of input (final)
         const c = buf.charCodeAt(pos);
@@ -226,7 +231,7 @@ export class CsvParser {
               incomplete = true;
               break;
             }
-            fields.push('');
+            fields[count++] = '';
             break;
           }
           continue;
@@ -267,7 +272,7 @@ export class CsvParser {
       this.rawEnd = pos;
       if (unterminated) error = `unterminated quote: the quoted field opened on line ${recordLine} never closes`;
       this.nextLine = line;
-      this.onRecord(fields, recordLine, error);
+      this.onRecord(fields, count, recordLine, error);
     }
     this.nextLine = line;
     this.buffer = '';

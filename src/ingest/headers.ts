@@ -145,23 +145,23 @@ interface Detection {
   total: number;
 }
 
-/** The preset whose header set clearly fits the file, if one does. */
+/**
+ * The preset whose header set clearly fits the file, if one does: it reads the click id, at least
+ * three of its headers (or half of them) are there, it reads more columns than any other preset,
+ * and more than tpb's own field names do ("generic", which the pooled aliases read anyway and label
+ * "csv"). A tie is no detection: "Click ID, Payout, Status" is Binom's, Affise's and RedTrack's.
+ */
 function detectPreset(keys: readonly string[], kind: ExportKind): Detection | undefined {
-  const scored = PRESET_NAMES.map((preset) => ({
-    preset,
-    mapped: mapWithPreset(keys, preset, kind),
-    total: presetHeaders(preset, kind).length,
-  })).filter((entry) => entry.mapped.has('click_id') && entry.mapped.size >= 2);
+  const generic = mapWithPreset(keys, 'generic', kind).size;
+  const scored = PRESET_NAMES.filter((preset) => preset !== 'generic')
+    .map((preset) => ({ preset, mapped: mapWithPreset(keys, preset, kind), total: presetHeaders(preset, kind).length }))
+    .filter((entry) => entry.mapped.has('click_id') && entry.mapped.size >= 2);
   if (scored.length === 0) return undefined;
-  scored.sort((a, b) => b.mapped.size - a.mapped.size || b.mapped.size / b.total - a.mapped.size / a.total);
+  scored.sort((a, b) => b.mapped.size - a.mapped.size);
   const best = scored[0]!;
-  // Require three of the preset's own headers (or half of them), and no equally good preset
-  // reading the file otherwise.
   if (best.mapped.size < 3 && best.mapped.size / best.total < 0.5) return undefined;
-  const same = (a: Map<CanonicalField, number>, b: Map<CanonicalField, number>) =>
-    a.size === b.size && [...a].every(([field, column]) => b.get(field) === column);
-  const rival = scored.slice(1).find((entry) => entry.mapped.size === best.mapped.size && !same(entry.mapped, best.mapped));
-  if (rival) return undefined;
+  if (best.mapped.size <= generic) return undefined;
+  if (scored.length > 1 && scored[1]!.mapped.size === best.mapped.size) return undefined;
   return best;
 }
 

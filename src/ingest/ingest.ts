@@ -320,7 +320,7 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
         continue;
       }
       if (event.type === 'batch') {
-        for (const chunk of event.chunks) writer!.insertChunk(chunk);
+        writer!.insertRows(event.text, event.rows);
         if (event.rejects.length > 0) {
           writer!.insertRejects(event.rejects);
           for (const reject of event.rejects) if (firstRejects.length < FIRST_REJECTS) firstRejects.push(reject);

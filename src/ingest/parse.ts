@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PresetName } from '../presets/catalog.js';
 import { EXPORT_FORMATS, type ExportKind } from '../presets/exports.js';
-import { INGEST_FIELDS, INSERT_ROWS, type RejectRecord } from '../store/ingest.js';
+import { INGEST_FIELDS, ROW_VALUE_SEPARATOR, type RejectRecord } from '../store/ingest.js';
 import { CsvParser } from './csv.js';
 import { detectDelimiter } from './delimiter.js';
 import { resolveMapping, type ColumnMapping, type MappingSource } from './headers.js';
@@ -43,8 +43,8 @@ export interface HeaderEvent {
 
 export interface BatchEvent {
   type: 'batch';
-  /** Flat row values, INSERT_ROWS rows per chunk except maybe the last. */
-  chunks: unknown[][];
+  /** Row values in insert order, joined with ROW_VALUE_SEPARATOR (see store/ingest.ts). */
+  text: string;
   rows: number;
   rejects: RejectRecord[];
   bytesRead: number;
@@ -77,7 +77,7 @@ const enum Convert {
   Money = 2,
 }
 
-const DEFAULT_BATCH_ROWS = INSERT_ROWS * 256;
+const DEFAULT_BATCH_ROWS = 4096;
 
 /**
  * Build the row converter for a mapping: for each insert position, the source column (or -1) and
@@ -90,7 +90,7 @@ function rowPlan(kind: ExportKind, columns: readonly ColumnMapping[], headers: r
     field === 'occurred_at' ? Convert.Timestamp : field === 'payout' || field === 'revenue' ? Convert.Money : Convert.Text,
   );
   const label = fields.map((field, i) => (source[i]! >= 0 ? headers[source[i]!]! : field));
-  return { source, convert, label, width: fields.length + 1 };
+  return { source, convert, label };
 }
 
 export async function* parseExport(spec: InputSpec, options: ParseOptions): AsyncGenerator<ParseEvent> {
@@ -122,34 +122,37 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   let headerEvent: HeaderEvent | undefined;
   let headerError: ParseInputError | undefined;
 
-  let chunk: unknown[] = [];
-  let chunkOffset = 0;
-  let batch: unknown[][] = [];
+  // Rows of the current batch as strings in insert order; joined once per batch (one string is
+  // far cheaper to hand to the other thread than an array of values).
+  let out: string[] = [];
   let batchCount = 0;
   let rejects: RejectRecord[] = [];
   let blankRecords = 0;
   let headerCount = 0;
+  // A cell holding the separator would shift every later value of its batch: such rows are
+  // rejected. Checked only once a decoded chunk contained the character at all.
+  let separatorSeen = false;
 
   const reject = (line: number, reason: string) => {
     rejects.push({ line, reason, raw: parser!.rawRecord() });
   };
 
-  const onRecord = (fields: string[], line: number, error: string | undefined): void => {
+  const onRecord = (fields: string[], count: number, line: number, error: string | undefined): void => {
     if (!headers) {
       if (error) {
         headerError = new ParseInputError(`the header row cannot be read: ${error}`, undefined, line);
         return;
       }
-      if (fields.every((field) => field.trim() === '')) {
+      const cells = fields.slice(0, count);
+      if (cells.every((field) => field.trim() === '')) {
         blankRecords += 1;
         return; // blank lines before the header
       }
-      headers = fields.map((field) => field.trim());
+      headers = cells.map((field) => field.trim());
       headerCount = headers.length;
       try {
         const mapping = resolveMapping(headers, options.kind, { ...(options.preset ? { preset: options.preset } : {}), ...(options.map ? { map: options.map } : {}) });
         plan = rowPlan(options.kind, mapping.columns, headers);
-        chunk = new Array(plan.width * INSERT_ROWS);
         headerEvent = {
           type: 'header',
           headers,
@@ -171,81 +174,86 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       reject(line, error);
       return;
     }
-    const count = fields.length;
     if (count !== headerCount) {
       if (count === 1 && fields[0] === '') {
         blankRecords += 1;
         return;
       }
-      if (count < headerCount || fields.slice(headerCount).some((field) => field !== '')) {
+      let extraFilled = count < headerCount;
+      for (let i = headerCount; i < count && !extraFilled; i += 1) if (fields[i] !== '') extraFilled = true;
+      if (extraFilled) {
         reject(line, `expected ${headerCount} fields, found ${count}`);
         return;
       }
     }
-    const { source, convert, width } = plan!;
-    const offset = chunkOffset;
-    chunk[offset] = line;
+    if (separatorSeen) {
+      for (let i = 0; i < count; i += 1) {
+        if (fields[i]!.includes(ROW_VALUE_SEPARATOR)) {
+          reject(line, 'a cell holds the control character U+0001');
+          return;
+        }
+      }
+    }
+    const { source, convert } = plan!;
+    const start = out.length;
+    out.push(String(line));
     let empty = true;
     for (let i = 0; i < source.length; i += 1) {
       const column = source[i]!;
       const value = column < 0 ? '' : fields[column]!;
       if (value === '') {
-        chunk[offset + 1 + i] = null;
+        out.push('');
         continue;
       }
       empty = false;
       const kind = convert[i];
       if (kind === Convert.Text) {
-        chunk[offset + 1 + i] = value;
+        out.push(value);
       } else if (kind === Convert.Timestamp) {
         const text = value.trim();
         try {
-          chunk[offset + 1 + i] = text === '' ? null : parseTimestamp(text, zone);
+          out.push(text === '' ? '' : parseTimestamp(text, zone));
         } catch (error) {
           if (!(error instanceof TimestampError)) throw error;
+          out.length = start;
           reject(line, `bad timestamp in "${plan!.label[i]}": ${error.message}`);
           return;
         }
       } else {
         try {
-          chunk[offset + 1 + i] = parseMoney(value, decimalComma);
+          const micros = parseMoney(value, decimalComma);
+          out.push(micros === null ? '' : String(micros));
         } catch (error) {
           if (!(error instanceof MoneyError)) throw error;
+          out.length = start;
           reject(line, `bad amount in "${plan!.label[i]}": ${error.message}`);
           return;
         }
       }
     }
-    if (empty && fields.every((field) => field === '')) {
-      blankRecords += 1; // a row of empty cells (spreadsheets pad exports with them)
-      return;
+    if (empty) {
+      let blank = true;
+      for (let i = 0; i < count && blank; i += 1) if (fields[i] !== '') blank = false;
+      if (blank) {
+        out.length = start;
+        blankRecords += 1; // a row of empty cells (spreadsheets pad exports with them)
+        return;
+      }
     }
-    chunkOffset += width;
-    if (chunkOffset === width * INSERT_ROWS) {
-      batch.push(chunk);
-      batchCount += INSERT_ROWS;
-      chunk = new Array(width * INSERT_ROWS);
-      chunkOffset = 0;
-    }
+    batchCount += 1;
   };
 
-  const takeBatch = (final: boolean): BatchEvent | undefined => {
-    if (final && chunkOffset > 0) {
-      chunk.length = chunkOffset;
-      batch.push(chunk);
-      batchCount += chunkOffset / plan!.width;
-      chunk = [];
-      chunkOffset = 0;
-    }
+  const takeBatch = (): BatchEvent | undefined => {
     if (batchCount === 0 && rejects.length === 0) return undefined;
-    const event: BatchEvent = { type: 'batch', chunks: batch, rows: batchCount, rejects, bytesRead: counter.bytes };
-    batch = [];
+    const event: BatchEvent = { type: 'batch', text: out.join(ROW_VALUE_SEPARATOR), rows: batchCount, rejects, bytesRead: counter.bytes };
+    out.length = 0;
     batchCount = 0;
     rejects = [];
     return event;
   };
 
   for await (const text of chunks) {
+    if (!separatorSeen && text.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
     if (!parser) {
       // Wait for the end of the header line (or 64 KiB) before choosing the delimiter.
       pending += text;
@@ -264,11 +272,12 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       headerEvent = undefined;
     }
     if (batchCount >= batchRows || rejects.length >= 1000) {
-      const event = takeBatch(false);
+      const event = takeBatch();
       if (event) yield event;
     }
   }
   if (!parser) {
+    if (pending.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
     delimiter ??= detectDelimiter(pending);
     parser = new CsvParser(delimiter, onRecord);
     parser.push(pending);
@@ -280,7 +289,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
     headerEvent = undefined;
   }
   if (!headers) throw new ParseInputError('not a CSV file: it has no header row');
-  const last = takeBatch(true);
+  const last = takeBatch();
   if (last) yield last;
   yield { type: 'end', bytesRead: counter.bytes, sha256: hash?.digest('hex'), lines: parser.line - 1, blankRecords };
 }

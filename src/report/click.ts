@@ -65,7 +65,7 @@ export function renderClickReport(result: ClickRunResult, color: ChalkInstance, 
   const s = result.summary;
   const lines: string[] = [];
   const listLimit = options.listLimit ?? 20;
-  if (result.clicks.length > 0 && result.clicks.length <= listLimit) {
+  if (result.clicks.length > 0 && result.summary.sent <= listLimit) {
     for (const click of result.clicks) lines.push(renderClickLine(click, color));
     lines.push('');
   }

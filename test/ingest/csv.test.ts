@@ -14,7 +14,7 @@ function read(text: string, options: { delimiter?: string; step?: number; maxRec
   const records: Rec[] = [];
   const parser: CsvParser = new CsvParser(
     options.delimiter ?? ',',
-    (fields, line, error) => records.push({ fields, line, ...(error ? { error } : {}), raw: parser.rawRecord() }),
+    (fields, count, line, error) => records.push({ fields: fields.slice(0, count), line, ...(error ? { error } : {}), raw: parser.rawRecord() }),
     options.maxRecordLength ? { maxRecordLength: options.maxRecordLength } : {},
   );
   const step = options.step ?? text.length;

@@ -63,10 +63,13 @@ describe('ingest of every preset\'s exports (fixtures/ingest/presets)', () => {
             if (rows[0]!.payout_micros !== null) expect(rows.map((row) => row.payout_micros)).toEqual([1_234_560_000, 500_000, 12_000_000]);
             if (rows[0]!.revenue_micros !== null) expect(rows.map((row) => row.revenue_micros)).toEqual([2_000_000_000, 1_250_000, 20_100_000]);
           }
-          if (mode === 'detected') {
-            // Detection picks the preset itself, or a preset that reads the file the same way.
-            expect(result.mappingSource.kind).toBe('preset');
-            expect(result.source).toBe(result.preset);
+          if (mode === 'detected' && preset === 'generic') {
+            // tpb's own field names are read by the pooled aliases and labelled "csv".
+            expect(result.mappingSource).toEqual({ kind: 'aliases' });
+            expect(result.source).toBe('csv');
+          } else if (mode === 'detected') {
+            expect(result.mappingSource).toMatchObject({ kind: 'preset', preset, detected: true });
+            expect(result.source).toBe(preset);
           } else {
             expect(result.source).toBe(preset);
           }

@@ -109,6 +109,8 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
         ...(options.preset ? { preset: options.preset } : {}),
         store,
         redactor,
+        // A human report lists clicks only for small runs; big ones keep just the failures (examples).
+        keepClicks: context.globals.json || options.printIds || options.count <= 20 ? 'all' : 'failures',
         signal: abort.signal,
         now: context.io.now,
       },

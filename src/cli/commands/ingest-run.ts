@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { CliContext } from '../context.js';
 import { IngestProgressBar } from '../ingest-progress.js';
 import { CheckFailed, InputError, UsageError } from '../../errors.js';
@@ -58,7 +59,7 @@ export async function runIngestCommand(
           ...(options.strict ? { strict: true } : {}),
           ...(options.force ? { force: true } : {}),
         },
-        (progress) => bar.update({ ...progress, file }),
+        (progress) => bar.update({ ...progress, file: file === '-' ? 'stdin' : path.basename(file) }),
       );
     } catch (error) {
       bar.clear();
