@@ -7,7 +7,7 @@ import { runBin, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { FINDING_COLUMNS } from '../../src/reconcile/types.js';
 import { seedBasic, seedCsv } from './seed.js';
-import { findAll, parseXml } from './xml.js';
+import { findAll, parseXml } from '../helpers/xml.js';
 import { Store } from '../../src/store/db.js';
 
 const SUMMARY_KEYS = [

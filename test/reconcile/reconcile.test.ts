@@ -137,6 +137,20 @@ describe('reconcile on the basic fixture', () => {
   });
 });
 
+describe('rows without a time', () => {
+  it('match, but are never before the click or outside the window', () => {
+    const store = emptyStore();
+    const click = store.db.prepare('INSERT INTO clicks (source, line, click_id, occurred_at) VALUES (?, ?, ?, ?)');
+    const conversion = store.db.prepare('INSERT INTO conversions (source, line, click_id, occurred_at, txid) VALUES (?, ?, ?, ?, ?)');
+    click.run('tracker', 2, 'aaaa0000bbbb1111', null);
+    click.run('tracker', 3, 'cccc2222dddd3333', '2026-03-01T10:00:00.000Z');
+    conversion.run('network', 2, 'aaaa0000bbbb1111', '2020-01-01T00:00:00.000Z', 'T1');
+    conversion.run('network', 3, 'cccc2222dddd3333', null, 'T2');
+    const report = reconcile(store);
+    expect(report.summary).toMatchObject({ conversions: 2, matched: 2, unmatched: 0, before_click: 0, outside_window: 0 });
+  });
+});
+
 describe('sources', () => {
   it('excludes tpb:fire by default and reconciles it when asked', () => {
     const store = basicStore();
