@@ -214,7 +214,8 @@ function inputError(error: unknown, file: string): unknown {
 export async function ingestFile(store: Store, options: IngestOptions, onProgress?: (progress: IngestProgress) => void): Promise<IngestResult> {
   const started = process.hrtime.bigint();
   const display = options.file === '-' ? 'stdin' : options.file;
-  const recordedFile = options.file === '-' ? '-' : path.resolve(options.file);
+  // A stream's label (a URL, "stdin") is recorded as given; a path is made absolute.
+  const recordedFile = options.file === '-' || options.stream ? options.file : path.resolve(options.file);
 
   // A regular file is hashed up front (fast), so a re-ingest is known before parsing; anything
   // else (stdin, a pipe) is hashed as it streams and checked at the end.

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { PresetName } from '../presets/catalog.js';
 import { EXPORT_FORMATS, type ExportKind } from '../presets/exports.js';
-import { neutralizeFormula } from '../report/csv.js';
+import { CSV_WRITE_OPTIONS, neutralizeFormula } from '../report/csv.js';
 import { formatMoney } from '../ingest/money.js';
 import { formatTimestamp } from '../ingest/timestamp.js';
 import type { MockClick, MockConversion, MockLedger } from './ledger.js';
@@ -51,7 +51,7 @@ export function exportHeader(preset: PresetName, kind: ExportKind): string[] {
 }
 
 function csv(preset: PresetName, records: string[][]): string {
-  return stringify(records, { delimiter: EXPORT_FORMATS[preset].delimiter, record_delimiter: '\n' });
+  return stringify(records, { ...CSV_WRITE_OPTIONS, delimiter: EXPORT_FORMATS[preset].delimiter });
 }
 
 /**

@@ -67,6 +67,11 @@ export class Store {
       db.close();
       if (error instanceof InputError || error instanceof RuntimeError) throw error;
       const code = (error as { code?: string }).code;
+      if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR' || code === 'SQLITE_PERM') {
+        throw new InputError(`cannot open the database ${file}: ${(error as Error).message} (${code})`, {
+          hint: 'check the path and its permissions, or point --db elsewhere',
+        });
+      }
       if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
         throw new InputError(`${file} is not a tpb database (${(error as Error).message})`, {
           hint: 'point --db at another path',

@@ -192,8 +192,10 @@ export function registerReconcile(program: Command, context: CliContext): void {
         const file = context.resolvePath(options.out);
         writeAtomically(file, text);
         context.output.info(`Wrote the ${format} report to ${file}: ${summaryLine(report)}.`);
-      } else {
+      } else if (format === 'table') {
         context.output.data(text);
+      } else {
+        context.output.document(text);
       }
       for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
       if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
