@@ -82,6 +82,32 @@ function redactBody(body: string, redactor: Redactor): string {
   return redactor.url(`?${body}`).slice(1);
 }
 
+/**
+ * Teach the redactor the values of secret fields of a request body (JSON keys at any depth, or
+ * form fields, named like secrets), so an answer that echoes them is redacted too.
+ */
+export function addBodySecretValues(body: string, redactor: Redactor): void {
+  const trimmed = body.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    let document: unknown;
+    try {
+      document = JSON.parse(trimmed);
+    } catch {
+      return;
+    }
+    const walk = (value: unknown): void => {
+      if (value === null || typeof value !== 'object') return;
+      for (const [key, item] of Object.entries(value)) {
+        if (item !== null && typeof item === 'object') walk(item);
+        else if (redactor.isSecretName(key) && item !== null && item !== undefined) redactor.addValue(String(item));
+      }
+    };
+    walk(document);
+    return;
+  }
+  for (const param of queryParams(`?${body}`)) if (redactor.isSecretName(param.name)) redactor.addValue(param.value);
+}
+
 /** Send one postback (with retries) and judge the answer. Never throws for network or HTTP outcomes. */
 export async function firePostback(client: HttpClient, request: PostbackRequest, judging: FireJudging = {}): Promise<FireOutcome> {
   const redactor = judging.redactor ?? new Redactor();
@@ -386,10 +412,11 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const lintWarnings = options.lint === false ? [] : lintFireRun(options, template);
   const requests = resolvePostbacks(options, template, now());
   // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
-  // They come from the template, --var and -H, the same for every request: the first one suffices.
+  // They come from the template, --var, -H and --data, the same for every request: the first one suffices.
   for (const request of requests.slice(0, 1)) {
     for (const param of queryParams(request.url)) if (redactor.isSecretName(param.name)) redactor.addValue(param.value);
     for (const [name, value] of Object.entries(request.headers)) if (redactor.isSecretName(name)) redactor.addValue(value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
+    if (request.body !== undefined) addBodySecretValues(request.body, redactor);
   }
   const redactedTemplate = redactor.url(template);
 

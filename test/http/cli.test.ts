@@ -158,6 +158,29 @@ describe('tpb click / fire in-process', () => {
     expect(dump).toContain('REDACTED');
   });
 
+  it('redacts secret --data fields (JSON and form) where the answer echoes them, on screen and in the db', async () => {
+    const server = await scriptedServer((req, res) => res.end(`got ${req.body}`));
+    const cwd = tempDir();
+    const json = await runCli(['fire', `${server.url}/pb?c={click_id}`, '--click-id', 'a', '--data', '{"click_id":"{click_id}","auth":{"password":"TOPSECRET5"}}', '-v'], { cwd });
+    expect(json.code).toBe(0);
+    expect(server.received[0]!.body).toContain('TOPSECRET5');
+    const form = await runCli(['fire', `${server.url}/pb?c={click_id}`, '--click-id', 'a', '--data', 'click_id={click_id}&secret=FORMSECRET', '-v', '--json'], { cwd });
+    expect(form.code).toBe(0);
+    expect(server.received[1]!.body).toBe('click_id=a&secret=FORMSECRET');
+    for (const output of [json.stdout, json.stderr, form.stdout, form.stderr]) {
+      expect(output).not.toContain('TOPSECRET5');
+      expect(output).not.toContain('FORMSECRET');
+    }
+    expect(json.stderr).toContain('got {"click_id":"a","auth":{"password":"REDACTED"}}');
+    expect(form.stderr).toContain('got click_id=a&secret=REDACTED');
+    const db = new Database(path.join(cwd, 'tpb.db'), { readonly: true });
+    const dump = JSON.stringify([db.prepare('SELECT * FROM postbacks').all(), db.prepare('SELECT * FROM runs').all()]);
+    db.close();
+    expect(dump).not.toContain('TOPSECRET5');
+    expect(dump).not.toContain('FORMSECRET');
+    expect(dump).toContain('got click_id=a&secret=REDACTED');
+  });
+
   it('draws a progress bar on stderr only when it is a TTY', async () => {
     const server = await scriptedServer((_req, res) => {
       res.writeHead(302, { location: '/lp?cid=x1' });
