@@ -10,6 +10,7 @@ export interface ClickRequest {
 export interface ClickSendOptions extends Omit<CaptureOptions, 'requestUrl'> {
   /** Redirect hops to follow after the first answer (0: capture from the first answer only). */
   follow?: number;
+  /** The whole click (every hop), in ms; default: the client's timeout. */
   timeoutMs?: number;
 }
 
@@ -66,11 +67,15 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     ...fields,
   });
 
+  // --timeout bounds the whole click: later hops get what is left of it.
+  const deadline = performance.now() + (options.timeoutMs ?? client.timeoutMs);
   for (let hop = 0; ; hop += 1) {
     visited?.add(url);
     let response;
     try {
-      response = await client.send({ url, method: 'GET', headers: request.headers, timeoutMs: options.timeoutMs });
+      const left = Math.round(deadline - performance.now());
+      if (left <= 0) throw new HttpFailure('timeout', `no click id within ${options.timeoutMs ?? client.timeoutMs} ms`, 0);
+      response = await client.send({ url, method: 'GET', headers: request.headers, timeoutMs: left });
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
       latencyMs += error.latencyMs;

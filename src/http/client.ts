@@ -153,10 +153,10 @@ export class HttpClient {
 
   /**
    * Send one request; resolves with the answer or rejects with an HttpFailure. The timeout covers
-   * connecting (connect.timeout), waiting for the headers (headersTimeout) and the body (idle
-   * bodyTimeout plus an overall deadline checked per chunk). A raw undici dispatch handler rather
-   * than `request()`: no body stream, no timer, no AbortController per request — this runs at tens
-   * of thousands of requests a second, and `request()` costs about twice the CPU.
+   * the whole exchange (waiting for a connection, connecting, the headers and the body): one timer
+   * per request that aborts it. A raw undici dispatch handler rather than `request()`: no body
+   * stream, no AbortController per request — this runs at tens of thousands of requests a second,
+   * and `request()` costs about twice the CPU.
    */
   send(request: HttpRequest): Promise<HttpResponse> {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
@@ -168,14 +168,24 @@ export class HttpClient {
       const chunks: Buffer[] = [];
       let size = 0;
       let settled = false;
+      let controller: { abort(reason: Error): void } | undefined;
+      // The deadline of this attempt. undici's own headers/body timeouts tick in about 1 s steps
+      // (a 300 ms timeout waited 1 s), so a plain timer ends the exchange at the time asked for.
+      const timer = setTimeout(() => {
+        const waited = performance.now() - started;
+        fail(new HttpFailure('timeout', status === 0 ? `no answer within ${timeoutMs} ms` : `no complete answer within ${timeoutMs} ms`, waited, 'TPB_TIMEOUT'));
+        controller?.abort(new Error('timeout'));
+      }, timeoutMs);
       const fail = (error: unknown) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         reject(classify(error, false, timeoutMs, performance.now() - started));
       };
       const succeed = (truncated: boolean) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         resolve({
           status,
           headers,
@@ -187,9 +197,14 @@ export class HttpClient {
       try {
         const { origin, target } = this.split(request.url);
         this.agent.dispatch(
-          { origin, path: target, method: request.method ?? 'GET', headers: request.headers ?? {}, body: request.body ?? null, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+          // undici's timeouts stay as a backstop, later than the timer above.
+          { origin, path: target, method: request.method ?? 'GET', headers: request.headers ?? {}, body: request.body ?? null, headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000 },
           {
-            onRequestStart() {},
+            onRequestStart(requestController) {
+              controller = requestController;
+              // The deadline passed while the request waited for a connection.
+              if (settled && status === 0) requestController.abort(new Error('timeout'));
+            },
             onResponseStart(_controller, statusCode, responseHeaders) {
               status = statusCode;
               headers = flattenHeaders(responseHeaders as Record<string, string | string[] | undefined>);
@@ -206,10 +221,6 @@ export class HttpClient {
               }
               chunks.push(chunk);
               size += chunk.length;
-              if (performance.now() - started > timeoutMs) {
-                fail(new HttpFailure('timeout', `no complete answer within ${timeoutMs} ms`, performance.now() - started));
-                controller.abort(new Error('timeout'));
-              }
             },
             onResponseEnd() {
               succeed(false);

@@ -181,6 +181,41 @@ describe('tpb click / fire in-process', () => {
     expect(dump).toContain('got click_id=a&secret=REDACTED');
   });
 
+  it('honours a --timeout below a second per attempt, and says how long it waited', async () => {
+    // Never answers; or answers the headers and then stalls the body.
+    const silent = await scriptedServer(() => undefined);
+    const stalled = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+    });
+    const cwd = tempDir();
+    let t = performance.now();
+    const one = await runCli(['fire', `${silent.url}/h?c={click_id}`, '--click-id', 'a', '--timeout', '300ms', '--retries', '0', '--json'], { cwd });
+    const oneMs = performance.now() - t;
+    expect(one.code).toBe(3);
+    const postback = (JSON.parse(one.stdout) as { postbacks: Array<{ latency_ms: number; reason: string }> }).postbacks[0]!;
+    expect(postback.reason).toBe('timeout: no answer within 300 ms');
+    expect(postback.latency_ms).toBeGreaterThanOrEqual(295);
+    expect(postback.latency_ms).toBeLessThan(600);
+    expect(oneMs).toBeLessThan(900);
+    t = performance.now();
+    const two = await runCli(['fire', `${silent.url}/h?c={click_id}`, '--click-id', 'a', '--timeout', '250ms', '--retries', '1', '--retry-delay', '10ms', '--json'], { cwd });
+    expect(two.code).toBe(3);
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect((JSON.parse(two.stdout) as { postbacks: Array<{ latency_ms: number }> }).postbacks[0]!.latency_ms).toBeLessThan(800);
+    const body = await runCli(['fire', `${stalled.url}/h?c={click_id}`, '--click-id', 'a', '--timeout', '300ms', '--retries', '0', '--json'], { cwd });
+    const bodyPostback = (JSON.parse(body.stdout) as { postbacks: Array<{ latency_ms: number; reason: string }> }).postbacks[0]!;
+    expect(bodyPostback.reason).toBe('timeout: no complete answer within 300 ms');
+    expect(bodyPostback.latency_ms).toBeLessThan(600);
+    t = performance.now();
+    const click = await runCli(['click', `${silent.url}/c`, '--timeout', '300ms', '--json'], { cwd });
+    expect(click.code).toBe(3);
+    expect(performance.now() - t).toBeLessThan(900);
+    const clickRecord = (JSON.parse(click.stdout) as { clicks: Array<{ latency_ms: number; detail: string }> }).clicks[0]!;
+    expect(clickRecord.detail).toBe('timeout: no answer within 300 ms');
+    expect(clickRecord.latency_ms).toBeLessThan(600);
+  });
+
   it('draws a progress bar on stderr only when it is a TTY', async () => {
     const server = await scriptedServer((_req, res) => {
       res.writeHead(302, { location: '/lp?cid=x1' });
