@@ -37,6 +37,8 @@ export interface ClickRunOptions {
   preset?: PresetName;
   /** When given, the run and every click are stored (source tpb:click). */
   store?: Store;
+  /** Opens the store once the options were checked (so a usage error writes nothing); with store, unused. */
+  openStore?: () => Store;
   /** Redacts secrets in stored and returned URLs (default: the default secret names). */
   redactor?: Redactor;
   /** An existing client to use (and not close); otherwise one sized to the concurrency. */
@@ -234,6 +236,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function runClicks(options: ClickRunOptions, events: ClickRunEvents = {}): Promise<ClickRunResult> {
   validate(options);
+  const store = options.store ?? options.openStore?.();
   const now = options.now ?? (() => new Date());
   const redactor = options.redactor ?? new Redactor();
   const keepClicks = options.keepClicks ?? 'all';
@@ -254,8 +257,8 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
 
   const startedAt = now();
   const redactedUrl = redactor.url(options.url);
-  const runId = options.store
-    ? startRun(options.store, 'click', redactedUrl, {
+  const runId = store
+    ? startRun(store, 'click', redactedUrl, {
         count: options.count,
         concurrency: options.concurrency,
         rate: options.ratePerSecond ?? null,
@@ -266,7 +269,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
         preset: options.preset ?? null,
       }, startedAt)
     : undefined;
-  const writer = options.store ? new SimulatedClickWriter(options.store) : undefined;
+  const writer = store ? new SimulatedClickWriter(store) : undefined;
   events.onStart?.({ total: options.count, url: redactedUrl, ...(runId !== undefined ? { runId } : {}) });
 
   const clicks: ClickRecord[] = [];
@@ -379,6 +382,6 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   const durationMs = performance.now() - started;
   clicks.sort((a, b) => a.index - b.index);
   const summary = tally.summary(durationMs);
-  if (options.store && runId !== undefined) finishRun(options.store, runId, summary, now());
+  if (store && runId !== undefined) finishRun(store, runId, summary, now());
   return { ...(runId !== undefined ? { runId } : {}), url: redactedUrl, summary, clicks };
 }

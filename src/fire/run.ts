@@ -182,6 +182,8 @@ export interface FireRunOptions {
   /** Resolve and return the requests, send nothing, store nothing. */
   dryRun?: boolean;
   store?: Store;
+  /** Opens the store once the options were checked (so a usage error writes nothing); with store, unused. */
+  openStore?: () => Store;
   client?: HttpClient;
   signal?: AbortSignal;
   now?: () => Date;
@@ -432,10 +434,11 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], 0), postbacks: [], resolved };
   }
 
+  const store = options.store ?? options.openStore?.();
   const concurrency = Math.max(1, options.concurrency ?? 10);
   const client = options.client ?? new HttpClient({ connections: concurrency, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
-  const runId = options.store
-    ? startRun(options.store, 'fire', redactedTemplate, {
+  const runId = store
+    ? startRun(store, 'fire', redactedTemplate, {
         preset: options.preset ?? null,
         method: requests[0]?.method ?? 'GET',
         click_ids: options.clickIds.length,
@@ -447,7 +450,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
         expect_body: options.expectations?.body?.source ?? null,
       }, now())
     : undefined;
-  const writer = options.store ? new PostbackWriter(options.store) : undefined;
+  const writer = store ? new PostbackWriter(store) : undefined;
   events.onStart?.({ total: requests.length, template: redactedTemplate, ...(runId !== undefined ? { runId } : {}) });
 
   const outcomes: FireOutcome[] = [];
@@ -507,7 +510,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const durationMs = performance.now() - started;
   outcomes.sort((a, b) => a.seq - b.seq);
   const summary = summarize(outcomes, durationMs);
-  if (options.store && runId !== undefined) finishRun(options.store, runId, summary, now());
+  if (store && runId !== undefined) finishRun(store, runId, summary, now());
   return { ...(runId !== undefined ? { runId } : {}), template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [] };
 }
 

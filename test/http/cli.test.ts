@@ -216,6 +216,25 @@ describe('tpb click / fire in-process', () => {
     expect(clickRecord.latency_ms).toBeLessThan(600);
   });
 
+  it('writes no database when click or fire stop with exit 2', async () => {
+    const server = await scriptedServer((_req, res) => res.end('ok'));
+    const cwd = tempDir();
+    const runs = [
+      ['fire', `${server.url}/pb?c={clickid}`, '--click-id', 'a'],
+      ['fire', `${server.url}/pb?c={click_id}&s={status}`, '--click-id', 'a'],
+      ['fire', `${server.url}/pb?c={click_id}`, '--from-db'],
+      ['fire', `${server.url}/pb?c={click_id}`, '--click-id', 'a', '--payout', '1,5x'],
+      ['click', `${server.url}/c?x={nope}`],
+      ['click', `${server.url}/c`, '--ip', '300.1.1.{i}'],
+    ];
+    for (const args of runs) {
+      const result = await runCli(args, { cwd });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(fs.existsSync(path.join(cwd, 'tpb.db')), args.join(' ')).toBe(false);
+    }
+    expect(server.received).toHaveLength(0);
+  });
+
   it('draws a progress bar on stderr only when it is a TTY', async () => {
     const server = await scriptedServer((_req, res) => {
       res.writeHead(302, { location: '/lp?cid=x1' });

@@ -67,7 +67,6 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
   const redactor = new Redactor(options.secret ?? []);
   const verbose = context.globals.verbose && !context.globals.quiet;
   const progress = output.canShowProgress && !verbose && options.count >= 20;
-  const store = context.openStore();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -107,7 +106,8 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
         follow: options.follow === true ? DEFAULT_FOLLOW_HOPS : options.follow ?? 0,
         timeoutMs: options.timeout,
         ...(options.preset ? { preset: options.preset } : {}),
-        store,
+        // Opened after the options were checked: a usage error (exit 2) writes nothing.
+        openStore: () => context.openStore(),
         redactor,
         // A human report lists clicks only for small runs; big ones keep just the failures (examples).
         keepClicks: context.globals.json || options.printIds || options.count <= 20 ? 'all' : 'failures',

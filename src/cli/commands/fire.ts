@@ -108,7 +108,7 @@ async function clickIdsFor(context: CliContext, options: FireCommandOptions): Pr
   if (options.fromDb) {
     const { capturedClickIds } = await import('../../store/clicks.js');
     const { latestRun } = await import('../../store/runs.js');
-    const store = context.openStore();
+    const store = context.openExistingStore();
     let runId = options.run;
     if (runId === undefined && options.last === undefined) {
       runId = latestRun(store, 'click')?.id;
@@ -144,7 +144,6 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   if (options.base !== undefined && options.preset === undefined) throw new UsageError('--base goes with --preset', { hint: `one of ${PRESET_NAMES.join(', ')}` });
   const clickIds = await clickIdsFor(context, options);
   const verbose = context.globals.verbose && !context.globals.quiet;
-  const store = options.dryRun ? undefined : context.openStore();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -179,7 +178,8 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         lint: options.lint,
         secrets: options.secret ?? [],
         dryRun: options.dryRun ?? false,
-        ...(store ? { store } : {}),
+        // Opened after the template, ids and lint were checked: a usage error (exit 2) writes nothing.
+        ...(options.dryRun ? {} : { openStore: () => context.openStore() }),
         signal: abort.signal,
         now: context.io.now,
       },
