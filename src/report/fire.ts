@@ -100,7 +100,7 @@ export function renderFireReport(result: FireRunResult, color: ChalkInstance, op
   const lines: string[] = [];
   const listLimit = options.listLimit ?? 20;
   if (listLimit === 0) {
-    // -v has shown every exchange already.
+    // No per-postback lines (-v has shown every exchange already, or -q).
   } else if (result.postbacks.length <= listLimit) {
     for (const outcome of result.postbacks) lines.push(renderPostbackLine(outcome, color));
   } else {

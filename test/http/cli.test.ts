@@ -235,6 +235,28 @@ describe('tpb click / fire in-process', () => {
     expect(server.received).toHaveLength(0);
   });
 
+  it('-q prints the result summary of click and fire without a line per click or postback', async () => {
+    const server = await tracker();
+    const cwd = tempDir();
+    const loud = await runCli(['click', `${server.url}/aff_c?offer_id=1`, '-n', '3'], { cwd });
+    expect(loud.stdout).toMatch(/^#1 {2}302/m);
+    const click = await runCli(['click', `${server.url}/aff_c?offer_id=1`, '-n', '3', '-q'], { cwd });
+    expect(click.code).toBe(0);
+    expect(click.stdout).not.toMatch(/^#\d/m);
+    expect(click.stdout).toContain('sent 3, click ids captured 3, failed 0');
+    expect(click.stderr).toBe('');
+    const fire = await runCli(['fire', `${server.url}/aff_lsr?transaction_id={click_id}`, '--preset', 'tune', '--from-db', '-q'], { cwd });
+    expect(fire.code).toBe(0);
+    expect(fire.stdout).not.toMatch(/^#\d/m);
+    expect(fire.stdout).toContain('sent 3: 3 passed, 0 failed, 0 unreachable');
+    expect(fire.stderr).toBe('');
+    const failing = await runCli(['fire', `${server.url}/aff_lsr?transaction_id={click_id}`, '--preset', 'tune', '--click-id', 'bad', '-q'], { cwd });
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).not.toMatch(/^#\d/m);
+    expect(failing.stdout).toContain('1 × fail: TUNE rejected it: Invalid Trans. ID');
+    expect(failing.stderr).toContain('did not get the expected answer');
+  });
+
   it('draws a progress bar on stderr only when it is a TTY', async () => {
     const server = await scriptedServer((_req, res) => {
       res.writeHead(302, { location: '/lp?cid=x1' });

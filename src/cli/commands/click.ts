@@ -126,7 +126,8 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
     const ids = result.clicks.filter((click) => click.clickId !== undefined).map((click) => click.clickId!);
     if (ids.length > 0) output.data(ids.join('\n'));
     if (!context.globals.quiet) context.io.stderr.write(renderClickReport({ ...result, clicks: [] }, color));
-  } else output.data(renderClickReport(result, output.stdoutColor, { listLimit: verbose ? 0 : 20 }));
+    // -v drew every click already; -q wants the result alone.
+  } else output.data(renderClickReport(result, output.stdoutColor, { listLimit: verbose || context.globals.quiet ? 0 : 20 }));
   if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent} of ${options.count} clicks were sent`);
 
   const s = result.summary;

@@ -213,7 +213,8 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   if (result.lint.length > 0 && !context.globals.json) context.io.stderr.write(renderLintFindings(result.lint, color));
   if (context.globals.json) output.jsonDocument(fireJson(result));
   else if (result.dryRun) output.data(renderDryRun(result, output.stdoutColor));
-  else output.data(renderFireReport(result, output.stdoutColor, { listLimit: verbose ? 0 : 20 }));
+  // -v drew every exchange already; -q wants the result alone (the summary and why postbacks failed).
+  else output.data(renderFireReport(result, output.stdoutColor, { listLimit: verbose || context.globals.quiet ? 0 : 20 }));
   if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent} postbacks were sent`);
 
   const s = result.summary;
