@@ -43,11 +43,26 @@ export interface ClickRunOptions {
   redactor?: Redactor;
   /** An existing client to use (and not close); otherwise one sized to the concurrency. */
   client?: HttpClient;
+  /** Keep each click's exchanges (requests and answers, redacted) for -v. */
+  trace?: boolean;
   /** Which clicks the result keeps: all (default), only the failed ones (huge runs), or none. */
   keepClicks?: 'all' | 'failures' | 'none';
   /** Stop sending new clicks when aborted (clicks in flight finish). */
   signal?: AbortSignal;
   now?: () => Date;
+}
+
+/** One request of a click and its answer, redacted (not sanitised: do that before a terminal). */
+export interface ClickExchange {
+  url: string;
+  requestHeaders: Record<string, string>;
+  status?: number;
+  location?: string;
+  contentType?: string;
+  body?: string;
+  bodyTruncated?: boolean;
+  failure?: string;
+  latencyMs: number;
 }
 
 export interface ClickRecord extends Omit<ClickOutcome, 'url' | 'location' | 'hops'> {
@@ -60,6 +75,8 @@ export interface ClickRecord extends Omit<ClickOutcome, 'url' | 'location' | 'ho
   hops: number;
   ip?: string;
   sentAt: string;
+  /** With trace: every request of the click and its answer. */
+  exchanges?: ClickExchange[];
 }
 
 export interface ClickProgress {
@@ -255,6 +272,11 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   for (const [name, value] of options.headers ?? []) baseHeaders[name.toLowerCase()] = value;
   const userAgent = baseHeaders['user-agent'] ?? null;
 
+  // Secret values in the link and headers are redacted wherever an answer echoes them.
+  for (const param of queryParams(options.url)) if (redactor.isSecretName(param.name) && !param.value.includes('{')) redactor.addValue(param.value);
+  for (const [name, value] of options.params ?? []) if (redactor.isSecretName(name) && !value.includes('{')) redactor.addValue(value);
+  for (const [name, value] of Object.entries(baseHeaders)) if (redactor.isSecretName(name)) redactor.addValue(value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
+
   const startedAt = now();
   const redactedUrl = redactor.url(options.url);
   const runId = store
@@ -315,6 +337,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       params: clickIdParams,
       ...(options.clickIdJson !== undefined ? { jsonPath: options.clickIdJson } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.trace ? { trace: true } : {}),
     });
     // Built field by field: optional fields are absent, not undefined (JSON and tests see the same).
     const record: ClickRecord = { index, ok: outcome.ok, url: fixedRedactedUrl ?? redactor.url(url), hops: outcome.hops.length, latencyMs: Math.round(outcome.latencyMs * 100) / 100, sentAt };
@@ -331,6 +354,19 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
     }
     if (outcome.networkCause !== undefined) record.networkCause = outcome.networkCause;
     if (ip !== undefined) record.ip = ip;
+    if (options.trace) {
+      const requestHeaders = redactor.headers(headers);
+      record.exchanges = outcome.hops.map((hop) => ({
+        url: redactor.url(hop.url),
+        requestHeaders,
+        ...(hop.status !== undefined ? { status: hop.status } : {}),
+        ...(hop.location !== undefined ? { location: redactor.url(hop.location) } : {}),
+        ...(hop.contentType !== undefined ? { contentType: redactor.text(hop.contentType) } : {}),
+        ...(hop.body !== undefined ? { body: redactor.text(hop.body), bodyTruncated: hop.bodyTruncated ?? false } : {}),
+        ...(hop.failure !== undefined ? { failure: redactor.text(hop.failure) } : {}),
+        latencyMs: Math.round(hop.latencyMs * 100) / 100,
+      }));
+    }
     if (writer) {
       const fields = fixedLinkFields ?? linkFields(url);
       writer.add({

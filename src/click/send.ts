@@ -12,6 +12,8 @@ export interface ClickSendOptions extends Omit<CaptureOptions, 'requestUrl'> {
   follow?: number;
   /** The whole click (every hop), in ms; default: the client's timeout. */
   timeoutMs?: number;
+  /** Keep each hop's content type, body start and failure (for -v); off for speed otherwise. */
+  trace?: boolean;
 }
 
 export interface ClickHop {
@@ -19,7 +21,16 @@ export interface ClickHop {
   status?: number;
   location?: string;
   latencyMs: number;
+  /** With `trace`: the answer's content type and the start of its body. */
+  contentType?: string;
+  body?: string;
+  bodyTruncated?: boolean;
+  /** With `trace`, for a hop that got no answer: why. */
+  failure?: string;
 }
+
+/** Characters of an answer's body a traced hop keeps (for -v). */
+export const TRACE_BODY_CHARS = 500;
 
 export interface ClickOutcome {
   ok: boolean;
@@ -79,7 +90,7 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
       latencyMs += error.latencyMs;
-      hops.push({ url, latencyMs: error.latencyMs });
+      hops.push({ url, latencyMs: error.latencyMs, ...(options.trace ? { failure: `${error.kind}: ${error.message}` } : {}) });
       return outcome({ ok: false, cause: 'network', networkCause: error.kind, detail: `${error.kind}: ${error.message}${hop > 0 ? ` (hop ${hop + 1}: ${url})` : ''}` });
     }
     latencyMs += response.latencyMs;
@@ -87,7 +98,13 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     captureOptions.requestUrl = url;
     const capture = captureClickId(response, captureOptions);
     if (capture.next !== undefined) location = capture.next;
-    hops.push({ url, status: response.status, ...(capture.next !== undefined ? { location: capture.next } : {}), latencyMs: response.latencyMs });
+    const hopRecord: ClickHop = { url, status: response.status, ...(capture.next !== undefined ? { location: capture.next } : {}), latencyMs: response.latencyMs };
+    if (options.trace) {
+      if (response.headers['content-type'] !== undefined) hopRecord.contentType = response.headers['content-type'];
+      hopRecord.body = response.body.slice(0, TRACE_BODY_CHARS);
+      hopRecord.bodyTruncated = response.truncated || response.body.length > TRACE_BODY_CHARS;
+    }
+    hops.push(hopRecord);
     if (capture.ok) return outcome({ ok: true, clickId: capture.clickId, param: capture.param, from: capture.from });
 
     const next = capture.next;

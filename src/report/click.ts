@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ClickRecord, ClickRunResult } from '../click/run.js';
-import { sanitizeForDisplay } from '../text/sanitize.js';
+import { excerpt, sanitizeForDisplay } from '../text/sanitize.js';
 import { renderTable } from './table.js';
 
 /** Plain-language names of why a click yielded no id. */
@@ -58,6 +58,28 @@ export function renderClickLine(click: ClickRecord, color: ChalkInstance): strin
     return `#${click.index}  ${color.green(status)}  ${color.bold(sanitizeForDisplay(click.clickId ?? ''))}  ${color.dim(`(${click.from} ${sanitizeForDisplay(click.param ?? '')}, ${Math.round(click.latencyMs)} ms)`)}`;
   }
   return `#${click.index}  ${color.red(status)}  ${color.red(click.cause ?? 'failed')}: ${sanitizeForDisplay(click.detail ?? '')}`;
+}
+
+/**
+ * Requests and answers of one click, for -v: each hop's request (headers once), status,
+ * Location, content type and body start (cut, control characters stripped), then the outcome.
+ * Expects a record made with `trace` (secrets already redacted).
+ */
+export function renderClickExchange(click: ClickRecord, color: ChalkInstance, bodyLimit = 500): string {
+  const lines: string[] = [];
+  (click.exchanges ?? []).forEach((exchange, hop) => {
+    lines.push(`${color.dim(`#${click.index}${hop > 0 ? ` hop ${hop + 1}` : ''}`)} GET ${sanitizeForDisplay(exchange.url)}`);
+    if (hop === 0) for (const [name, value] of Object.entries(exchange.requestHeaders)) lines.push(`    ${name}: ${sanitizeForDisplay(value)}`);
+    if (exchange.status === undefined) {
+      lines.push(`  ← ${color.red(sanitizeForDisplay(exchange.failure ?? 'no answer'))} (${Math.round(exchange.latencyMs)} ms)`);
+      return;
+    }
+    lines.push(`  ← ${exchange.status}${exchange.contentType ? color.dim(` ${sanitizeForDisplay(exchange.contentType)}`) : ''} (${Math.round(exchange.latencyMs)} ms)`);
+    if (exchange.location !== undefined) lines.push(`    location: ${sanitizeForDisplay(exchange.location)}`);
+    if (exchange.body) lines.push(`  ${excerpt(exchange.body, bodyLimit)}${exchange.bodyTruncated ? color.dim(' (cut)') : ''}`);
+  });
+  lines.push(`  ${renderClickLine(click, color)}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The human summary of a click run. */

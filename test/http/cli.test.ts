@@ -257,6 +257,32 @@ describe('tpb click / fire in-process', () => {
     expect(failing.stderr).toContain('did not get the expected answer');
   });
 
+  it('click -v prints each request and answer, sanitised and redacted', async () => {
+    const server = await scriptedServer((req, res) => {
+      if (req.target.startsWith('/c')) {
+        res.writeHead(302, { location: `/hop?x=1&echo=${req.rawQuery}`, 'content-type': 'text/html' });
+        return res.end(`moved \u001b[31m${req.rawQuery}`);
+      }
+      res.writeHead(302, { location: '/lp?clickid=k1' });
+      res.end();
+    });
+    const cwd = tempDir();
+    const result = await runCli(['click', `${server.url}/c?api_key=KEYVALUE9&x=1`, '-v', '--follow', '-H', 'Authorization: Bearer HDRSECRET'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`#1 GET ${server.url}/c?api_key=REDACTED&x=1`);
+    expect(result.stderr).toContain('    authorization: REDACTED');
+    expect(result.stderr).toMatch(/ {4}user-agent: Mozilla/);
+    expect(result.stderr).toMatch(/ {2}← 302 text\/html \(\d+ ms\)/);
+    expect(result.stderr).toContain(`    location: ${server.url}/hop?x=1&echo=api_key=REDACTED&x=1`);
+    expect(result.stderr).toContain('  moved api_key=REDACTED&x=1');
+    expect(result.stderr).toContain(`#1 hop 2 GET ${server.url}/hop?x=1&echo=api_key=REDACTED&x=1`);
+    expect(result.stderr).toContain(`    location: ${server.url}/lp?clickid=k1`);
+    expect(result.stderr).toMatch(/#1 {2}302 {2}k1/);
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.stderr + result.stdout).not.toContain('KEYVALUE9');
+    expect(result.stderr + result.stdout).not.toContain('HDRSECRET');
+  });
+
   it('draws a progress bar on stderr only when it is a TTY', async () => {
     const server = await scriptedServer((_req, res) => {
       res.writeHead(302, { location: '/lp?cid=x1' });

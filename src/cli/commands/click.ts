@@ -60,7 +60,7 @@ export function registerClick(program: Command, context: CliContext): void {
 async function clickAction(context: CliContext, url: string, options: ClickCommandOptions): Promise<void> {
   const { runClicks } = await import('../../click/run.js');
   const { Redactor } = await import('../../text/redact.js');
-  const { clickJson, renderClickLine, renderClickReport } = await import('../../report/click.js');
+  const { clickJson, renderClickExchange, renderClickReport } = await import('../../report/click.js');
   const { renderProgressLine } = await import('../../report/progress.js');
   const output = context.output;
   const color = output.stderrColor;
@@ -80,7 +80,7 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
       output.verbose(`run ${runId}: ${total} click${total === 1 ? '' : 's'} to ${redactor.url(url)}`);
     },
     onClick: (click, p) => {
-      if (verbose) context.io.stderr.write(`${renderClickLine(click, color)}\n`);
+      if (verbose) context.io.stderr.write(renderClickExchange(click, color));
       if (!progress) return;
       const now = performance.now();
       if (now - lastDraw < 100 && p.done < p.total) return;
@@ -109,6 +109,7 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
         // Opened after the options were checked: a usage error (exit 2) writes nothing.
         openStore: () => context.openStore(),
         redactor,
+        ...(verbose ? { trace: true } : {}),
         // A human report lists clicks only for small runs; big ones keep just the failures (examples).
         keepClicks: context.globals.json || options.printIds || options.count <= 20 ? 'all' : 'failures',
         signal: abort.signal,
