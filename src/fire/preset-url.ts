@@ -34,3 +34,24 @@ export function presetPostbackTemplate(preset: PresetName, base: string, supplie
     });
   return `${template.slice(0, queryStart)}?${kept.join('&')}`;
 }
+
+/**
+ * Keitaro's postback key: the path segment before `/postback` in a Keitaro postback URL
+ * (`https://t.example.com/<key>/postback?subid=…`), or the first path segment when there is no
+ * `postback` segment. It is a secret: anyone who has it can post conversions. Returned as written
+ * and percent-decoded (both forms can reappear), without macros.
+ */
+export function keitaroPostbackKey(url: string): string[] {
+  const path = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(url.trim())?.[1] ?? '';
+  const segments = path.split('/').filter((segment) => segment !== '');
+  const at = segments.findIndex((segment) => segment.toLowerCase() === 'postback');
+  const key = at > 0 ? segments[at - 1] : at < 0 ? segments[0] : undefined;
+  if (key === undefined || key === '' || key.includes('{')) return [];
+  let decoded = key;
+  try {
+    decoded = decodeURIComponent(key);
+  } catch {
+    // keep it as written
+  }
+  return [...new Set([key, decoded])];
+}

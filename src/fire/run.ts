@@ -10,7 +10,7 @@ import { REDACTED, Redactor } from '../text/redact.js';
 import { percentile } from '../click/stats.js';
 import { KNOWN_CLICK_ID_PARAMS, queryParams } from '../click/capture.js';
 import { decimalToMicros } from './money.js';
-import { presetPostbackTemplate } from './preset-url.js';
+import { keitaroPostbackKey, presetPostbackTemplate } from './preset-url.js';
 import { expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, UnresolvedMacroError, type TemplateEncoding } from './template.js';
 import { judgeResponse, networkVerdict, type Expectations, type Verdict } from './verdict.js';
 
@@ -420,6 +420,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     for (const [name, value] of Object.entries(request.headers)) if (redactor.isSecretName(name)) redactor.addValue(value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
     if (request.body !== undefined) addBodySecretValues(request.body, redactor);
   }
+  // Keitaro's postback key lives in the path; serve redacts it, so does fire (output and database).
+  if (options.preset === 'keitaro') for (const key of keitaroPostbackKey(template)) redactor.addValue(key);
   const redactedTemplate = redactor.url(template);
 
   const resolved: ResolvedPostback[] = requests.map((request) => ({

@@ -283,6 +283,27 @@ describe('tpb click / fire in-process', () => {
     expect(result.stderr + result.stdout).not.toContain('HDRSECRET');
   });
 
+  it('fire --preset keitaro redacts the postback key in output, the runs and the postbacks', async () => {
+    const server = await scriptedServer((req, res) => res.end(`OK ${req.target}`));
+    const cwd = tempDir();
+    const byUrl = await runCli(['fire', `${server.url}/S3KEY9x/postback?subid={click_id}&tid={txid}`, '--preset', 'keitaro', '--click-id', 'a', '--txid', 't1', '-v'], { cwd });
+    expect(byUrl.code).toBe(0);
+    expect(server.received[0]!.target).toBe('/S3KEY9x/postback?subid=a&tid=t1');
+    expect(byUrl.stdout).toContain(`tpb fire ${server.url}/REDACTED/postback?subid={click_id}&tid={txid}`);
+    expect(byUrl.stderr).toContain('OK /REDACTED/postback?subid=a&tid=t1');
+    const byBase = await runCli(['fire', '--preset', 'keitaro', '--base', `${server.url}/K3Ybase`, '--click-id', 'b', '--txid', 't2', '--status', 'sale', '--payout', '1', '--json'], { cwd });
+    expect(byBase.code).toBe(0);
+    expect(server.received[1]!.target).toMatch(/^\/K3Ybase\/postback\?subid=b/);
+    const db = new Database(path.join(cwd, 'tpb.db'), { readonly: true });
+    const dump = JSON.stringify([db.prepare('SELECT * FROM postbacks').all(), db.prepare('SELECT * FROM runs').all()]);
+    db.close();
+    for (const text of [byUrl.stdout, byUrl.stderr, byBase.stdout, byBase.stderr, dump]) {
+      expect(text).not.toContain('S3KEY9x');
+      expect(text).not.toContain('K3Ybase');
+    }
+    expect(dump).toContain('/REDACTED/postback?subid=b');
+  });
+
   it('draws a progress bar on stderr only when it is a TTY', async () => {
     const server = await scriptedServer((_req, res) => {
       res.writeHead(302, { location: '/lp?cid=x1' });
