@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -302,6 +303,24 @@ describe('tpb click / fire in-process', () => {
       expect(text).not.toContain('K3Ybase');
     }
     expect(dump).toContain('/REDACTED/postback?subid=b');
+  });
+
+  it('fire --from-csv reads like ingest: gzip, stdin, UTF-16, stray quotes; binary input is refused without printing it', async () => {
+    const server = await scriptedServer((_req, res) => res.end('ok'));
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'ids.csv.gz'), zlib.gzipSync('kid;x\nz1;1\nb"2;2\n'));
+    const gz = await runCli(['fire', `${server.url}/pb?c={click_id}`, '--from-csv', 'ids.csv.gz', '--column', 'kid', '--dry-run', '--json'], { cwd });
+    expect(gz.code).toBe(0);
+    expect((JSON.parse(gz.stdout) as { requests: Array<{ url: string }> }).requests.map((r) => r.url)).toEqual([`${server.url}/pb?c=z1`, `${server.url}/pb?c=b%222`]);
+    const stdin = await runCli(['fire', `${server.url}/pb?c={click_id}`, '--from-csv', '-', '-c', '1'], { cwd, stdin: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('click_id\nz9\n', 'utf16le')]) });
+    expect(stdin.code).toBe(0);
+    expect(stdin.stderr).toContain('1 click id from stdin (column click_id)');
+    expect(server.received.map((r) => r.rawQuery)).toEqual(['c=z9']);
+    fs.writeFileSync(path.join(cwd, 'bin.csv'), Buffer.from([0x00, 0x9f, 0xe2, 0x10, 0x01, 0x02, 0x03, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x00, 0x07]));
+    const binary = await runCli(['fire', `${server.url}/pb?c={click_id}`, '--from-csv', 'bin.csv', '--dry-run'], { cwd });
+    expect(binary.code).toBe(2);
+    expect(binary.stderr).toContain('bin.csv: not a CSV file');
+    expect(binary.stderr).not.toMatch(/[\u0000-\u0008\u000e-\u001f\ufffd]/);
   });
 
   it('draws a progress bar on stderr only when it is a TTY', async () => {

@@ -63,7 +63,7 @@ export function registerFire(program: Command, context: CliContext): void {
     .option('--from-db', 'click ids captured by tpb click (default: its latest run)')
     .option('--last <n>', 'with --from-db: the N most recently captured ids', parseInteger({ min: 1 }))
     .option('--run <id>', 'with --from-db: the ids of this click run', parseInteger({ min: 1 }))
-    .option('--from-csv <file>', 'click ids from a CSV file')
+    .option('--from-csv <file>', 'click ids from a CSV file (.gz, UTF-8 or UTF-16; "-" reads stdin)')
     .option('--column <name>', 'with --from-csv: the column of click ids (default: a click-id-like header)')
     .addOption(new Option('--preset <name>', "the tracker's postback template (with --base) and success rule").choices(PRESET_NAMES))
     .option('--base <url>', "with --preset: the tracker's base URL (Keitaro: including the postback key)", parseHttpUrl)
@@ -122,10 +122,11 @@ async function clickIdsFor(context: CliContext, options: FireCommandOptions): Pr
   if (options.fromCsv !== undefined) {
     const { readClickIdsFromCsv } = await import('../../fire/click-id-sources.js');
     const file = context.resolvePath(options.fromCsv);
-    const read = await readClickIdsFromCsv(file, options.column);
-    if (read.emptyRows > 0) context.output.warn(`${read.emptyRows} row${read.emptyRows === 1 ? '' : 's'} of ${options.fromCsv} had no ${read.column} (line ${read.emptyLines.join(', ')}${read.emptyRows > read.emptyLines.length ? '…' : ''}); skipped`);
-    if (read.ids.length === 0) throw new UsageError(`no click ids in column ${read.column} of ${options.fromCsv}`);
-    context.output.info(`${read.ids.length} click id${read.ids.length === 1 ? '' : 's'} from ${options.fromCsv} (column ${read.column})`);
+    const read = await readClickIdsFromCsv({ file, display: options.fromCsv === '-' ? 'stdin' : options.fromCsv, stdin: context.io.stdin }, options.column);
+    const source = options.fromCsv === '-' ? 'stdin' : options.fromCsv;
+    if (read.emptyRows > 0) context.output.warn(`${read.emptyRows} row${read.emptyRows === 1 ? '' : 's'} of ${source} had no ${read.column} (line ${read.emptyLines.join(', ')}${read.emptyRows > read.emptyLines.length ? '…' : ''}); skipped`);
+    if (read.ids.length === 0) throw new UsageError(`no click ids in column ${read.column} of ${source}`);
+    context.output.info(`${read.ids.length} click id${read.ids.length === 1 ? '' : 's'} from ${source} (column ${read.column})`);
     return read.ids;
   }
   return [];
