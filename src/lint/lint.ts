@@ -40,12 +40,12 @@ interface QueryPair {
 const LOCAL_HOST = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?([/?#]|$)/i;
 
 /** Tracker and network macro syntaxes that tpb does not expand, so they would be sent literally. */
-const FOREIGN_MACROS: ReadonlyArray<{ pattern: RegExp; syntax: string; whose: string }> = [
-  { pattern: /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g, syntax: '{{x}}', whose: 'a template engine (Mustache, Jinja)' },
-  { pattern: /\[\[([A-Za-z_][\w.-]*)\]\]/g, syntax: '[[x]]', whose: 'Prosper202' },
-  { pattern: /#([A-Za-z_][\w.-]*)#/g, syntax: '#x#', whose: 'CAKE or an affiliate network' },
-  { pattern: /%7B(?:%7B)?([A-Za-z_][\w.-]*)%7D(?:%7D)?/gi, syntax: '%7Bx%7D', whose: 'a macro that was URL-encoded before being expanded' },
-  { pattern: /\$\{\(?([A-Za-z_][\w.-]*)\)?!?\}/g, syntax: '${x}', whose: 'Branch or a shell' },
+const FOREIGN_MACROS: ReadonlyArray<{ pattern: RegExp; what: string }> = [
+  { pattern: /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g, what: 'a template engine (Mustache, Jinja) macro syntax ({{x}})' },
+  { pattern: /\[\[([A-Za-z_][\w.-]*)\]\]/g, what: 'Prosper202 macro syntax ([[x]])' },
+  { pattern: /#([A-Za-z_][\w.-]*)#/g, what: 'CAKE or an affiliate network macro syntax (#x#)' },
+  { pattern: /%7B(?:%7B)?([A-Za-z_][\w.-]*)%7D(?:%7D)?/gi, what: 'a macro that was URL-encoded before being expanded ({x} written as %7Bx%7D)' },
+  { pattern: /\$\{\(?([A-Za-z_][\w.-]*)\)?!?\}/g, what: 'Branch or shell macro syntax (${x})' },
 ];
 
 /** Placeholder words copied from tracker documentation. */
@@ -109,7 +109,7 @@ export function lintClickId(clickId: string, preset: PresetName | undefined, par
           'click-id-format',
           where,
           `the click id "${clickId}" is not ${format.description}${format.enforced ? `: ${PRESETS[preset].title} refuses it` : `, as ${PRESETS[preset].title} ids usually are`}`,
-          `use an id captured from a ${PRESETS[preset].title} click (tpb click --preset ${preset}), e.g. ${format.example}`,
+          `use an id captured from ${/^[AEIOU]/i.test(PRESETS[preset].title) ? 'an' : 'a'} ${PRESETS[preset].title} click (tpb click --preset ${preset}), e.g. ${format.example}`,
         ),
       );
     }
@@ -165,7 +165,7 @@ export function lintTemplate(template: string, options: LintOptions = {}): LintF
       ),
     );
   }
-  for (const { pattern, syntax, whose } of FOREIGN_MACROS) {
+  for (const { pattern, what } of FOREIGN_MACROS) {
     for (const match of url.matchAll(pattern)) {
       // "#x#" inside a URL is never a fragment we want; but "#section" alone is handled below.
       const name = match[1]!;
@@ -175,7 +175,7 @@ export function lintTemplate(template: string, options: LintOptions = {}): LintF
           'error',
           'foreign-macro',
           paramAt(url, match.index),
-          `${match[0]} is ${whose} macro syntax (${syntax}); tpb does not expand it, so it would be sent literally`,
+          `${match[0]} is ${what}; tpb does not expand it, so it would be sent literally`,
           suggestion ? `write {${suggestion}}` : 'write tpb macros as {name}; give custom values with --var name=value',
         ),
       );

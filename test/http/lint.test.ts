@@ -63,3 +63,17 @@ describe('lintClickId', () => {
     expect(codes(lintClickId('123.9', 'prosper202'))).toEqual(['error:click-id-format:subid']);
   });
 });
+
+describe('lint wording', () => {
+  it('says what a URL-encoded macro is in one readable sentence, and "an" before a vowel', () => {
+    const [encoded] = lintTemplate('https://t.example.com/pb?cid=%7Bclickid%7D').filter((f) => f.code === 'foreign-macro');
+    expect(encoded!.message).toBe('%7Bclickid%7D is a macro that was URL-encoded before being expanded ({x} written as %7Bx%7D); tpb does not expand it, so it would be sent literally');
+    const [prosper] = lintTemplate('https://t.example.com/pb?cid=[[subid]]').filter((f) => f.code === 'foreign-macro');
+    expect(prosper!.message).toBe('[[subid]] is Prosper202 macro syntax ([[x]]); tpb does not expand it, so it would be sent literally');
+    const fixes = [...lintClickId('x', 'everflow'), ...lintClickId('x', 'affise'), ...lintClickId('x', 'tune')].map((f) => f.fix).join('\n');
+    expect(fixes).toContain('captured from an Everflow click');
+    expect(fixes).toContain('captured from an Affise click');
+    expect(fixes).toContain('captured from a TUNE (HasOffers) click');
+    expect(fixes).not.toMatch(/\ba [AEIOU]/);
+  });
+});
