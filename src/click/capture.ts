@@ -92,7 +92,8 @@ export function queryParams(url: string): QueryParam[] {
 export function resolveLocation(location: string, requestUrl: string): string | undefined {
   // Fast paths for the common shapes (absolute, or absolute path without dot segments); the URL
   // parser for the rest. This runs once per click.
-  if (/^https?:\/\/[^\s]*$/i.test(location)) return location;
+  // A plain host (name or IPv4, optional port): anything else (IPv6, odd characters) is checked by the parser.
+  if (/^https?:\/\/[a-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s]*)?$/i.test(location)) return location;
   if (location.startsWith('/') && !location.startsWith('//') && !/\/\.\.?(\/|$|\?)|[\s\\]/.test(location)) {
     const origin = /^https?:\/\/[^/?#]*/i.exec(requestUrl)?.[0];
     if (origin) return origin + location;

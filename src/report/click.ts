@@ -57,7 +57,9 @@ export function renderClickLine(click: ClickRecord, color: ChalkInstance): strin
   if (click.ok) {
     return `#${click.index}  ${color.green(status)}  ${color.bold(sanitizeForDisplay(click.clickId ?? ''))}  ${color.dim(`(${click.from} ${sanitizeForDisplay(click.param ?? '')}, ${Math.round(click.latencyMs)} ms)`)}`;
   }
-  return `#${click.index}  ${color.red(status)}  ${color.red(click.cause ?? 'failed')}: ${sanitizeForDisplay(click.detail ?? '')}`;
+  // A network detail already starts with its kind ("timeout: …", "network: …"): no second label.
+  const label = click.cause === 'network' && click.networkCause !== undefined ? '' : `${color.red(click.cause ?? 'failed')}: `;
+  return `#${click.index}  ${color.red(status)}  ${label}${sanitizeForDisplay(click.detail ?? '')}`;
 }
 
 /**
@@ -93,7 +95,7 @@ export function renderClickReport(result: ClickRunResult, color: ChalkInstance, 
   }
   const captured = s.captured === s.sent ? color.green(`${s.captured}`) : color.yellow(`${s.captured}`);
   lines.push(`${color.bold('tpb click')} ${sanitizeForDisplay(result.url)}${result.runId !== undefined ? color.dim(`  (run ${result.runId})`) : ''}`);
-  lines.push(`sent ${s.sent}, click ids captured ${captured}, failed ${s.failed > 0 ? color.red(String(s.failed)) : '0'}${s.duplicateIds > 0 ? color.yellow(`, ${s.duplicateIds} ids seen twice`) : ''}`);
+  lines.push(`sent ${s.sent}, click ids captured ${captured}, failed ${s.failed > 0 ? color.red(String(s.failed)) : '0'}${s.duplicateIds > 0 ? color.yellow(`, ${s.duplicateIds} id${s.duplicateIds === 1 ? '' : 's'} seen twice`) : ''}`);
   lines.push(`latency p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms; ${s.requestsPerSecond} clicks/s over ${(s.durationMs / 1000).toFixed(2)} s`);
   const statuses = Object.entries(s.statuses).sort(([a], [b]) => a.localeCompare(b));
   lines.push(`statuses: ${statuses.map(([status, count]) => `${status === 'none' ? 'no answer' : status} ×${count}`).join(', ')}`);

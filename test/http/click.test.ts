@@ -187,3 +187,22 @@ describe('runClicks', () => {
     expect(clickIp('random', 1)).toMatch(/^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+$/);
   });
 });
+
+describe('click wording and JSON', () => {
+  it('reports a Location it cannot read as bad_location, not no_param', () => {
+    for (const location of ['http://[::bad', 'http://exa mple.com/?cid=1']) {
+      expect(captureClickId({ status: 302, headers: { location }, body: '' }, { requestUrl: 'https://t.example.com/c' })).toMatchObject({ ok: false, cause: 'bad_location' });
+    }
+    expect(captureClickId({ status: 302, headers: { location: 'http://[::1]:8080/lp?cid=k' }, body: '' }, { requestUrl: 'https://t.example.com/c' })).toMatchObject({ ok: true, clickId: 'k' });
+  });
+
+  it('says "network" once for a network failure', async () => {
+    const { renderClickLine } = await import('../../src/report/click.js');
+    const { Chalk } = await import('chalk');
+    const port = await closedPort();
+    const result = await runClicks({ url: `http://127.0.0.1:${port}/c`, count: 1, concurrency: 1 });
+    const line = renderClickLine(result.clicks[0]!, new Chalk({ level: 0 }));
+    expect(line).toBe('#1  ---  refused: connection refused');
+    expect(renderClickLine({ ...result.clicks[0]!, networkCause: 'network', detail: 'network: Response does not match the HTTP/1.1 protocol' }, new Chalk({ level: 0 }))).toBe('#1  ---  network: Response does not match the HTTP/1.1 protocol');
+  });
+});
