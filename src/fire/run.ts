@@ -122,7 +122,7 @@ export async function firePostback(client: HttpClient, request: PostbackRequest,
   const response = exchange.response;
   const verdict = response
     ? judgeResponse({ status: response.status, body: response.body, headers: response.headers, url: request.url }, judging.expectations, judging.preset)
-    : networkVerdict(exchange.failure!, exchange.attempts.length);
+    : networkVerdict(exchange.failure!);
   const body = response ? redactor.text(response.body) : undefined;
   return {
     seq: request.seq,

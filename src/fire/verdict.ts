@@ -102,7 +102,7 @@ export function judgeResponse(answer: JudgedAnswer, expectations: Expectations =
   return { verdict: 'pass', reason: passes.join('; '), ...base };
 }
 
-/** The verdict on a postback that got no answer after every attempt. */
-export function networkVerdict(failure: HttpFailure, attempts: number): Verdict {
-  return { verdict: 'error', reason: `${failure.kind}: ${failure.message}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}` };
+/** The verdict of a postback that got no answer; how many attempts it took is reported beside it. */
+export function networkVerdict(failure: HttpFailure): Verdict {
+  return { verdict: 'error', reason: `${failure.kind}: ${failure.message}` };
 }
