@@ -5,7 +5,13 @@ import { excerpt, sanitizeForDisplay } from '../text/sanitize.js';
 /** The JSON document of `tpb fire --json`. */
 export function fireJson(result: FireRunResult): Record<string, unknown> {
   if (result.dryRun) {
-    return { version: 1, dry_run: true, template: result.template, lint: result.lint, requests: result.resolved };
+    return {
+      version: 1,
+      dry_run: true,
+      template: result.template,
+      lint: result.lint,
+      requests: result.resolved.map((r) => ({ seq: r.seq, method: r.method, url: r.url, headers: r.headers, body: r.body ?? null, click_id: r.clickId })),
+    };
   }
   const s = result.summary;
   return {

@@ -19,8 +19,16 @@ export function startRun(store: Store, command: string, target: string, options:
   return Number(result.lastInsertRowid);
 }
 
+/** Object keys in snake_case (latencyMs → latency_ms), at any depth: stored JSON uses one key style. */
+export function snakeCaseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeCaseKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase(), snakeCaseKeys(item)]));
+}
+
+/** Finish a run with its summary (stored with snake_case keys, like every --json document). */
 export function finishRun(store: Store, runId: number, summary: unknown, finishedAt: Date): void {
-  store.db.prepare('UPDATE runs SET summary_json = ?, finished_at = ? WHERE id = ?').run(JSON.stringify(summary), finishedAt.toISOString(), runId);
+  store.db.prepare('UPDATE runs SET summary_json = ?, finished_at = ? WHERE id = ?').run(JSON.stringify(snakeCaseKeys(summary)), finishedAt.toISOString(), runId);
 }
 
 export function getRun(store: Store, runId: number): RunRecord | undefined {

@@ -44,7 +44,7 @@ describe('tpb click / fire / lint through the built binary (exit codes)', () => 
     const result = await runBin(['fire', `${server.url}/aff_lsr?transaction_id={click_id}`, '--preset', 'tune', '--click-id', 'bad', '--no-lint'], { cwd: tempDir() });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('TUNE rejected it: Invalid Trans. ID');
-    expect(result.stderr).toMatch(/failed: 1 of 1 postbacks/);
+    expect(result.stderr).toMatch(/failed: 1 of 1 postback did not/);
   });
 
   it('exit 2 on an unresolved macro and on a bad flag, with nothing sent', async () => {
@@ -321,6 +321,25 @@ describe('tpb click / fire in-process', () => {
     expect(binary.code).toBe(2);
     expect(binary.stderr).toContain('bin.csv: not a CSV file');
     expect(binary.stderr).not.toMatch(/[\u0000-\u0008\u000e-\u001f\ufffd]/);
+  });
+
+  it('uses snake_case keys in --json and runs.summary_json, and singular nouns for one', async () => {
+    const server = await tracker();
+    const cwd = tempDir();
+    const dry = await runCli(['fire', `${server.url}/aff_lsr?transaction_id={click_id}`, '--click-id', 'bad', '--dry-run', '--json'], { cwd });
+    expect(JSON.parse(dry.stdout)).toMatchObject({ requests: [{ seq: 1, click_id: 'bad' }] });
+    const fire = await runCli(['fire', `${server.url}/aff_lsr?transaction_id={click_id}`, '--preset', 'tune', '--click-id', 'bad'], { cwd });
+    expect(fire.code).toBe(1);
+    expect(fire.stderr).toContain('1 of 1 postback did not get the expected answer');
+    const click = await runCli(['click', `${server.url}/nothing`], { cwd });
+    expect(click.stderr).toContain('1 of 1 click yielded no click id');
+    const db = new Database(path.join(cwd, 'tpb.db'), { readonly: true });
+    const summaries = (db.prepare('SELECT summary_json FROM runs ORDER BY id').all() as Array<{ summary_json: string }>).map((row) => row.summary_json);
+    db.close();
+    expect(summaries).toHaveLength(2);
+    for (const summary of [...summaries, dry.stdout]) expect(summary).not.toMatch(/"[a-z]+[A-Z][A-Za-z]*":/);
+    expect(JSON.parse(summaries[0]!)).toMatchObject({ latency_ms: { p50: expect.any(Number) }, duration_ms: expect.any(Number), postbacks_per_second: expect.any(Number) });
+    expect(JSON.parse(summaries[1]!)).toMatchObject({ network_failures: {}, duplicate_ids: 0, requests_per_second: expect.any(Number) });
   });
 
   it('draws a progress bar on stderr only when it is a TTY', async () => {

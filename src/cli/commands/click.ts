@@ -139,5 +139,5 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
       hint: 'check the URL, that the tracker is up, and --timeout',
     });
   }
-  if (s.failed > 0) throw new CheckFailed(`${s.failed} of ${s.sent} clicks yielded no click id`, { hint: s.failures.no_param ? 'the redirect had no click-id parameter: name it with --click-id-param, or try --follow' : undefined });
+  if (s.failed > 0) throw new CheckFailed(`${s.failed} of ${s.sent} click${s.sent === 1 ? '' : 's'} yielded no click id`, { hint: s.failures.no_param ? 'the redirect had no click-id parameter: name it with --click-id-param, or try --follow' : undefined });
 }

@@ -221,10 +221,10 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const s = result.summary;
   if (s.errors > 0) {
     const first = result.postbacks.find((p) => p.verdict.verdict === 'error');
-    throw new NetworkError(`${s.errors} of ${s.sent} postbacks got no answer after ${options.retries + 1} attempt${options.retries === 0 ? '' : 's'} (${first?.verdict.reason ?? 'network error'})`, {
+    throw new NetworkError(`${s.errors} of ${s.sent} postback${s.sent === 1 ? '' : 's'} got no answer after ${options.retries + 1} attempt${options.retries === 0 ? '' : 's'} (${first?.verdict.reason ?? 'network error'})`, {
       ...(first ? { url: first.url } : {}),
       hint: 'check the URL and that the tracker is up; raise --timeout or --retries for a slow tracker',
     });
   }
-  if (s.failed > 0) throw new CheckFailed(`${s.failed} of ${s.sent} postbacks did not get the expected answer`);
+  if (s.failed > 0) throw new CheckFailed(`${s.failed} of ${s.sent} postback${s.sent === 1 ? '' : 's'} did not get the expected answer`);
 }
