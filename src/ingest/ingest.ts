@@ -7,7 +7,7 @@ import type { PresetName } from '../presets/catalog.js';
 import type { ExportKind } from '../presets/exports.js';
 import type { Store } from '../store/db.js';
 import type { ImportRecord } from '../store/imports.js';
-import { findImportByContent, ImportWriter, type RejectRecord } from '../store/ingest.js';
+import { findImportByContent, hasImportOfFile, ImportWriter, type RejectRecord } from '../store/ingest.js';
 import { describeMappingSource, type ColumnMapping, type MappingSource } from './headers.js';
 import { hashFile, type InputInfo, type InputSpec } from './input.js';
 import { parseExport, ParseInputError, type ParseEvent, type ParseOptions } from './parse.js';
@@ -112,7 +112,12 @@ function workerUrl(): URL | undefined {
 }
 
 function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Array | string> | undefined): EventSource {
-  const worker = new Worker(url, { workerData: data });
+  // The worker's live data is a few batches; capping its heap keeps the process's memory flat
+  // (V8 would otherwise let garbage grow the heap well past what is alive).
+  const worker = new Worker(url, {
+    workerData: data,
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+  });
   const queue: WorkerToMain[] = [];
   let failure: Error | undefined;
   let exited = false;
@@ -216,8 +221,9 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
   const display = options.file === '-' ? 'stdin' : options.file;
   const recordedFile = options.file === '-' ? '-' : path.resolve(options.file);
 
-  // A regular file is hashed up front (fast), so a re-ingest is known before parsing; anything
-  // else (stdin, a pipe) is hashed as it streams and checked at the end.
+  // The content hash decides "already imported". It is computed while the worker reads, and
+  // checked at the end inside the transaction; a file whose path was imported before (a likely
+  // re-ingest) is hashed up front instead, so an unchanged file is recognised without parsing it.
   let spec: InputSpec;
   let totalBytes: number | undefined;
   let sha256: string | undefined;
@@ -232,7 +238,7 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
       if (stat.isDirectory()) throw new InputError('is a directory, not a CSV file', { file: display });
       if (stat.isFile()) {
         totalBytes = stat.size;
-        sha256 = await hashFile(options.file);
+        if (hasImportOfFile(store, options.kind, recordedFile)) sha256 = await hashFile(options.file);
         spec = { kind: 'file', path: options.file };
       } else {
         useStream = fs.createReadStream(options.file);

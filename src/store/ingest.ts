@@ -70,6 +70,11 @@ export function findImportByContent(store: Store, kind: ExportKind, source: stri
     .get(kind, source, sha256) as ImportRecord | undefined;
 }
 
+/** Whether a file of this path was imported before (a re-ingest is then likely: hash it first). */
+export function hasImportOfFile(store: Store, kind: ExportKind, file: string): boolean {
+  return store.db.prepare('SELECT 1 FROM imports WHERE kind = ? AND file = ? LIMIT 1').get(kind, file) !== undefined;
+}
+
 /** An open import transaction. Exactly one of commit() or rollback() ends it. */
 export class ImportWriter {
   readonly importId: number;
