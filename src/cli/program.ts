@@ -7,6 +7,12 @@ import { addExamples } from './help.js';
 import { colorLevel } from './output.js';
 import { registerDb } from './commands/db.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerReconcile } from './commands/reconcile.js';
+import { registerClick } from './commands/click.js';
+import { registerFire } from './commands/fire.js';
+import { registerLint } from './commands/lint.js';
+import { registerServe } from './commands/serve.js';
+import { registerCheck } from './commands/check.js';
 
 function readVersion(): string {
   try {
@@ -57,7 +63,14 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
     if (config) applyConfig(config, program, action, (message) => context.output.warn(message));
   });
 
+  // In the order of the loop: click, fire (and lint), ingest, reconcile; then the mock tracker and db.
+  registerClick(program, context);
+  registerFire(program, context);
+  registerLint(program, context);
   registerIngest(program, context);
+  registerReconcile(program, context);
+  registerServe(program, context);
+  registerCheck(program, context);
   registerDb(program, context);
 
   addExamples(program, [

@@ -120,19 +120,30 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX mock_clicks_click_id ON mock_clicks (click_id);
 
+  -- Every postback the mock tracker received, with what it made of it; only "recorded" rows are
+  -- conversions (the export), the rest are its postback log. Click fields are copied from the click.
   CREATE TABLE mock_conversions (
     id             INTEGER PRIMARY KEY,
     preset         TEXT NOT NULL,
     click_id       TEXT,
     occurred_at    TEXT NOT NULL,
+    conversion_id  TEXT,
     txid           TEXT,
     event          TEXT,
     status         TEXT,
     payout_micros  INTEGER,
     revenue_micros INTEGER,
     currency       TEXT,
-    outcome        TEXT NOT NULL     -- recorded | duplicate | unknown_click | rejected
+    offer_id       TEXT,
+    affiliate_id   TEXT,
+    sub1           TEXT, sub2 TEXT, sub3 TEXT, sub4 TEXT, sub5 TEXT,
+    ip             TEXT,
+    user_agent     TEXT,
+    outcome        TEXT NOT NULL,    -- recorded | duplicate | unknown_click | rejected
+    reason         TEXT,             -- why it was not recorded, in the tracker's words
+    dedupe_key     TEXT              -- the preset's duplicate rule applied to this postback
   );
+  CREATE INDEX mock_conversions_dedupe ON mock_conversions (preset, dedupe_key) WHERE outcome = 'recorded';
   CREATE INDEX mock_conversions_click_id ON mock_conversions (click_id);
   `,
 ];

@@ -1,0 +1,439 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runClicks } from '../click/run.js';
+import { firePostbacks, fireTemplate, type FireOutcome } from '../fire/run.js';
+import { parseStatusExpectation, type Expectations } from '../fire/verdict.js';
+import { DEFAULT_RETRY_POLICY } from '../http/retry.js';
+import { HttpClient } from '../http/client.js';
+import { ingestFile } from '../ingest/ingest.js';
+import { reconcile } from '../reconcile/reconcile.js';
+import { evaluateThresholds, parseFailOn } from '../reconcile/thresholds.js';
+import { parseDurationMs } from '../cli/parsers.js';
+import { UsageError, TpbError } from '../errors.js';
+import type { Store } from '../store/db.js';
+import { Redactor } from '../text/redact.js';
+import { interpolate, resolveEnvironment, type InterpolationScope } from './interpolate.js';
+import type { ClickStep, FireStep, IngestStep, ReconcileStep, Scenario, Step, WaitStep } from './scenario.js';
+
+export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped';
+
+export interface StepResult {
+  /** Index of the step in the scenario. */
+  index: number;
+  name: string;
+  kind: Step['action']['kind'];
+  status: StepStatus;
+  /** One line: why it failed, errored or was skipped; what it did when it passed. */
+  reason: string;
+  expected?: string;
+  actual?: string;
+  durationMs: number;
+  /** Redacted details for the JUnit system-out (requests sent, answers). */
+  details: string[];
+  /** Values this step captured ({click_id}…). */
+  captured?: Record<string, string>;
+}
+
+export interface ScenarioRun {
+  /** 1-based data row number, or null without --data. */
+  row: number | null;
+  label: string;
+  steps: StepResult[];
+  durationMs: number;
+}
+
+export interface CheckSummary {
+  runs: number;
+  steps: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  durationMs: number;
+}
+
+export interface CheckResult {
+  version: 1;
+  scenario: string;
+  file: string;
+  runs: ScenarioRun[];
+  summary: CheckSummary;
+}
+
+export interface DataRow {
+  /** 1-based row number among the data rows. */
+  row: number;
+  values: Record<string, string>;
+}
+
+export interface CheckOptions {
+  scenario: Scenario;
+  /** --var overrides (win over the scenario's vars and data rows). */
+  vars?: Readonly<Record<string, string>>;
+  /** One run per row; absent = one run. */
+  data?: readonly DataRow[];
+  env: Readonly<Record<string, string | undefined>>;
+  store: Store;
+  /** Redactor for everything reported; env values used by the scenario are added to it. */
+  redactor?: Redactor;
+  /** Called as each step finishes (the CLI prints a line). */
+  onStep?: (run: ScenarioRun, step: StepResult) => void;
+  onRunStart?: (run: ScenarioRun) => void;
+  now?: () => Date;
+}
+
+const FIRE_VALUE_MACROS = new Set(['payout', 'revenue', 'txid', 'status', 'event', 'currency']);
+
+/** `${NAME}` → `{env.NAME}`: a fire macro resolved (and encoded once) by tpb fire itself. */
+function envAsMacros(text: string): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => `{env.${name}}`);
+}
+
+/** Query parameters and headers whose value comes from the environment are secrets. */
+function secretNamesOf(url: string | undefined, headers: ReadonlyArray<readonly [string, string]>): string[] {
+  const names: string[] = [];
+  const query = url?.split('?')[1] ?? '';
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(eq + 1).includes('${')) names.push(pair.slice(0, eq));
+  }
+  for (const [name, value] of headers) if (value.includes('${')) names.push(name);
+  return names;
+}
+
+function describeExpectation(step: FireStep, preset: string | undefined): string {
+  const parts: string[] = [];
+  if (step.expect.status) parts.push(`status ${step.expect.status.join(' or ')}`);
+  if (step.expect.body !== undefined) parts.push(`body matching /${step.expect.body}/`);
+  if (parts.length === 0) parts.push(preset && step.expect.preset !== false ? `${preset}'s success answer` : 'a 2xx answer');
+  return parts.join(', ');
+}
+
+function describeAnswer(outcome: FireOutcome): string {
+  if (outcome.httpStatus === undefined) return outcome.verdict.reason;
+  const body = (outcome.bodyExcerpt ?? '').replace(/\s+/g, ' ').trim();
+  return `HTTP ${outcome.httpStatus}${body ? ` ${JSON.stringify(body.length > 200 ? `${body.slice(0, 200)}…` : body)}` : ''}`;
+}
+
+class ScenarioRunner {
+  private readonly redactor: Redactor;
+  private readonly client = new HttpClient({ connections: 8 });
+  private env = new Map<string, string>();
+
+  constructor(private readonly options: CheckOptions) {
+    this.redactor = options.redactor ?? new Redactor();
+  }
+
+  async run(): Promise<CheckResult> {
+    const { scenario } = this.options;
+    this.env = resolveEnvironment(scenario, this.options.env, this.redactor);
+    const started = performance.now();
+    const rows: Array<DataRow | null> = this.options.data && this.options.data.length > 0 ? [...this.options.data] : [null];
+    const runs: ScenarioRun[] = [];
+    try {
+      for (const row of rows) {
+        try {
+          runs.push(await this.runOnce(row));
+        } catch (error) {
+          // A bad value from a data row: say which row.
+          if (row && error instanceof UsageError) throw new UsageError(`${error.message} (data row ${row.row})`, error.hint === undefined ? {} : { hint: error.hint });
+          throw error;
+        }
+      }
+    } finally {
+      await this.client.close();
+    }
+    const all = runs.flatMap((run) => run.steps);
+    const count = (status: StepStatus) => all.filter((step) => step.status === status).length;
+    return {
+      version: 1,
+      scenario: scenario.name,
+      file: scenario.file,
+      runs,
+      summary: {
+        runs: runs.length,
+        steps: all.length,
+        passed: count('passed'),
+        failed: count('failed'),
+        errors: count('error'),
+        skipped: count('skipped'),
+        durationMs: Math.round(performance.now() - started),
+      },
+    };
+  }
+
+  private async runOnce(row: DataRow | null): Promise<ScenarioRun> {
+    const { scenario } = this.options;
+    const run: ScenarioRun = { row: row?.row ?? null, label: row ? `row ${row.row}` : 'run', steps: [], durationMs: 0 };
+    this.options.onRunStart?.(run);
+    const started = performance.now();
+    const interpolateVars = (values: Record<string, string>) =>
+      Object.fromEntries(Object.entries(values).map(([key, value]) => [key, interpolate(value, { env: this.env, values: {} }, 'text')]));
+    const values: Record<string, string> = {
+      ...interpolateVars(scenario.vars),
+      ...(row?.values ?? {}),
+      ...(this.options.vars ?? {}),
+    };
+    if (scenario.tracker !== undefined) values.tracker = interpolate(scenario.tracker, { env: this.env, values }, 'text').replace(/\/+$/, '');
+    const done = new Map<number, StepResult>();
+    let stopped: string | undefined;
+    for (const [index, step] of scenario.steps.entries()) {
+      let result = done.get(index);
+      if (!result) {
+        if (stopped !== undefined) {
+          result = this.result(index, step, 'skipped', `skipped: ${stopped}`, 0);
+        } else if (step.action.kind === 'wait' && step.action.until !== undefined) {
+          const targetIndex = scenario.steps.findIndex((candidate) => candidate.name === (step.action as WaitStep).until);
+          const [waitResult, targetResult] = await this.waitUntil(index, step, step.action, targetIndex, values);
+          result = waitResult;
+          if (targetResult) done.set(targetIndex, targetResult);
+        } else {
+          result = await this.execute(index, step, values);
+        }
+      }
+      if (result.captured) Object.assign(values, result.captured);
+      run.steps.push(result);
+      this.options.onStep?.(run, result);
+      if ((result.status === 'failed' || result.status === 'error') && !step.continueOnFailure && stopped === undefined) {
+        stopped = `"${step.name}" ${result.status === 'error' ? 'could not run' : 'failed'}`;
+      }
+    }
+    run.durationMs = Math.round(performance.now() - started);
+    return run;
+  }
+
+  private result(index: number, step: Step, status: StepStatus, reason: string, durationMs: number, extra: Partial<StepResult> = {}): StepResult {
+    return {
+      index,
+      name: step.name,
+      kind: step.action.kind,
+      status,
+      reason: this.redactor.text(reason),
+      durationMs: Math.round(durationMs),
+      details: [],
+      ...extra,
+    };
+  }
+
+  /** Run one step; user mistakes found before sending (bad templates…) propagate as exit 2. */
+  private async execute(index: number, step: Step, values: Record<string, string>): Promise<StepResult> {
+    const started = performance.now();
+    const scope: InterpolationScope = { env: this.env, values };
+    const elapsed = () => performance.now() - started;
+    try {
+      switch (step.action.kind) {
+        case 'click':
+          return await this.click(index, step, step.action, scope, elapsed);
+        case 'fire':
+          return await this.fire(index, step, step.action, values, elapsed);
+        case 'wait':
+          await sleep(step.action.durationMs ?? 0);
+          return this.result(index, step, 'passed', `waited ${step.action.durationMs ?? 0} ms`, elapsed());
+        case 'ingest':
+          return await this.ingest(index, step, step.action, scope, elapsed);
+        case 'reconcile':
+          return this.reconcileStep(index, step, step.action, elapsed);
+      }
+    } catch (error) {
+      if (error instanceof TpbError && error.exitCode === 2) {
+        throw new UsageError(`${this.options.scenario.file}:${step.line}: step "${step.name}": ${error.message}`, error.hint === undefined ? {} : { hint: error.hint });
+      }
+      throw error;
+    }
+  }
+
+  private async click(index: number, step: Step, action: ClickStep, scope: InterpolationScope, elapsed: () => number): Promise<StepResult> {
+    const url = interpolate(action.url, scope, 'url');
+    const text = (value: string) => interpolate(value, scope, 'text');
+    const preset = this.options.scenario.preset;
+    const result = await runClicks({
+      url,
+      count: 1,
+      concurrency: 1,
+      params: action.params.map(([name, value]) => [name, text(value)] as const),
+      headers: action.headers.map(([name, value]) => [name, text(value)] as const),
+      ...(action.userAgent !== undefined ? { userAgent: text(action.userAgent) } : {}),
+      ...(action.ip !== undefined ? { ip: text(action.ip) } : {}),
+      ...(action.clickIdParams.length > 0 ? { clickIdParams: action.clickIdParams } : {}),
+      ...(action.clickIdJson !== undefined ? { clickIdJson: action.clickIdJson } : {}),
+      ...(action.follow !== undefined ? { follow: action.follow } : {}),
+      ...(action.timeoutMs !== undefined ? { timeoutMs: action.timeoutMs } : {}),
+      ...(preset ? { preset } : {}),
+      store: this.options.store,
+      redactor: this.redactor,
+      client: this.client,
+    });
+    const click = result.clicks[0]!;
+    const details = [`GET ${click.url}`, `→ ${click.status ?? 'no answer'}${click.location ? ` Location: ${click.location}` : ''}`];
+    if (click.ok && click.clickId !== undefined) {
+      return this.result(index, step, 'passed', `captured ${action.capture}=${click.clickId}${click.param ? ` from ${click.param}` : ''}`, elapsed(), {
+        details,
+        captured: { [action.capture]: click.clickId },
+      });
+    }
+    const reason = `no click id: ${click.cause ?? 'unknown'}${click.detail ? ` (${click.detail})` : ''}`;
+    return this.result(index, step, click.cause === 'network' ? 'error' : 'failed', reason, elapsed(), {
+      details,
+      expected: 'a redirect carrying a click id',
+      actual: click.status === undefined ? (click.detail ?? 'no answer') : `HTTP ${click.status}${click.location ? ` to ${click.location}` : ''}`,
+    });
+  }
+
+  private async fire(index: number, step: Step, action: FireStep, values: Record<string, string>, elapsed: () => number): Promise<StepResult> {
+    const scenario = this.options.scenario;
+    const preset = action.preset ?? scenario.preset;
+    const tracker = values.tracker;
+    // Captures and vars become fire's own macros, so fire encodes each value exactly once.
+    const vars: Array<[string, string]> = [];
+    for (const [name, value] of Object.entries(values)) {
+      if (name === 'click_id' || name === 'tracker' || FIRE_VALUE_MACROS.has(name)) continue;
+      vars.push([name, value]);
+    }
+    for (const [name, value] of this.env) vars.push([`env.${name}`, value]);
+    const stepValue = (name: string) => {
+      const raw = action.values[name] ?? values[name];
+      return raw === undefined ? undefined : interpolate(raw, { env: this.env, values }, 'text');
+    };
+    for (const [name, value] of Object.entries(action.values)) {
+      if (!FIRE_VALUE_MACROS.has(name)) vars.push([name, interpolate(value, { env: this.env, values }, 'text')]);
+    }
+    const rawTemplate = action.url === undefined ? undefined : envAsMacros(action.url.replace(/\{tracker\}/g, tracker ?? '{tracker}'));
+    const usePresetRule = preset !== undefined && action.expect.preset !== false;
+    const valueOptions = Object.fromEntries(
+      [...FIRE_VALUE_MACROS].flatMap((name) => {
+        const value = stepValue(name);
+        return value === undefined ? [] : [[name, value]];
+      }),
+    ) as Partial<Record<'payout' | 'revenue' | 'txid' | 'status' | 'event' | 'currency', string>>;
+    // Without the preset rule the template still comes from the preset when no url is given.
+    const template = fireTemplate({ ...(rawTemplate !== undefined ? { template: rawTemplate } : {}), ...(preset ? { preset } : {}), ...(tracker ? { base: tracker } : {}), vars, ...valueOptions });
+    const expectations: Expectations = {};
+    if (action.expect.status) {
+      const statuses = action.expect.status.map((status) => interpolate(status, { env: this.env, values }, 'text')).join(',');
+      try {
+        expectations.status = parseStatusExpectation(statuses);
+      } catch (error) {
+        throw new UsageError(`expect.status: ${(error as Error).message}`);
+      }
+    }
+    // {captures} in the body pattern match literally: `body: "{click_id}"` means "the answer names the id".
+    if (action.expect.body !== undefined) {
+      const escaped: Record<string, string> = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')]));
+      expectations.body = new RegExp(interpolate(action.expect.body, { env: new Map(), values: escaped }, 'text'));
+    }
+    const clickId = values.click_id;
+    const result = await firePostbacks({
+      template,
+      ...(usePresetRule ? { preset } : {}),
+      clickIds: clickId !== undefined && /\{click_id\}/.test(template + (action.data ?? '')) ? [clickId] : [],
+      repeat: action.repeat,
+      vars,
+      ...valueOptions,
+      method: action.method as 'GET',
+      ...(action.data !== undefined ? { data: envAsMacros(action.data) } : {}),
+      headers: action.headers.map(([name, value]) => [name, envAsMacros(value)] as const),
+      concurrency: 1,
+      ...(action.timeoutMs !== undefined ? { timeoutMs: action.timeoutMs } : {}),
+      retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: action.retries ?? 0 },
+      expectations,
+      secrets: secretNamesOf(action.url, action.headers),
+      store: this.options.store,
+      client: this.client,
+    });
+    const details = result.postbacks.flatMap((outcome) => [
+      `${outcome.method} ${this.redactor.url(outcome.url)}`,
+      `→ ${this.redactor.text(describeAnswer(outcome))} (${outcome.attempts.length} attempt${outcome.attempts.length === 1 ? '' : 's'}, ${Math.round(outcome.latencyMs)} ms): ${outcome.verdict.verdict}, ${outcome.verdict.reason}`,
+    ]);
+    const expected = describeExpectation(action, preset);
+    const bad = result.postbacks.find((outcome) => outcome.verdict.verdict !== 'pass');
+    if (!bad) {
+      const first = result.postbacks[0];
+      const suspect = result.postbacks.find((outcome) => outcome.verdict.suspect)?.verdict.suspect;
+      return this.result(index, step, 'passed', `${result.postbacks.length} postback${result.postbacks.length === 1 ? '' : 's'} ${first ? describeAnswer(first) : ''}${suspect ? ` (suspect: ${suspect})` : ''}`.trim(), elapsed(), { details, expected });
+    }
+    const which = action.repeat > 1 ? `postback ${bad.seq} of ${result.postbacks.length}: ` : '';
+    return this.result(index, step, bad.verdict.verdict === 'error' ? 'error' : 'failed', `${which}${bad.verdict.reason}`, elapsed(), {
+      details,
+      expected,
+      actual: this.redactor.text(describeAnswer(bad)),
+    });
+  }
+
+  private async waitUntil(index: number, step: Step, action: WaitStep, targetIndex: number, values: Record<string, string>): Promise<[StepResult, StepResult | undefined]> {
+    const started = performance.now();
+    const target = this.options.scenario.steps[targetIndex]!;
+    const deadline = started + action.timeoutMs;
+    let attempts = 0;
+    let last: StepResult | undefined;
+    for (;;) {
+      attempts += 1;
+      last = await this.execute(targetIndex, target, values);
+      if (last.status === 'passed') {
+        const waited = performance.now() - started;
+        return [this.result(index, step, 'passed', `"${target.name}" passed after ${attempts} attempt${attempts === 1 ? '' : 's'} (${Math.round(waited)} ms)`, waited), last];
+      }
+      if (performance.now() + action.intervalMs > deadline) break;
+      await sleep(action.intervalMs);
+    }
+    const waited = performance.now() - started;
+    const failed = this.result(index, step, 'failed', `"${target.name}" did not pass within ${action.timeoutMs} ms (${attempts} attempts): ${last.reason}`, waited, {
+      expected: `"${target.name}" to pass within ${action.timeoutMs} ms`,
+      actual: last.actual ?? last.reason,
+      details: last.details,
+    });
+    return [failed, { ...last, status: last.status, reason: `${last.reason} (polled ${attempts} times by "${step.name}")` }];
+  }
+
+  private async ingest(index: number, step: Step, action: IngestStep, scope: InterpolationScope, elapsed: () => number): Promise<StepResult> {
+    const file = path.resolve(path.dirname(this.options.scenario.file), interpolate(action.file, scope, 'text'));
+    const result = await ingestFile(this.options.store, {
+      file,
+      kind: action.dataKind,
+      ...(action.preset ? { preset: action.preset } : {}),
+      ...(action.source ? { source: action.source } : {}),
+      ...(action.timezone ? { timezone: action.timezone } : {}),
+    });
+    const summary = `${result.status}: ${result.rows} rows, ${result.rejected} rejected from ${path.basename(file)}`;
+    if (result.rejected > 0) {
+      return this.result(index, step, 'failed', summary, elapsed(), { expected: 'no rejected rows', actual: `${result.rejected} rejected` });
+    }
+    return this.result(index, step, 'passed', summary, elapsed());
+  }
+
+  private reconcileStep(index: number, step: Step, action: ReconcileStep, elapsed: () => number): StepResult {
+    const { categories, unknown } = parseFailOn(action.failOn);
+    if (unknown.length > 0) throw new UsageError(`fail_on: unknown categor${unknown.length === 1 ? 'y' : 'ies'} ${unknown.join(', ')}`);
+    const report = reconcile(this.options.store, {
+      ...(action.clicksSource ? { clicksSource: [action.clicksSource] } : {}),
+      ...(action.conversionsSource ? { conversionsSource: [action.conversionsSource] } : {}),
+      ...(action.window ? { windowMs: parseDurationMs(action.window) } : {}),
+      ...(action.dedupeKey ? { dedupeKey: action.dedupeKey } : {}),
+      limit: 0,
+    });
+    const max: Record<string, number> = {};
+    if (action.maxUnmatched !== undefined) max.unmatched = action.maxUnmatched;
+    if (action.maxDuplicates !== undefined) max.duplicate_extra = action.maxDuplicates;
+    const verdict = evaluateThresholds(report, {
+      failOn: categories,
+      max,
+      ...(action.maxUnmatchedRate !== undefined ? { maxUnmatchedRate: action.maxUnmatchedRate } : {}),
+    });
+    const s = report.summary;
+    const line = `${s.conversions} conversions, ${s.matched} matched, ${s.unmatched} unmatched, ${s.duplicate_extra} duplicate`;
+    if (s.conversions === 0) return this.result(index, step, 'failed', 'no conversions to reconcile', elapsed(), { expected: 'conversions in the database', actual: 'none' });
+    if (verdict.failed) return this.result(index, step, 'failed', verdict.reasons.join('; '), elapsed(), { expected: 'findings within the thresholds', actual: line });
+    return this.result(index, step, 'passed', line, elapsed());
+  }
+}
+
+/** Run a scenario (once, or once per data row) and return every step's result. Never prints. */
+export function runScenario(options: CheckOptions): Promise<CheckResult> {
+  return new ScenarioRunner(options).run();
+}
+
+/** Exit code of a check run: 3 when a tracker could not be reached, 1 when a check failed. */
+export function checkExitCode(result: CheckResult): 0 | 1 | 3 {
+  if (result.summary.errors > 0) return 3;
+  if (result.summary.failed > 0) return 1;
+  return 0;
+}

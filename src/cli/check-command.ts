@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError, InputError } from '../errors.js';
+import { loadScenario } from '../check/scenario.js';
+import { readDataRows } from '../check/data.js';
+import { checkExitCode, runScenario } from '../check/run.js';
+import { starterFileName, starterScenario } from '../check/init.js';
+import { isPresetName } from '../presets/catalog.js';
+import { Redactor } from '../text/redact.js';
+import { renderCheckJUnit, renderCheckSummary, renderStepLine } from '../report/check.js';
+import type { CliContext } from './context.js';
+
+export interface CheckCommandOptions {
+  var?: Array<[string, string]>;
+  data?: string;
+  junit?: string;
+  init?: boolean;
+  preset?: string;
+  force?: boolean;
+  secret?: string[];
+}
+
+/** The `tpb check` action: --init writes a starter file; otherwise load, run, report, set the exit code. */
+export async function runCheckCommand(context: CliContext, scenarioArg: string | undefined, options: CheckCommandOptions): Promise<void> {
+  const out = context.output;
+  if (options.init) {
+    const preset = options.preset ?? 'generic';
+    if (!isPresetName(preset)) throw new UsageError(`unknown preset "${preset}"`);
+    const file = context.resolvePath(scenarioArg ?? starterFileName());
+    if (fs.existsSync(file) && !options.force) throw new UsageError(`${file} already exists`, { hint: 'pass --force to overwrite it, or name another file' });
+    fs.writeFileSync(file, starterScenario(preset));
+    if (out.json) out.jsonDocument({ written: file, preset });
+    else out.info(`Wrote ${file} (${preset}). Edit the tracker paths, then: TRACKER_URL=https://staging.example.com tpb check ${path.relative(context.io.cwd, file) || file}`);
+    return;
+  }
+  if (scenarioArg === undefined) throw new UsageError('missing the scenario file', { hint: 'tpb check <scenario.yaml>, or tpb check --init to write one' });
+  if (options.preset !== undefined) throw new UsageError('--preset goes with --init; a scenario names its preset in the file');
+  const scenario = loadScenario(context.resolvePath(scenarioArg));
+  const data = options.data === undefined ? undefined : readDataRows(context.resolvePath(options.data));
+  const junitFile = options.junit === undefined ? undefined : context.resolvePath(options.junit);
+  if (junitFile !== undefined && !fs.existsSync(path.dirname(junitFile))) {
+    throw new InputError(`directory ${path.dirname(junitFile)} does not exist`, { file: junitFile });
+  }
+  const redactor = new Redactor(options.secret ?? []);
+  const stream = (text: string) => (out.json ? out.info(text) : out.data(text));
+  const result = await runScenario({
+    scenario,
+    vars: Object.fromEntries(options.var ?? []),
+    ...(data ? { data } : {}),
+    env: context.io.env,
+    store: context.openStore(),
+    redactor,
+    onRunStart: (run) => {
+      if (!out.globals.quiet && run.row !== null) stream(out.stdoutColor.bold(`${scenario.name} — ${run.label}`));
+    },
+    onStep: (run, step) => {
+      if (!out.globals.quiet || step.status === 'failed' || step.status === 'error') stream(renderStepLine(run, step, out.json ? out.stderrColor : out.stdoutColor));
+      if (out.globals.verbose) for (const line of step.details) out.verbose(`      ${out.safe(line)}`);
+    },
+  });
+  if (junitFile !== undefined) {
+    fs.writeFileSync(junitFile, renderCheckJUnit(result, context.io.now().toISOString()));
+    out.info(`JUnit report: ${junitFile}`);
+  }
+  if (out.json) out.jsonDocument(result);
+  else out.data(renderCheckSummary(result, out.stdoutColor));
+  context.exitCode = checkExitCode(result);
+}

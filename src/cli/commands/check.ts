@@ -1,0 +1,56 @@
+import { Option, type Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { addExamples } from '../help.js';
+import { collect, parseKeyValue } from '../parsers.js';
+import { PRESET_NAMES } from '../../presets/catalog.js';
+
+interface CheckCliOptions {
+  var?: Array<[string, string]>;
+  data?: string;
+  junit?: string;
+  init?: boolean;
+  preset?: string;
+  force?: boolean;
+  secret?: string[];
+}
+
+export function registerCheck(program: Command, context: CliContext): void {
+  const command = program
+    .command('check')
+    .description('run a postback scenario (click, fire, wait, ingest, reconcile steps) against a tracker, for CI')
+    .argument('[scenario]', 'scenario file (.yaml, .yml or .json); with --init, the file to write (default tpb-check.yaml)')
+    .option('--var <name=value>', 'set a {var} (repeatable; wins over the scenario and --data)', parseKeyValue)
+    .option('--data <file>', 'CSV file: run the scenario once per row, the columns as {vars}')
+    .option('--junit <file>', 'write a JUnit XML report: one test case per step and data row')
+    .option('--secret <name>', 'more query parameters and headers to redact (repeatable)', collect)
+    .option('--init', 'write a starter scenario instead of running one')
+    .addOption(new Option('--preset <name>', 'with --init: the tracker the starter scenario is for').choices([...PRESET_NAMES]))
+    .option('--force', 'with --init: overwrite an existing file')
+    .addHelpText(
+      'after',
+      `
+Scenario file (YAML or JSON):
+  name, tracker (base URL, usable as {tracker}), preset, vars, steps. Each step has a name and one of
+    click:     { url, params, headers, capture (default click_id), click_id_param, click_id_json, follow, timeout }
+    fire:      { url (default: the preset's postback on the tracker), method, data, headers, payout, txid,
+                 event, status, expect: { status: 200 | [200, 2xx], body: <regex>, preset: true|false },
+                 retries, repeat, timeout }
+    wait:      10s | { duration } | { until: <later step name>, timeout: 30s, interval: 1s }
+    ingest:    { file, kind: clicks|conversions, preset, source, timezone }
+    reconcile: { fail_on, max_unmatched, max_unmatched_rate, max_duplicates, window, dedupe_key }
+  and optionally continue_on_failure: true (otherwise a failed step skips the rest of that run).
+  {name} is a var, a data-row column or a capture; \${NAME} an environment variable (a secret:
+  redacted everywhere; a missing one is exit 2).
+Exit codes: 0 every step passed, 1 a check failed, 2 bad scenario, 3 a tracker could not be reached.`,
+    )
+    .action(async (scenarioArg: string | undefined, options: CheckCliOptions) => {
+      const { runCheckCommand } = await import('../check-command.js');
+      await runCheckCommand(context, scenarioArg, options);
+    });
+  addExamples(command, [
+    ['tpb check --init --preset tune', 'write tpb-check.yaml for a TUNE tracker'],
+    ['TRACKER_URL=https://staging.example.com tpb check tpb-check.yaml', 'run it; one line per step'],
+    ['tpb check tpb-check.yaml --data offers.csv --junit report.xml', 'once per CSV row, JUnit for CI'],
+    ['tpb check smoke.yaml --var offer_id=7 --json', 'override a var; the result as JSON'],
+  ]);
+}

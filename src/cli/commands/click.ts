@@ -1,0 +1,141 @@
+import { Option, type Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { addExamples } from '../help.js';
+import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, parseKeyValue, parseNumber } from '../parsers.js';
+import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
+import { CheckFailed, NetworkError } from '../../errors.js';
+import type { ClickRunEvents } from '../../click/run.js';
+
+interface ClickCommandOptions {
+  count: number;
+  concurrency: number;
+  rate?: number;
+  param?: Array<[string, string]>;
+  header?: Array<[string, string]>;
+  userAgent?: string;
+  ip?: string;
+  clickIdParam?: string[];
+  clickIdJson?: string;
+  follow?: number | true;
+  timeout: number;
+  preset?: PresetName;
+  secret?: string[];
+  printIds?: boolean;
+}
+
+export const DEFAULT_FOLLOW_HOPS = 10;
+
+export function registerClick(program: Command, context: CliContext): void {
+  const command = program
+    .command('click')
+    .description('send clicks to a tracking link and capture the click id of each (from the redirect, a meta refresh or a JSON answer)')
+    .argument('<url>', 'tracking link; may use {i}, {uuid}, {rand}', parseHttpUrl)
+    .option('-n, --count <n>', 'clicks to send', parseInteger({ min: 1 }), 1)
+    .option('-c, --concurrency <n>', 'clicks in flight at once (and connections per host)', parseInteger({ min: 1, max: 1000 }), 10)
+    .option('--rate <per-second>', 'at most this many clicks per second', parseNumber({ min: 0.001 }))
+    .option('--param <key=value>', 'add a query parameter (repeatable; values may use {i}, {uuid}, {rand})', parseKeyValue)
+    .option('-H, --header <header>', 'add a request header "Name: value" (repeatable)', parseHeader)
+    .option('--user-agent <string>', 'User-Agent (default: a current desktop Chrome, since trackers filter bots)')
+    .option('--ip <address>', 'X-Forwarded-For of each click: an address, a template like 203.0.113.{i}, or random (documentation ranges)')
+    .option('--click-id-param <name>', 'parameter that carries the click id (repeatable; default: the known names)', collectList)
+    .option('--click-id-json <path>', 'read the click id from a JSON answer at this dotted path (Everflow /clk: transaction_id)')
+    .addOption(new Option('--follow [hops]', `follow redirects, capturing from any hop (default ${DEFAULT_FOLLOW_HOPS} hops)`).argParser(parseInteger({ min: 1, max: 50 })))
+    .addOption(new Option('--timeout <duration>', 'give up on a click after this long').argParser(durationParser('s')).default(10_000, '10s'))
+    .addOption(new Option('--preset <name>', "tracker preset: looks for its click-id parameter first").choices(PRESET_NAMES))
+    .option('--secret <name>', 'query parameter or header to redact in output and the database (repeatable)', collectList)
+    .option('--print-ids', 'print only the captured click ids, one per line (for pipes)')
+    .action(async (url: string, options: ClickCommandOptions) => {
+      await clickAction(context, url, options);
+    });
+  addExamples(command, [
+    ['tpb click "https://t.example.com/aff_c?offer_id=1&aff_id=2"', 'one click, show the click id'],
+    ['tpb click "$LINK" -n 500 -c 20 --ip random', '500 clicks, each from its own address'],
+    ['tpb click "$LINK" --param sub1=run-{i} --follow', 'follow the chain until an id appears'],
+    ['tpb click "https://e.example.com/clk?oid=1&affid=2" --click-id-json transaction_id', 'Everflow JSON click'],
+    ['tpb click "$LINK" -n 10 --print-ids | xargs -n1 tpb fire "$PB" --click-id', 'ids for a pipe'],
+  ]);
+}
+
+/** The action: runClicks with progress on a TTY, -v lines, the report and the exit code. */
+async function clickAction(context: CliContext, url: string, options: ClickCommandOptions): Promise<void> {
+  const { runClicks } = await import('../../click/run.js');
+  const { Redactor } = await import('../../text/redact.js');
+  const { clickJson, renderClickLine, renderClickReport } = await import('../../report/click.js');
+  const { renderProgressLine } = await import('../../report/progress.js');
+  const output = context.output;
+  const color = output.stderrColor;
+  const redactor = new Redactor(options.secret ?? []);
+  const verbose = context.globals.verbose && !context.globals.quiet;
+  const progress = output.canShowProgress && !verbose && options.count >= 20;
+  const store = context.openStore();
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+
+  let started = 0;
+  let lastDraw = 0;
+  const columns = (context.io.stderr as { columns?: number }).columns ?? 80;
+  const events: ClickRunEvents = {
+    onStart: ({ total, runId }) => {
+      started = performance.now();
+      output.verbose(`run ${runId}: ${total} click${total === 1 ? '' : 's'} to ${redactor.url(url)}`);
+    },
+    onClick: (click, p) => {
+      if (verbose) context.io.stderr.write(`${renderClickLine(click, color)}\n`);
+      if (!progress) return;
+      const now = performance.now();
+      if (now - lastDraw < 100 && p.done < p.total) return;
+      lastDraw = now;
+      context.io.stderr.write(`\r${renderProgressLine({ label: 'clicks', done: p.done, total: p.total, counters: [['captured', p.captured], ['failed', p.failed]], elapsedMs: now - started, columns })}\u001b[K`);
+    },
+  };
+
+  let result;
+  try {
+    result = await runClicks(
+      {
+        url,
+        count: options.count,
+        concurrency: options.concurrency,
+        ...(options.rate !== undefined ? { ratePerSecond: options.rate } : {}),
+        params: options.param ?? [],
+        headers: options.header ?? [],
+        ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
+        ...(options.ip !== undefined ? { ip: options.ip } : {}),
+        ...(options.clickIdParam ? { clickIdParams: options.clickIdParam } : {}),
+        ...(options.clickIdJson !== undefined ? { clickIdJson: options.clickIdJson } : {}),
+        follow: options.follow === true ? DEFAULT_FOLLOW_HOPS : options.follow ?? 0,
+        timeoutMs: options.timeout,
+        ...(options.preset ? { preset: options.preset } : {}),
+        store,
+        redactor,
+        // A human report lists clicks only for small runs; big ones keep just the failures (examples).
+        keepClicks: context.globals.json || options.printIds || options.count <= 20 ? 'all' : 'failures',
+        signal: abort.signal,
+        now: context.io.now,
+      },
+      events,
+    );
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    if (progress) context.io.stderr.write('\r\u001b[K');
+  }
+
+  if (context.globals.json) output.jsonDocument(clickJson(result));
+  else if (options.printIds) {
+    const ids = result.clicks.filter((click) => click.clickId !== undefined).map((click) => click.clickId!);
+    if (ids.length > 0) output.data(ids.join('\n'));
+    if (!context.globals.quiet) context.io.stderr.write(renderClickReport({ ...result, clicks: [] }, color));
+  } else output.data(renderClickReport(result, output.stdoutColor, { listLimit: verbose ? 0 : 20 }));
+  if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent} of ${options.count} clicks were sent`);
+
+  const s = result.summary;
+  if (s.sent > 0 && s.failures.network === s.sent) {
+    const kinds = Object.keys(s.networkFailures).join(', ');
+    throw new NetworkError(`the tracker could not be reached: every click failed (${kinds})`, {
+      url: redactor.url(url),
+      hint: 'check the URL, that the tracker is up, and --timeout',
+    });
+  }
+  if (s.failed > 0) throw new CheckFailed(`${s.failed} of ${s.sent} clicks yielded no click id`, { hint: s.failures.no_param ? 'the redirect had no click-id parameter: name it with --click-id-param, or try --follow' : undefined });
+}

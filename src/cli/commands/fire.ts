@@ -1,0 +1,228 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { addExamples } from '../help.js';
+import { collect, collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, parseKeyValue } from '../parsers.js';
+import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
+import { CheckFailed, NetworkError, UsageError } from '../../errors.js';
+import type { HttpMethod } from '../../http/client.js';
+import { parseStatusExpectation, type StatusExpectation } from '../../fire/verdict.js';
+
+interface FireCommandOptions {
+  clickId?: string[];
+  fromDb?: boolean;
+  last?: number;
+  run?: number;
+  fromCsv?: string;
+  column?: string;
+  preset?: PresetName;
+  base?: string;
+  var?: Array<[string, string]>;
+  payout?: string;
+  revenue?: string;
+  txid?: string;
+  status?: string;
+  event?: string;
+  currency?: string;
+  method?: HttpMethod;
+  data?: string;
+  header?: Array<[string, string]>;
+  timeout: number;
+  retries: number;
+  retryDelay: number;
+  concurrency: number;
+  repeat: number;
+  expectStatus?: StatusExpectation;
+  expectBody?: RegExp;
+  dryRun?: boolean;
+  secret?: string[];
+  lint: boolean;
+}
+
+function parseExpectStatus(value: string): StatusExpectation {
+  try {
+    return parseStatusExpectation(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+}
+
+function parseRegex(value: string): RegExp {
+  try {
+    return new RegExp(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`not a valid regular expression: ${(error as Error).message}.`);
+  }
+}
+
+export function registerFire(program: Command, context: CliContext): void {
+  const command = program
+    .command('fire')
+    .description('fire test postbacks and check what the tracker answered')
+    .argument('[url-template]', 'postback URL with {click_id}, {payout}, {txid}, {status}, {event}, {currency}, {timestamp}, {unix}, {uuid}, {i} and --var macros')
+    .option('--click-id <id>', 'click id to fire for (repeatable)', collect)
+    .option('--from-db', 'click ids captured by tpb click (default: its latest run)')
+    .option('--last <n>', 'with --from-db: the N most recently captured ids', parseInteger({ min: 1 }))
+    .option('--run <id>', 'with --from-db: the ids of this click run', parseInteger({ min: 1 }))
+    .option('--from-csv <file>', 'click ids from a CSV file')
+    .option('--column <name>', 'with --from-csv: the column of click ids (default: a click-id-like header)')
+    .addOption(new Option('--preset <name>', "the tracker's postback template (with --base) and success rule").choices(PRESET_NAMES))
+    .option('--base <url>', "with --preset: the tracker's base URL (Keitaro: including the postback key)", parseHttpUrl)
+    .option('--var <name=value>', 'a custom macro {name} (repeatable)', parseKeyValue)
+    .option('--payout <amount>', 'value of {payout}, e.g. 1.50')
+    .option('--revenue <amount>', 'value of {revenue}')
+    .option('--txid <id>', 'value of {txid} (may use {i}, {uuid})')
+    .option('--status <status>', 'value of {status}')
+    .option('--event <name>', 'value of {event}')
+    .option('--currency <code>', 'value of {currency}')
+    .addOption(new Option('-X, --method <method>', 'HTTP method (default GET, POST with --data)').choices(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']))
+    .option('--data <template>', 'request body template: JSON when it starts with { or [, else form-encoded')
+    .option('-H, --header <header>', 'request header "Name: value" (repeatable; value may use macros)', parseHeader)
+    .addOption(new Option('--timeout <duration>', 'per attempt').argParser(durationParser('s')).default(10_000, '10s'))
+    .option('--retries <n>', 'retries on network errors, 429 and 5xx (never other 4xx)', parseInteger({ min: 0, max: 10 }), 2)
+    .addOption(new Option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter').argParser(durationParser('ms')).default(250, '250ms'))
+    .option('-c, --concurrency <n>', 'postbacks in flight at once', parseInteger({ min: 1, max: 1000 }), 10)
+    .option('--repeat <n>', 'fire each postback N times, identically (the duplicate test)', parseInteger({ min: 1, max: 1000 }), 1)
+    .option('--expect-status <code|2xx|list>', 'expected status (replaces the preset rule)', parseExpectStatus)
+    .option('--expect-body <regex>', 'regular expression the body must match (replaces the preset rule)', parseRegex)
+    .option('--dry-run', 'print the resolved requests (secrets redacted) and send nothing')
+    .option('--secret <name>', 'query parameter, header or JSON key to redact everywhere (repeatable; token, key, api_key… are by default)', collectList)
+    .option('--no-lint', 'send even when lint finds errors')
+    .action(async (template: string | undefined, options: FireCommandOptions) => {
+      await fireAction(context, template, options);
+    });
+  addExamples(command, [
+    ['tpb fire "https://t.example.com/postback?cid={click_id}&payout={payout}" --click-id abc123 --payout 1.50', 'one postback'],
+    ['tpb fire --preset tune --base https://net.go2cloud.org --var offer_id=26 --from-db --last 20', 'TUNE: success=true; or not'],
+    ['tpb fire --preset keitaro --base https://t.example.com/k3y --from-csv ids.csv --column subid', 'ids from a CSV'],
+    ['tpb fire "$PB" --click-id abc --txid T1 --repeat 2 --expect-body "^success=false"', 'the duplicate test'],
+    ['tpb fire "$PB" --from-db --dry-run', 'what would be sent, secrets redacted'],
+  ]);
+}
+
+async function clickIdsFor(context: CliContext, options: FireCommandOptions): Promise<string[]> {
+  const sources = [options.clickId !== undefined, options.fromDb === true, options.fromCsv !== undefined].filter(Boolean).length;
+  if (sources > 1) throw new UsageError('give click ids one way: --click-id, --from-db or --from-csv');
+  if ((options.last !== undefined || options.run !== undefined) && !options.fromDb) throw new UsageError('--last and --run go with --from-db');
+  if (options.column !== undefined && options.fromCsv === undefined) throw new UsageError('--column goes with --from-csv');
+  if (options.clickId) return options.clickId;
+  if (options.fromDb) {
+    const { capturedClickIds } = await import('../../store/clicks.js');
+    const { latestRun } = await import('../../store/runs.js');
+    const store = context.openStore();
+    let runId = options.run;
+    if (runId === undefined && options.last === undefined) {
+      runId = latestRun(store, 'click')?.id;
+      if (runId === undefined) throw new UsageError('no click ids in the database', { hint: 'capture some with tpb click first, or use --click-id' });
+    }
+    const ids = capturedClickIds(store, { ...(runId !== undefined ? { runId } : {}), ...(options.last !== undefined ? { last: options.last } : {}) });
+    if (ids.length === 0) throw new UsageError(`no captured click ids${runId !== undefined ? ` in click run ${runId}` : ''} in ${context.dbPath}`, { hint: 'capture some with tpb click first' });
+    context.output.info(`${ids.length} click id${ids.length === 1 ? '' : 's'} from ${runId !== undefined ? `click run ${runId}` : 'the database'}`);
+    return ids;
+  }
+  if (options.fromCsv !== undefined) {
+    const { readClickIdsFromCsv } = await import('../../fire/click-id-sources.js');
+    const file = context.resolvePath(options.fromCsv);
+    const read = await readClickIdsFromCsv(file, options.column);
+    if (read.emptyRows > 0) context.output.warn(`${read.emptyRows} row${read.emptyRows === 1 ? '' : 's'} of ${options.fromCsv} had no ${read.column} (line ${read.emptyLines.join(', ')}${read.emptyRows > read.emptyLines.length ? '…' : ''}); skipped`);
+    if (read.ids.length === 0) throw new UsageError(`no click ids in column ${read.column} of ${options.fromCsv}`);
+    context.output.info(`${read.ids.length} click id${read.ids.length === 1 ? '' : 's'} from ${options.fromCsv} (column ${read.column})`);
+    return read.ids;
+  }
+  return [];
+}
+
+/** The action: firePostbacks with progress on a TTY, -v exchanges, the report and the exit code. */
+async function fireAction(context: CliContext, template: string | undefined, options: FireCommandOptions): Promise<void> {
+  const { firePostbacks } = await import('../../fire/run.js');
+  const { LintFailedError } = await import('../../lint/lint.js');
+  const { fireJson, renderDryRun, renderExchange, renderFireReport } = await import('../../report/fire.js');
+  const { renderLintFindings } = await import('../../report/lint.js');
+  const { renderProgressLine } = await import('../../report/progress.js');
+  const output = context.output;
+  const color = output.stderrColor;
+  if (template !== undefined && options.base !== undefined) throw new UsageError('give either a URL template or --preset with --base, not both');
+  if (options.base !== undefined && options.preset === undefined) throw new UsageError('--base goes with --preset', { hint: `one of ${PRESET_NAMES.join(', ')}` });
+  const clickIds = await clickIdsFor(context, options);
+  const verbose = context.globals.verbose && !context.globals.quiet;
+  const store = options.dryRun ? undefined : context.openStore();
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  let started = 0;
+  let lastDraw = 0;
+  let progress = false;
+  const columns = (context.io.stderr as { columns?: number }).columns ?? 80;
+
+  let result;
+  try {
+    result = await firePostbacks(
+      {
+        ...(template !== undefined ? { template } : {}),
+        ...(options.preset ? { preset: options.preset } : {}),
+        ...(options.base !== undefined ? { base: options.base } : {}),
+        clickIds,
+        repeat: options.repeat,
+        vars: options.var ?? [],
+        ...(options.payout !== undefined ? { payout: options.payout } : {}),
+        ...(options.revenue !== undefined ? { revenue: options.revenue } : {}),
+        ...(options.txid !== undefined ? { txid: options.txid } : {}),
+        ...(options.status !== undefined ? { status: options.status } : {}),
+        ...(options.event !== undefined ? { event: options.event } : {}),
+        ...(options.currency !== undefined ? { currency: options.currency } : {}),
+        ...(options.method ? { method: options.method } : {}),
+        ...(options.data !== undefined ? { data: options.data } : {}),
+        headers: options.header ?? [],
+        concurrency: options.concurrency,
+        timeoutMs: options.timeout,
+        retryPolicy: { retries: options.retries, baseDelayMs: options.retryDelay, maxDelayMs: Math.max(10_000, options.retryDelay), maxRetryAfterMs: 60_000 },
+        expectations: { ...(options.expectStatus ? { status: options.expectStatus } : {}), ...(options.expectBody ? { body: options.expectBody } : {}) },
+        lint: options.lint,
+        secrets: options.secret ?? [],
+        dryRun: options.dryRun ?? false,
+        ...(store ? { store } : {}),
+        signal: abort.signal,
+        now: context.io.now,
+      },
+      {
+        onStart: ({ total, runId }) => {
+          started = performance.now();
+          progress = output.canShowProgress && !verbose && total >= 20;
+          output.verbose(`run ${runId}: ${total} postback${total === 1 ? '' : 's'}`);
+        },
+        onRetry: (request, attempt, next) => {
+          output.verbose(color.dim(`#${request.seq} attempt ${attempt.attempt} ${attempt.status ?? attempt.failure}; attempt ${next} in ${attempt.waitMs} ms`));
+        },
+        onPostback: (outcome, p) => {
+          if (verbose) context.io.stderr.write(renderExchange(outcome, color));
+          if (!progress) return;
+          const now = performance.now();
+          if (now - lastDraw < 100 && p.done < p.total) return;
+          lastDraw = now;
+          context.io.stderr.write(`\r${renderProgressLine({ label: 'postbacks', done: p.done, total: p.total, counters: [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]], elapsedMs: now - started, columns })}\u001b[K`);
+        },
+      },
+    );
+  } catch (error) {
+    if (error instanceof LintFailedError) context.io.stderr.write(renderLintFindings(error.findings, color));
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    if (progress) context.io.stderr.write('\r\u001b[K');
+  }
+
+  if (result.lint.length > 0 && !context.globals.json) context.io.stderr.write(renderLintFindings(result.lint, color));
+  if (context.globals.json) output.jsonDocument(fireJson(result));
+  else if (result.dryRun) output.data(renderDryRun(result, output.stdoutColor));
+  else output.data(renderFireReport(result, output.stdoutColor, { listLimit: verbose ? 0 : 20 }));
+  if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent} postbacks were sent`);
+
+  const s = result.summary;
+  if (s.errors > 0) {
+    const first = result.postbacks.find((p) => p.verdict.verdict === 'error');
+    throw new NetworkError(`${s.errors} of ${s.sent} postbacks got no answer after ${options.retries + 1} attempt${options.retries === 0 ? '' : 's'} (${first?.verdict.reason ?? 'network error'})`, {
+      ...(first ? { url: first.url } : {}),
+      hint: 'check the URL and that the tracker is up; raise --timeout or --retries for a slow tracker',
+    });
+  }
+  if (s.failed > 0) throw new CheckFailed(`${s.failed} of ${s.sent} postbacks did not get the expected answer`);
+}

@@ -1,0 +1,211 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { addExamples } from '../help.js';
+import { collectList, durationParser, parseInteger, parseRatio } from '../parsers.js';
+import { CheckFailed, InputError, UsageError } from '../../errors.js';
+import { parseAmountToMicros } from '../../reconcile/money.js';
+import type { DedupeKey, ReconcileReport, ThresholdCategory } from '../../reconcile/types.js';
+import type { ThresholdResult } from '../../reconcile/thresholds.js';
+
+const FORMATS = ['table', 'json', 'csv', 'markdown', 'junit'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Rows per category when --limit is not given: all for machine formats, a screenful for people. */
+const DEFAULT_LIMIT: Readonly<Record<Format, number | undefined>> = {
+  table: 10,
+  markdown: 20,
+  junit: 20,
+  json: undefined,
+  csv: undefined,
+};
+
+/** --max-<category> flags: one per category a CI run may bound. */
+const MAX_FLAGS: ReadonlyArray<readonly [flags: string, category: ThresholdCategory]> = [
+  ['--max-unmatched <n>', 'unmatched'],
+  ['--max-missing-click-id <n>', 'missing_click_id'],
+  ['--max-duplicates <n>', 'duplicate_extra'],
+  ['--max-duplicate-groups <n>', 'duplicate_groups'],
+  ['--max-duplicate-clicks <n>', 'duplicate_clicks'],
+  ['--max-before-click <n>', 'before_click'],
+  ['--max-outside-window <n>', 'outside_window'],
+  ['--max-missing-in-a <n>', 'missing_in_a'],
+  ['--max-missing-in-b <n>', 'missing_in_b'],
+  ['--max-payout-mismatch <n>', 'payout_mismatch'],
+  ['--max-status-mismatch <n>', 'status_mismatch'],
+];
+
+interface ReconcileCliOptions {
+  clicksSource?: string[];
+  conversionsSource?: string[];
+  window: number;
+  dedupeKey: DedupeKey;
+  compare?: string[];
+  payoutTolerance: number;
+  format?: Format;
+  out?: string;
+  limit?: number;
+  failOn?: string[];
+  maxUnmatchedRate?: number;
+  [max: string]: unknown;
+}
+
+function parseTolerance(value: string): number {
+  try {
+    return parseAmountToMicros(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+}
+
+/** Write next to the target and rename, so a reader never sees half a report. */
+function writeAtomically(file: string, text: string): void {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new InputError(`cannot write ${file}: directory ${dir} does not exist`, { hint: 'create it or choose another --out' });
+  const temporary = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw new InputError(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function registerReconcile(program: Command, context: CliContext): void {
+  const command = program
+    .command('reconcile')
+    .description('match conversions to clicks: what is unmatched, duplicated, out of window or different, and why')
+    .option('--clicks-source <sources>', 'click sources to match against (comma-separated or repeated; default: every click)', collectList)
+    .option('--conversions-source <sources>', 'conversion sources to reconcile (default: every source but tpb:fire)', collectList)
+    .option('--window <duration>', 'attribution window: 30d, 90d, 12h, 45m', durationParser('d'), 30 * 86_400_000)
+    .addOption(new Option('--dedupe-key <key>', 'what makes two conversions the same').choices(['click_id+event+txid', 'click_id']).default('click_id+event+txid'))
+    .option('--compare <sources...>', 'reconcile two conversion sources against each other: --compare <source-a> <source-b>')
+    .option('--payout-tolerance <amount>', 'payout difference tolerated with --compare', parseTolerance, 10_000)
+    .addOption(new Option('-f, --format <format>', 'output format (default: table; json with --json)').choices(FORMATS))
+    .option('-o, --out <file>', 'write the report to a file instead of stdout')
+    .option('--limit <n>', 'at most n rows per category (default: 10 in table, 20 in markdown and junit, all in json and csv)', parseInteger({ min: 0 }))
+    .option('--fail-on <categories>', 'fail (exit 1) on any finding in these categories: unmatched, missing_click_id, duplicate, duplicate_clicks, before_click, outside_window, missing_in_a, missing_in_b, payout_mismatch, status_mismatch, all', collectList);
+  for (const [flags, category] of MAX_FLAGS) {
+    command.option(flags, `fail (exit 1) when ${category} is over n`, parseInteger({ min: 0 }));
+  }
+  command.option('--max-unmatched-rate <ratio>', 'fail (exit 1) when (unmatched + missing click id) / conversions is over this (0..1)', parseRatio);
+
+  addExamples(
+    command.action(async (options: ReconcileCliOptions) => {
+      const { reconcile } = await import('../../reconcile/reconcile.js');
+      const { evaluateThresholds, parseFailOn, FAIL_ON_WORDS } = await import('../../reconcile/thresholds.js');
+
+      if (context.globals.json && options.format !== undefined && options.format !== 'json') {
+        throw new UsageError(`--json prints the JSON report; it cannot be combined with --format ${options.format}`, { hint: 'drop one of them' });
+      }
+      const format: Format = context.globals.json ? 'json' : (options.format ?? 'table');
+      let compare: [string, string] | undefined;
+      if (options.compare) {
+        const sources = options.compare.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+        if (sources.length !== 2) {
+          throw new UsageError(`--compare takes two sources, got ${sources.length}`, { hint: 'tpb reconcile --compare <source-a> <source-b>' });
+        }
+        compare = [sources[0]!, sources[1]!];
+      }
+      const failOn = parseFailOn(options.failOn ?? []);
+      if (failOn.unknown.length > 0) {
+        throw new UsageError(`--fail-on: unknown categor${failOn.unknown.length === 1 ? 'y' : 'ies'} ${failOn.unknown.join(', ')}`, {
+          hint: `choose from ${FAIL_ON_WORDS.join(', ')}`,
+        });
+      }
+      const max: Partial<Record<ThresholdCategory, number>> = {};
+      for (const [flags, category] of MAX_FLAGS) {
+        const value = options[new Option(flags).attributeName()];
+        if (typeof value === 'number') max[category] = value;
+      }
+      const hasThresholds = failOn.categories.length > 0 || Object.keys(max).length > 0 || options.maxUnmatchedRate !== undefined;
+
+      if (context.dbPath !== ':memory:' && !fs.existsSync(context.dbPath)) {
+        throw new InputError(`no database at ${context.dbPath}`, {
+          hint: 'ingest the exports first (tpb ingest clicks.csv --kind clicks; tpb ingest conversions.csv --kind conversions), or point --db at one',
+        });
+      }
+      const store = context.openStore();
+      const report: ReconcileReport = reconcile(store, {
+        ...(options.clicksSource ? { clicksSource: options.clicksSource } : {}),
+        ...(options.conversionsSource ? { conversionsSource: options.conversionsSource } : {}),
+        windowMs: options.window,
+        dedupeKey: options.dedupeKey,
+        ...(compare ? { compare } : {}),
+        payoutToleranceMicros: options.payoutTolerance,
+        ...((options.limit ?? DEFAULT_LIMIT[format]) !== undefined ? { limit: options.limit ?? DEFAULT_LIMIT[format]! } : {}),
+        onStage: (stage, ms) => context.output.verbose(`reconcile: ${stage} ${ms} ms`),
+      });
+      const verdict: ThresholdResult = evaluateThresholds(report, {
+        failOn: failOn.categories,
+        max,
+        ...(options.maxUnmatchedRate !== undefined ? { maxUnmatchedRate: options.maxUnmatchedRate } : {}),
+      });
+      const shownVerdict = hasThresholds ? verdict : undefined;
+
+      if (format === 'json' && context.globals.json && !options.out) {
+        // The one JSON document of a --json run; rendered once, straight to stdout.
+        const { reconcileJsonDocument } = await import('../../report/reconcile/json.js');
+        context.output.jsonDocument(reconcileJsonDocument(report, shownVerdict));
+        for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
+        if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
+        return;
+      }
+      let text: string;
+      switch (format) {
+        case 'json': {
+          const { renderReconcileJson } = await import('../../report/reconcile/json.js');
+          text = renderReconcileJson(report, shownVerdict);
+          break;
+        }
+        case 'csv': {
+          const { renderReconcileCsv } = await import('../../report/reconcile/csv.js');
+          text = renderReconcileCsv(report);
+          break;
+        }
+        case 'markdown': {
+          const { renderReconcileMarkdown } = await import('../../report/reconcile/markdown.js');
+          text = renderReconcileMarkdown(report, shownVerdict);
+          break;
+        }
+        case 'junit': {
+          const { renderReconcileJUnit } = await import('../../report/reconcile/junit.js');
+          text = renderReconcileJUnit(report, verdict, context.io.now().toISOString());
+          break;
+        }
+        case 'table': {
+          const { renderReconcileTable } = await import('../../report/reconcile/table.js');
+          const color = options.out ? new (await import('chalk')).Chalk({ level: 0 }) : context.output.stdoutColor;
+          text = renderReconcileTable(report, {
+            color,
+            ...(shownVerdict ? { verdict: shownVerdict } : {}),
+            ...(context.io.stdout.columns ? { columns: context.io.stdout.columns } : {}),
+          });
+          break;
+        }
+      }
+
+      const { summaryLine } = await import('../../report/reconcile/categories.js');
+      if (options.out) {
+        const file = context.resolvePath(options.out);
+        writeAtomically(file, text);
+        context.output.info(`Wrote the ${format} report to ${file}: ${summaryLine(report)}.`);
+      } else {
+        context.output.data(text);
+      }
+      for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
+      if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
+    }),
+    [
+      ['tpb reconcile', 'what will not be paid, and why (a table)'],
+      ['tpb reconcile --window 90d --dedupe-key click_id', "a 90-day window, one conversion per click"],
+      ['tpb reconcile --format markdown --out report.md', 'a pull-request comment'],
+      ['tpb reconcile --json --max-unmatched-rate 0.02 --fail-on duplicate', 'CI: exit 1 over 2% unmatched or on any duplicate'],
+      ['tpb reconcile --format junit --out reconcile.xml --max-unmatched 0', 'one JUnit test case per category'],
+      ['tpb reconcile --compare tpb:fire network', 'which fired postbacks the tracker did not record'],
+      ['tpb reconcile --compare advertiser network --payout-tolerance 0.05', 'two conversion exports against each other'],
+    ],
+  );
+}

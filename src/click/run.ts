@@ -1,0 +1,349 @@
+import net from 'node:net';
+import { UsageError } from '../errors.js';
+import { HttpClient, DEFAULT_TIMEOUT_MS } from '../http/client.js';
+import { PRESETS, type PresetName } from '../presets/catalog.js';
+import { startRun, finishRun } from '../store/runs.js';
+import { SimulatedClickWriter } from '../store/clicks.js';
+import type { Store } from '../store/db.js';
+import { Redactor } from '../text/redact.js';
+import { CLICK_MACROS, appendQuery, expandTemplate, expandValue, generatedMacroValues, MACRO_PATTERN, UnresolvedMacroError } from '../fire/template.js';
+import { KNOWN_CLICK_ID_PARAMS, queryParams, type ClickFailureCause } from './capture.js';
+import { sendClick, type ClickOutcome } from './send.js';
+import { percentile } from './stats.js';
+
+/** A current desktop browser: trackers filter obvious bots, and curl's agent is one. */
+export const DEFAULT_USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+export interface ClickRunOptions {
+  /** Tracking link; may use {i}, {uuid}, {rand}. */
+  url: string;
+  count: number;
+  concurrency: number;
+  /** At most this many clicks per second (unpaced when absent). */
+  ratePerSecond?: number;
+  /** Extra query parameters; values may use {i}, {uuid}, {rand}. */
+  params?: ReadonlyArray<readonly [string, string]>;
+  headers?: ReadonlyArray<readonly [string, string]>;
+  userAgent?: string;
+  /** X-Forwarded-For: an address, a template such as `203.0.113.{i}`, or `random`. */
+  ip?: string;
+  /** Parameter names that carry the click id (default: the preset's, then the known names). */
+  clickIdParams?: readonly string[];
+  /** Dotted path of the click id in a JSON answer. */
+  clickIdJson?: string;
+  /** Redirect hops to follow (0 = none). */
+  follow?: number;
+  timeoutMs?: number;
+  preset?: PresetName;
+  /** When given, the run and every click are stored (source tpb:click). */
+  store?: Store;
+  /** Redacts secrets in stored and returned URLs (default: the default secret names). */
+  redactor?: Redactor;
+  /** An existing client to use (and not close); otherwise one sized to the concurrency. */
+  client?: HttpClient;
+  /** Which clicks the result keeps: all (default), only the failed ones (huge runs), or none. */
+  keepClicks?: 'all' | 'failures' | 'none';
+  /** Stop sending new clicks when aborted (clicks in flight finish). */
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export interface ClickRecord extends Omit<ClickOutcome, 'url' | 'location' | 'hops'> {
+  /** 1-based. */
+  index: number;
+  /** Redacted. */
+  url: string;
+  /** Redacted. */
+  location?: string;
+  hops: number;
+  ip?: string;
+  sentAt: string;
+}
+
+export interface ClickProgress {
+  total: number;
+  done: number;
+  captured: number;
+  failed: number;
+}
+
+export interface ClickRunEvents {
+  onStart?(info: { total: number; runId?: number; url: string }): void;
+  onClick?(click: ClickRecord, progress: ClickProgress): void;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface ClickSummary {
+  sent: number;
+  captured: number;
+  failed: number;
+  /** Failures by cause (no_redirect, no_param, status, network…); network ones also by kind. */
+  failures: Partial<Record<ClickFailureCause, number>>;
+  networkFailures: Record<string, number>;
+  /** Answers by HTTP status of the last hop ("none" when no answer came). */
+  statuses: Record<string, number>;
+  /** Ids captured more than once: the tracker reused an id, or a click was counted twice. */
+  duplicateIds: number;
+  latencyMs: LatencySummary;
+  durationMs: number;
+  requestsPerSecond: number;
+}
+
+export interface ClickRunResult {
+  runId?: number;
+  /** Redacted. */
+  url: string;
+  summary: ClickSummary;
+  /** Every click, or only the failed ones, per keepClicks. */
+  clicks: ClickRecord[];
+}
+
+const DOC_RANGES = ['192.0.2.', '198.51.100.', '203.0.113.'];
+
+/** An address from the documentation ranges (RFC 5737), for clicks that must not share an IP. */
+export function randomDocumentationIp(random: () => number = Math.random): string {
+  const prefix = DOC_RANGES[Math.floor(random() * DOC_RANGES.length)]!;
+  return `${prefix}${1 + Math.floor(random() * 254)}`;
+}
+
+/** The X-Forwarded-For of click `index`; `{i}` wraps to 1–254 so `203.0.113.{i}` stays an address. */
+export function clickIp(spec: string, index: number): string {
+  if (spec === 'random') return randomDocumentationIp();
+  const octet = String(((index - 1) % 254) + 1);
+  return spec.replace(/\{i\}/g, octet).replace(/\{rand\}/g, () => String(1 + Math.floor(Math.random() * 254)));
+}
+
+const OFFER_PARAMS = ['offer_id', 'oid', 'offer', 'o'];
+const AFFILIATE_PARAMS = ['aff_id', 'affid', 'affiliate_id', 'pid', 'a'];
+const SUB_PARAMS = [
+  ['sub1', 'aff_sub', 's1', 'c1'],
+  ['sub2', 'aff_sub2', 's2', 'c2'],
+  ['sub3', 'aff_sub3', 's3', 'c3'],
+  ['sub4', 'aff_sub4', 's4', 'c4'],
+  ['sub5', 'aff_sub5', 's5'],
+];
+
+function pick(params: ReadonlyMap<string, string>, names: readonly string[]): string | null {
+  for (const name of names) {
+    const value = params.get(name);
+    if (value !== undefined && value !== '') return value;
+  }
+  return null;
+}
+
+/** Validate the options that cannot be checked by commander, before anything is sent. */
+function validate(options: ClickRunOptions): void {
+  if (!/^https?:\/\/[^/?#\s]+/i.test(options.url)) throw new UsageError(`not an http(s) URL: ${options.url}`);
+  const probe = generatedMacroValues(1, new Date());
+  const check = (template: string, where: string) => {
+    const unknown = [...template.matchAll(MACRO_PATTERN)].map((m) => m[1]!).filter((name) => !(CLICK_MACROS as readonly string[]).includes(name));
+    if (unknown.length > 0) throw new UnresolvedMacroError([...new Set(unknown)], where, CLICK_MACROS);
+    expandTemplate(template, probe);
+  };
+  check(options.url, 'the click URL');
+  for (const [name, value] of options.params ?? []) check(value, `--param ${name}`);
+  if (options.ip !== undefined && options.ip !== 'random') {
+    for (const index of [1, 300]) {
+      const ip = clickIp(options.ip, index);
+      if (net.isIP(ip) === 0) throw new UsageError(`--ip ${options.ip} gives "${ip}", which is not an IP address`, { hint: 'use an address, a template such as 203.0.113.{i}, or random' });
+    }
+  }
+  if (!Number.isInteger(options.count) || options.count < 1) throw new UsageError('--count must be at least 1');
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError('--concurrency must be at least 1');
+}
+
+export function summarizeClicks(records: readonly Pick<ClickRecord, 'ok' | 'clickId' | 'cause' | 'networkCause' | 'status' | 'latencyMs'>[], durationMs: number): ClickSummary {
+  const failures: Partial<Record<ClickFailureCause, number>> = {};
+  const networkFailures: Record<string, number> = {};
+  const statuses: Record<string, number> = {};
+  const ids = new Set<string>();
+  let duplicateIds = 0;
+  let captured = 0;
+  const latencies = new Float64Array(records.length);
+  let total = 0;
+  records.forEach((record, i) => {
+    latencies[i] = record.latencyMs;
+    total += record.latencyMs;
+    const status = record.status === undefined ? 'none' : String(record.status);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (record.ok && record.clickId !== undefined) {
+      captured += 1;
+      if (ids.has(record.clickId)) duplicateIds += 1;
+      else ids.add(record.clickId);
+    } else if (record.cause) {
+      failures[record.cause] = (failures[record.cause] ?? 0) + 1;
+      if (record.networkCause) networkFailures[record.networkCause] = (networkFailures[record.networkCause] ?? 0) + 1;
+    }
+  });
+  latencies.sort();
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    sent: records.length,
+    captured,
+    failed: records.length - captured,
+    failures,
+    networkFailures,
+    statuses,
+    duplicateIds,
+    latencyMs: {
+      p50: round(percentile(latencies, 0.5)),
+      p95: round(percentile(latencies, 0.95)),
+      p99: round(percentile(latencies, 0.99)),
+      max: round(latencies.length ? latencies[latencies.length - 1]! : 0),
+      mean: round(records.length ? total / records.length : 0),
+    },
+    durationMs: Math.round(durationMs),
+    requestsPerSecond: durationMs > 0 ? Math.round((records.length / durationMs) * 1000 * 10) / 10 : 0,
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Send `count` clicks at `concurrency` (optionally paced to `ratePerSecond`), capture each click
+ * id, store every click when a store is given, and summarise. Option errors throw UsageError
+ * before anything is sent; network and HTTP outcomes are per-click causes, never exceptions.
+ */
+export async function runClicks(options: ClickRunOptions, events: ClickRunEvents = {}): Promise<ClickRunResult> {
+  validate(options);
+  const now = options.now ?? (() => new Date());
+  const redactor = options.redactor ?? new Redactor();
+  const keepClicks = options.keepClicks ?? 'all';
+  const clickIdParams =
+    options.clickIdParams && options.clickIdParams.length > 0
+      ? options.clickIdParams
+      : options.preset
+        ? [PRESETS[options.preset].clickIdParam, ...KNOWN_CLICK_ID_PARAMS.filter((name) => name !== PRESETS[options.preset!].clickIdParam)]
+        : KNOWN_CLICK_ID_PARAMS;
+  const client = options.client ?? new HttpClient({ connections: options.concurrency, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  const baseHeaders: Record<string, string> = {
+    'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
+    accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+    'accept-language': 'en-US,en;q=0.9',
+  };
+  for (const [name, value] of options.headers ?? []) baseHeaders[name.toLowerCase()] = value;
+  const userAgent = baseHeaders['user-agent'] ?? null;
+
+  const startedAt = now();
+  const redactedUrl = redactor.url(options.url);
+  const runId = options.store
+    ? startRun(options.store, 'click', redactedUrl, {
+        count: options.count,
+        concurrency: options.concurrency,
+        rate: options.ratePerSecond ?? null,
+        params: (options.params ?? []).map(([name, value]) => [name, redactor.isSecretName(name) ? 'REDACTED' : value]),
+        headers: Object.keys(redactor.headers(baseHeaders)).length,
+        ip: options.ip ?? null,
+        follow: options.follow ?? 0,
+        preset: options.preset ?? null,
+      }, startedAt)
+    : undefined;
+  const writer = options.store ? new SimulatedClickWriter(options.store) : undefined;
+  events.onStart?.({ total: options.count, url: redactedUrl, ...(runId !== undefined ? { runId } : {}) });
+
+  const clicks: ClickRecord[] = [];
+  const forSummary: Array<Pick<ClickRecord, 'ok' | 'clickId' | 'cause' | 'networkCause' | 'status' | 'latencyMs'>> = [];
+  const progress: ClickProgress = { total: options.count, done: 0, captured: 0, failed: 0 };
+  let nextIndex = 1;
+  const started = performance.now();
+  const intervalMs = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
+
+  // Work done once, not per click: most runs have no macros and no secrets in the link.
+  const params = options.params ?? [];
+  const usesMacros = options.url.includes('{') || params.some(([, value]) => value.includes('{'));
+  const fixedUrl = usesMacros ? undefined : appendQuery(options.url, params);
+  const redactsRequest = (fixedUrl ?? options.url) !== redactor.url(fixedUrl ?? options.url) || params.some(([name]) => redactor.isSecretName(name)) || usesMacros;
+  const fixedRedactedUrl = fixedUrl !== undefined && !redactsRequest ? fixedUrl : fixedUrl !== undefined ? redactor.url(fixedUrl) : undefined;
+  const fixedParams = fixedUrl !== undefined ? new Map(queryParams(fixedUrl).map((param) => [param.name, param.value])) : undefined;
+
+  const sendOne = async (index: number) => {
+    const sentDate = now();
+    let url: string;
+    if (fixedUrl !== undefined) url = fixedUrl;
+    else {
+      const generated = generatedMacroValues(index, sentDate);
+      url = appendQuery(expandTemplate(options.url, generated), params.map(([name, value]) => [name, expandValue(value, generated)] as const));
+    }
+    const ip = options.ip !== undefined ? clickIp(options.ip, index) : undefined;
+    const headers = ip !== undefined ? { ...baseHeaders, 'x-forwarded-for': ip } : baseHeaders;
+    const outcome = await sendClick(client, { url, headers }, {
+      follow: options.follow ?? 0,
+      params: clickIdParams,
+      ...(options.clickIdJson !== undefined ? { jsonPath: options.clickIdJson } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    const record: ClickRecord = {
+      index,
+      ok: outcome.ok,
+      url: fixedRedactedUrl ?? redactor.url(url),
+      ...(outcome.clickId !== undefined ? { clickId: outcome.clickId, param: outcome.param!, from: outcome.from! } : {}),
+      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+      ...(outcome.location !== undefined ? { location: redactor.url(outcome.location) } : {}),
+      hops: outcome.hops.length,
+      latencyMs: Math.round(outcome.latencyMs * 100) / 100,
+      ...(outcome.cause !== undefined ? { cause: outcome.cause, detail: redactor.text(outcome.detail ?? '') } : {}),
+      ...(outcome.networkCause !== undefined ? { networkCause: outcome.networkCause } : {}),
+      ...(ip !== undefined ? { ip } : {}),
+      sentAt: sentDate.toISOString(),
+    };
+    if (writer) {
+      const linkParams = fixedParams ?? new Map(queryParams(url).map((param) => [param.name, param.value]));
+      writer.add({
+        runId: runId!,
+        line: index,
+        clickId: record.clickId ?? null,
+        occurredAt: record.sentAt,
+        offerId: pick(linkParams, OFFER_PARAMS),
+        affiliateId: pick(linkParams, AFFILIATE_PARAMS),
+        subs: SUB_PARAMS.map((names) => pick(linkParams, names)),
+        ip: ip ?? null,
+        userAgent,
+        requestUrl: record.url,
+        httpStatus: record.status ?? null,
+        location: record.location ?? null,
+        latencyMs: record.latencyMs,
+        error: record.cause ? `${record.cause}: ${record.detail}` : null,
+      });
+    }
+    if (keepClicks === 'all' || (keepClicks === 'failures' && !record.ok)) clicks.push(record);
+    forSummary.push({ ok: record.ok, latencyMs: record.latencyMs, ...(record.clickId !== undefined ? { clickId: record.clickId } : {}), ...(record.cause ? { cause: record.cause } : {}), ...(record.networkCause ? { networkCause: record.networkCause } : {}), ...(record.status !== undefined ? { status: record.status } : {}) });
+    progress.done += 1;
+    if (record.ok) progress.captured += 1;
+    else progress.failed += 1;
+    events.onClick?.(record, progress);
+  };
+
+  const worker = async () => {
+    for (;;) {
+      if (options.signal?.aborted) return;
+      const index = nextIndex;
+      if (index > options.count) return;
+      nextIndex += 1;
+      if (intervalMs > 0) {
+        const due = started + (index - 1) * intervalMs;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait);
+      }
+      await sendOne(index);
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, options.count) }, worker));
+  } finally {
+    writer?.flush();
+    if (!options.client) await client.close();
+  }
+  const durationMs = performance.now() - started;
+  clicks.sort((a, b) => a.index - b.index);
+  const summary = summarizeClicks(forSummary, durationMs);
+  if (options.store && runId !== undefined) finishRun(options.store, runId, summary, now());
+  return { ...(runId !== undefined ? { runId } : {}), url: redactedUrl, summary, clicks };
+}

@@ -1,0 +1,487 @@
+import { UsageError } from '../errors.js';
+import { HttpClient, DEFAULT_TIMEOUT_MS, type HttpMethod } from '../http/client.js';
+import { DEFAULT_RETRY_POLICY, sendWithRetries, type AttemptRecord, type RetryHooks, type RetryPolicy } from '../http/retry.js';
+import { hasErrors, LintFailedError, lintClickId, lintTemplate, type LintFinding } from '../lint/lint.js';
+import { PRESETS, type PresetName } from '../presets/catalog.js';
+import type { Store } from '../store/db.js';
+import { PostbackWriter } from '../store/postbacks.js';
+import { finishRun, startRun } from '../store/runs.js';
+import { REDACTED, Redactor } from '../text/redact.js';
+import { percentile } from '../click/stats.js';
+import { KNOWN_CLICK_ID_PARAMS, queryParams } from '../click/capture.js';
+import { decimalToMicros } from './money.js';
+import { presetPostbackTemplate } from './preset-url.js';
+import { expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, UnresolvedMacroError, type TemplateEncoding } from './template.js';
+import { judgeResponse, networkVerdict, type Expectations, type Verdict } from './verdict.js';
+
+/** One postback, resolved and ready to send (secrets still in it: redact before showing). */
+export interface PostbackRequest {
+  /** 1-based position in the run. */
+  seq: number;
+  method: HttpMethod;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  clickId: string | null;
+  txid: string | null;
+  event: string | null;
+  status: string | null;
+  payout: string | null;
+  revenue: string | null;
+  currency: string | null;
+}
+
+export interface FireJudging {
+  expectations?: Expectations;
+  preset?: PresetName;
+  retryPolicy?: RetryPolicy;
+  redactor?: Redactor;
+  /** Bytes of the answer kept for the verdict and the excerpt. */
+  excerptChars?: number;
+  retryHooks?: RetryHooks;
+}
+
+export interface FireOutcome {
+  seq: number;
+  method: HttpMethod;
+  /** Redacted. */
+  url: string;
+  /** Redacted. */
+  requestHeaders: Record<string, string>;
+  /** Redacted. */
+  requestBody?: string;
+  clickId: string | null;
+  txid: string | null;
+  event: string | null;
+  status: string | null;
+  payout: string | null;
+  /** HTTP status of the last answer, if any came. */
+  httpStatus?: number;
+  responseHeaders?: Record<string, string>;
+  /** The answer's body, cut and redacted (not sanitised: do that before a terminal). */
+  bodyExcerpt?: string;
+  bodyTruncated?: boolean;
+  latencyMs: number;
+  attempts: AttemptRecord[];
+  verdict: Verdict;
+  sentAt: string;
+}
+
+export const DEFAULT_EXCERPT_CHARS = 500;
+
+function redactBody(body: string, redactor: Redactor): string {
+  const trimmed = body.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      const value = JSON.parse(trimmed, (key, item: unknown) => (key && redactor.isSecretName(key) && typeof item !== 'object' ? REDACTED : item)) as unknown;
+      return redactor.text(JSON.stringify(value));
+    } catch {
+      return redactor.text(body);
+    }
+  }
+  return redactor.url(`?${body}`).slice(1);
+}
+
+/** Send one postback (with retries) and judge the answer. Never throws for network or HTTP outcomes. */
+export async function firePostback(client: HttpClient, request: PostbackRequest, judging: FireJudging = {}): Promise<FireOutcome> {
+  const redactor = judging.redactor ?? new Redactor();
+  const sentAt = new Date().toISOString();
+  const exchange = await sendWithRetries(
+    client,
+    { method: request.method, url: request.url, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) },
+    judging.retryPolicy ?? DEFAULT_RETRY_POLICY,
+    judging.retryHooks,
+  );
+  const limit = judging.excerptChars ?? DEFAULT_EXCERPT_CHARS;
+  const response = exchange.response;
+  const verdict = response
+    ? judgeResponse({ status: response.status, body: response.body, headers: response.headers, url: request.url }, judging.expectations, judging.preset)
+    : networkVerdict(exchange.failure!, exchange.attempts.length);
+  const body = response ? redactor.text(response.body) : undefined;
+  return {
+    seq: request.seq,
+    method: request.method,
+    url: redactor.url(request.url),
+    requestHeaders: redactor.headers(request.headers),
+    ...(request.body !== undefined ? { requestBody: redactBody(request.body, redactor) } : {}),
+    clickId: request.clickId,
+    txid: request.txid,
+    event: request.event,
+    status: request.status,
+    payout: request.payout,
+    ...(response
+      ? {
+          httpStatus: response.status,
+          responseHeaders: redactor.headers(response.headers),
+          bodyExcerpt: body!.length > limit ? body!.slice(0, limit) : body!,
+          bodyTruncated: response.truncated || body!.length > limit,
+        }
+      : {}),
+    latencyMs: Math.round(exchange.latencyMs * 100) / 100,
+    attempts: exchange.attempts,
+    verdict: { ...verdict, reason: redactor.text(verdict.reason) },
+    sentAt,
+  };
+}
+
+export interface FireRunOptions {
+  /** URL template with {macros}; or give preset + base. */
+  template?: string;
+  preset?: PresetName;
+  /** Tracker base URL for the preset's template. */
+  base?: string;
+  /** Click ids to fire for; empty fires once without {click_id}. */
+  clickIds: readonly string[];
+  /** Fire each postback this many times, identically (the duplicate test). */
+  repeat?: number;
+  vars?: ReadonlyArray<readonly [string, string]>;
+  payout?: string;
+  revenue?: string;
+  txid?: string;
+  status?: string;
+  event?: string;
+  currency?: string;
+  method?: HttpMethod;
+  /** Body template: JSON when it starts with { or [, else form-encoded. */
+  data?: string;
+  headers?: ReadonlyArray<readonly [string, string]>;
+  concurrency?: number;
+  timeoutMs?: number;
+  retryPolicy?: RetryPolicy;
+  expectations?: Expectations;
+  /** Lint the template and ids before sending (default true); errors stop the run. */
+  lint?: boolean;
+  /** Extra secret names (query params, headers, JSON keys) to redact. */
+  secrets?: readonly string[];
+  /** Resolve and return the requests, send nothing, store nothing. */
+  dryRun?: boolean;
+  store?: Store;
+  client?: HttpClient;
+  signal?: AbortSignal;
+  now?: () => Date;
+  retryHooks?: RetryHooks;
+}
+
+export interface FireProgress {
+  total: number;
+  done: number;
+  passed: number;
+  failed: number;
+  errors: number;
+}
+
+export interface FireRunEvents {
+  onStart?(info: { total: number; runId?: number; template: string }): void;
+  onRetry?(request: { seq: number; url: string }, attempt: AttemptRecord, nextAttempt: number): void;
+  onPostback?(outcome: FireOutcome, progress: FireProgress): void;
+}
+
+export interface FireSummary {
+  sent: number;
+  passed: number;
+  failed: number;
+  /** No answer after every attempt. */
+  errors: number;
+  /** 2xx answers that were HTML pages. */
+  suspect: number;
+  /** Postbacks that needed more than one attempt. */
+  retried: number;
+  attempts: number;
+  statuses: Record<string, number>;
+  /** Failure reasons and how often (the top ones). */
+  reasons: Array<{ verdict: string; reason: string; count: number }>;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  durationMs: number;
+  postbacksPerSecond: number;
+}
+
+export interface ResolvedPostback {
+  seq: number;
+  method: HttpMethod;
+  /** Redacted. */
+  url: string;
+  /** Redacted. */
+  headers: Record<string, string>;
+  /** Redacted. */
+  body?: string;
+  clickId: string | null;
+}
+
+export interface FireRunResult {
+  runId?: number;
+  /** Redacted. */
+  template: string;
+  dryRun: boolean;
+  /** Warnings from lint (errors stop the run before this). */
+  lint: LintFinding[];
+  summary: FireSummary;
+  postbacks: FireOutcome[];
+  /** With dryRun: what would be sent. */
+  resolved: ResolvedPostback[];
+}
+
+/** Build the macro values of every postback and expand templates; throws before anything is sent. */
+export function resolvePostbacks(options: FireRunOptions, template: string, now: Date): PostbackRequest[] {
+  const repeat = options.repeat ?? 1;
+  const method: HttpMethod = options.method ?? (options.data !== undefined ? 'POST' : 'GET');
+  const vars = new Map(options.vars ?? []);
+  const ids: Array<string | undefined> = options.clickIds.length > 0 ? [...options.clickIds] : [undefined];
+  // A JSON body starts with [ or {" ({click_id} alone is a macro, not JSON).
+  const dataEncoding: TemplateEncoding | undefined = options.data === undefined ? undefined : /^\s*(\[|\{\s*("|\}))/.test(options.data) ? 'json' : 'url';
+  const headerTemplates = [...(options.headers ?? [])];
+  const hasContentType = headerTemplates.some(([name]) => name.toLowerCase() === 'content-type');
+  const usesClickId = [template, options.data ?? '', ...headerTemplates.map(([, value]) => value)].some((text) => /\{click_id\}/.test(text));
+  if (usesClickId && options.clickIds.length === 0) {
+    throw new UsageError('the template uses {click_id} but no click ids were given', { hint: 'give ids with --click-id <id>, --from-db or --from-csv <file>' });
+  }
+  const clickIdParam = options.preset ? PRESETS[options.preset].clickIdParam : undefined;
+  const requests: PostbackRequest[] = [];
+  let seq = 0;
+  ids.forEach((clickId, idIndex) => {
+    const generated = generatedMacroValues(idIndex + 1, now);
+    const option = (value: string | undefined) => (value === undefined ? undefined : expandValue(value, { ...generated, ...(clickId !== undefined ? { click_id: clickId } : {}) }));
+    const payout = option(options.payout);
+    const revenue = option(options.revenue);
+    const txid = option(options.txid);
+    const status = option(options.status);
+    const event = option(options.event);
+    const currency = option(options.currency);
+    const values: Record<string, string | undefined> = {
+      ...Object.fromEntries([...vars].map(([name, value]) => [name, expandValue(value, generated)])),
+      ...generated,
+      click_id: clickId,
+      payout,
+      revenue,
+      txid,
+      status,
+      event,
+      currency,
+    };
+    for (let r = 1; r <= repeat; r += 1) {
+      seq += 1;
+      const perRequest = { ...values, seq: String(seq), repeat: String(r) };
+      const url = expandTemplate(template, perRequest, { where: 'the postback URL' });
+      const headers: Record<string, string> = {};
+      for (const [name, value] of headerTemplates) headers[name.toLowerCase()] = expandTemplate(value, perRequest, { encoding: 'none', where: `header ${name}` });
+      let body: string | undefined;
+      if (options.data !== undefined) {
+        body = expandTemplate(options.data, perRequest, { encoding: dataEncoding === 'json' ? 'json' : 'url', where: '--data' });
+        if (!hasContentType) headers['content-type'] = dataEncoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+      }
+      // An id written into the template itself still identifies the conversion.
+      const storedId =
+        clickId ??
+        (() => {
+          const params = queryParams(url);
+          const names = clickIdParam ? [clickIdParam] : KNOWN_CLICK_ID_PARAMS;
+          for (const name of names) {
+            const hit = params.find((param) => param.name === name && param.value !== '');
+            if (hit) return hit.value;
+          }
+          return null;
+        })();
+      requests.push({ seq, method, url, headers, ...(body !== undefined ? { body } : {}), clickId: storedId, txid: txid ?? null, event: event ?? null, status: status ?? null, payout: payout ?? null, revenue: revenue ?? null, currency: currency ?? null });
+    }
+  });
+  return requests;
+}
+
+/** The URL template of a run: the user's, or the preset's filled with --base. */
+export function fireTemplate(options: Pick<FireRunOptions, 'template' | 'preset' | 'base' | 'vars' | 'payout' | 'revenue' | 'txid' | 'status' | 'event' | 'currency'>): string {
+  if (options.template !== undefined) return options.template;
+  if (options.preset === undefined || options.base === undefined) {
+    throw new UsageError('give a postback URL template, or --preset with --base', { hint: 'tpb fire "https://t.example.com/postback?cid={click_id}" --click-id abc, or tpb fire --preset keitaro --base https://t.example.com/abc123 --click-id abc' });
+  }
+  const supplied = new Set<string>(['click_id', 'uuid', 'i', 'rand', 'timestamp', 'unix', 'seq', 'repeat', ...(options.vars ?? []).map(([name]) => name)]);
+  for (const name of ['payout', 'revenue', 'txid', 'status', 'event', 'currency'] as const) if (options[name] !== undefined) supplied.add(name);
+  return presetPostbackTemplate(options.preset, options.base, supplied);
+}
+
+function summarize(outcomes: readonly FireOutcome[], durationMs: number): FireSummary {
+  const statuses: Record<string, number> = {};
+  const reasons = new Map<string, { verdict: string; reason: string; count: number }>();
+  let passed = 0;
+  let failed = 0;
+  let errors = 0;
+  let suspect = 0;
+  let retried = 0;
+  let attempts = 0;
+  const latencies = new Float64Array(outcomes.length);
+  outcomes.forEach((outcome, i) => {
+    latencies[i] = outcome.latencyMs;
+    const key = outcome.httpStatus === undefined ? 'none' : String(outcome.httpStatus);
+    statuses[key] = (statuses[key] ?? 0) + 1;
+    attempts += outcome.attempts.length;
+    if (outcome.attempts.length > 1) retried += 1;
+    if (outcome.verdict.suspect) suspect += 1;
+    if (outcome.verdict.verdict === 'pass') passed += 1;
+    else {
+      if (outcome.verdict.verdict === 'fail') failed += 1;
+      else errors += 1;
+      const reasonKey = `${outcome.verdict.verdict}\u0000${outcome.verdict.reason}`;
+      const entry = reasons.get(reasonKey) ?? { verdict: outcome.verdict.verdict, reason: outcome.verdict.reason, count: 0 };
+      entry.count += 1;
+      reasons.set(reasonKey, entry);
+    }
+  });
+  latencies.sort();
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    sent: outcomes.length,
+    passed,
+    failed,
+    errors,
+    suspect,
+    retried,
+    attempts,
+    statuses,
+    reasons: [...reasons.values()].sort((a, b) => b.count - a.count).slice(0, 10),
+    latencyMs: {
+      p50: round(percentile(latencies, 0.5)),
+      p95: round(percentile(latencies, 0.95)),
+      p99: round(percentile(latencies, 0.99)),
+      max: round(latencies.length ? latencies[latencies.length - 1]! : 0),
+    },
+    durationMs: Math.round(durationMs),
+    postbacksPerSecond: durationMs > 0 ? Math.round((outcomes.length / durationMs) * 1000 * 10) / 10 : 0,
+  };
+}
+
+/** Lint the template and the click ids; throws LintFailedError on errors, returns the warnings. */
+export function lintFireRun(options: FireRunOptions, template: string): LintFinding[] {
+  const knownMacros = [...FIRE_MACROS, ...(options.vars ?? []).map(([name]) => name)];
+  const findings = lintTemplate(template, { knownMacros, ...(options.preset ? { preset: options.preset } : {}), ...(options.method ? { method: options.method } : options.data !== undefined ? { method: 'POST' } : {}) });
+  // Click ids: one finding per kind of problem, with a count, not one per id.
+  const byCode = new Map<string, { finding: LintFinding; count: number }>();
+  for (const id of new Set(options.clickIds)) {
+    for (const item of lintClickId(id, options.preset)) {
+      const entry = byCode.get(item.code);
+      if (entry) entry.count += 1;
+      else byCode.set(item.code, { finding: item, count: 1 });
+    }
+  }
+  for (const { finding, count } of byCode.values()) {
+    findings.push(count > 1 ? { ...finding, message: `${finding.message} (and ${count - 1} more id${count > 2 ? 's' : ''} like it)` } : finding);
+  }
+  if (hasErrors(findings)) throw new LintFailedError(findings, 'the postback');
+  return findings;
+}
+
+/**
+ * Fire postbacks for every click id (× repeat), at `concurrency`, with retries; judge each answer;
+ * store every postback (and a tpb:fire conversion) when a store is given. Everything that can be
+ * wrong with the options (unresolved macros, lint errors, bad payout) throws before anything is
+ * sent; network and HTTP outcomes are verdicts, never exceptions.
+ */
+export async function firePostbacks(options: FireRunOptions, events: FireRunEvents = {}): Promise<FireRunResult> {
+  const now = options.now ?? (() => new Date());
+  const redactor = new Redactor(options.secrets ?? []);
+  const template = fireTemplate(options);
+  for (const [name, value] of [['--payout', options.payout], ['--revenue', options.revenue]] as const) {
+    if (value !== undefined && !/\{/.test(value) && decimalToMicros(value) === undefined) {
+      throw new UsageError(`${name} "${value}" is not a decimal amount`, { hint: `write it like 1.50 (a dot, no currency sign)` });
+    }
+  }
+  if ((options.repeat ?? 1) < 1) throw new UsageError('--repeat must be at least 1');
+  const lintWarnings = options.lint === false ? [] : lintFireRun(options, template);
+  const requests = resolvePostbacks(options, template, now());
+  // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
+  // They come from the template, --var and -H, the same for every request: the first one suffices.
+  for (const request of requests.slice(0, 1)) {
+    for (const param of queryParams(request.url)) if (redactor.isSecretName(param.name)) redactor.addValue(param.value);
+    for (const [name, value] of Object.entries(request.headers)) if (redactor.isSecretName(name)) redactor.addValue(value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
+  }
+  const redactedTemplate = redactor.url(template);
+
+  const resolved: ResolvedPostback[] = requests.map((request) => ({
+    seq: request.seq,
+    method: request.method,
+    url: redactor.url(request.url),
+    headers: redactor.headers(request.headers),
+    ...(request.body !== undefined ? { body: redactBody(request.body, redactor) } : {}),
+    clickId: request.clickId,
+  }));
+  if (options.dryRun) {
+    return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], 0), postbacks: [], resolved };
+  }
+
+  const concurrency = Math.max(1, options.concurrency ?? 10);
+  const client = options.client ?? new HttpClient({ connections: concurrency, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  const runId = options.store
+    ? startRun(options.store, 'fire', redactedTemplate, {
+        preset: options.preset ?? null,
+        method: requests[0]?.method ?? 'GET',
+        click_ids: options.clickIds.length,
+        repeat: options.repeat ?? 1,
+        concurrency,
+        retries: (options.retryPolicy ?? DEFAULT_RETRY_POLICY).retries,
+        timeout_ms: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        expect_status: options.expectations?.status?.text ?? null,
+        expect_body: options.expectations?.body?.source ?? null,
+      }, now())
+    : undefined;
+  const writer = options.store ? new PostbackWriter(options.store) : undefined;
+  events.onStart?.({ total: requests.length, template: redactedTemplate, ...(runId !== undefined ? { runId } : {}) });
+
+  const outcomes: FireOutcome[] = [];
+  const progress: FireProgress = { total: requests.length, done: 0, passed: 0, failed: 0, errors: 0 };
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (;;) {
+      if (options.signal?.aborted) return;
+      const request = requests[next];
+      if (request === undefined) return;
+      next += 1;
+      const outcome = await firePostback(client, request, {
+        ...(options.expectations ? { expectations: options.expectations } : {}),
+        ...(options.preset ? { preset: options.preset } : {}),
+        ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+        redactor,
+        retryHooks: {
+          ...options.retryHooks,
+          onRetry: (attempt, nextAttempt) => events.onRetry?.({ seq: request.seq, url: redactor.url(request.url) }, attempt, nextAttempt),
+        },
+      });
+      outcomes.push(outcome);
+      writer?.add({
+        runId: runId!,
+        seq: outcome.seq,
+        method: outcome.method,
+        url: outcome.url,
+        clickId: outcome.clickId,
+        txid: outcome.txid,
+        event: outcome.event,
+        status: outcome.status,
+        payoutMicros: request.payout === null ? null : decimalToMicros(request.payout) ?? null,
+        revenueMicros: request.revenue === null ? null : decimalToMicros(request.revenue) ?? null,
+        currency: request.currency,
+        httpStatus: outcome.httpStatus ?? null,
+        bodyExcerpt: outcome.bodyExcerpt ?? null,
+        latencyMs: outcome.latencyMs,
+        attempts: outcome.attempts.length,
+        verdict: outcome.verdict.verdict,
+        reason: [outcome.verdict.reason, outcome.verdict.suspect ? `suspect: ${outcome.verdict.suspect}` : undefined].filter(Boolean).join('; ') || null,
+        sentAt: outcome.sentAt,
+      });
+      progress.done += 1;
+      if (outcome.verdict.verdict === 'pass') progress.passed += 1;
+      else if (outcome.verdict.verdict === 'fail') progress.failed += 1;
+      else progress.errors += 1;
+      events.onPostback?.(outcome, progress);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
+  } finally {
+    writer?.flush();
+    if (!options.client) await client.close();
+  }
+  const durationMs = performance.now() - started;
+  outcomes.sort((a, b) => a.seq - b.seq);
+  const summary = summarize(outcomes, durationMs);
+  if (options.store && runId !== undefined) finishRun(options.store, runId, summary, now());
+  return { ...(runId !== undefined ? { runId } : {}), template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [] };
+}
+
+export { UnresolvedMacroError };

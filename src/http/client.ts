@@ -1,0 +1,240 @@
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+
+/**
+ * The one HTTP client of click, fire and check: an undici Agent (one keep-alive pool per origin,
+ * at most `connections` sockets each), no automatic redirects, a timeout on the whole exchange and
+ * bodies read only up to a limit. It never throws for an HTTP status; a request that got no answer
+ * ends in an HttpFailure naming its cause.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+
+export interface HttpRequest {
+  method?: HttpMethod;
+  /** Absolute http(s) URL, sent byte for byte (see toRequestTarget). */
+  url: string;
+  headers?: Readonly<Record<string, string>>;
+  body?: string;
+  /** Overrides the client's timeout for this request, in ms. */
+  timeoutMs?: number;
+  /** Overrides the client's body limit for this request, in bytes. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with ", " (set-cookie kept as the first). */
+  headers: Record<string, string>;
+  /** Body decoded as UTF-8, at most maxBodyBytes of it. */
+  body: string;
+  /** True when the body was longer than the limit and was cut. */
+  truncated: boolean;
+  /** Milliseconds from sending to the end of the (bounded) body. */
+  latencyMs: number;
+}
+
+export type HttpFailureCause = 'timeout' | 'refused' | 'reset' | 'dns' | 'tls' | 'invalid_request' | 'network';
+
+/** A request that got no usable answer. */
+export class HttpFailure extends Error {
+  constructor(
+    readonly kind: HttpFailureCause,
+    message: string,
+    readonly latencyMs: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'HttpFailure';
+  }
+}
+
+export interface HttpClientOptions {
+  /** Sockets per origin (keep-alive, reused). */
+  connections?: number;
+  /** Whole-exchange timeout in ms (connect, headers and body). */
+  timeoutMs?: number;
+  /** Bodies are read up to this many bytes; the rest is discarded and the socket closed. */
+  maxBodyBytes?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+// Bytes allowed verbatim in an HTTP request target; the rest is percent-encoded.
+const TARGET_UNSAFE = /[^!#$&'()*+,\-./0-9:;=?@A-Z[\]_a-z~%]/gu;
+
+/**
+ * The path and query of a URL exactly as written, with only the characters HTTP cannot carry
+ * (space, quotes, non-ASCII…) percent-encoded; `%XX` escapes already there are kept, a lone `%`
+ * is encoded. WHATWG URL parsing is avoided on purpose: it would re-encode or normalise what the
+ * user wrote, and tpb promises every value is encoded exactly once.
+ */
+const TARGET_NEEDS_WORK = /[^!#$&'()*+,\-./0-9:;=?@A-Z[\]_a-z~]/u;
+
+export function toRequestTarget(pathAndQuery: string): string {
+  if (!TARGET_NEEDS_WORK.test(pathAndQuery)) return pathAndQuery;
+  const encoded = pathAndQuery.replace(TARGET_UNSAFE, (char) => encodeURIComponent(char));
+  return encoded.replace(/%(?![0-9A-Fa-f]{2})/g, '%25');
+}
+
+export interface SplitUrl {
+  /** `http://host:port` */
+  origin: string;
+  /** Path and query, without the fragment; at least `/`. */
+  target: string;
+}
+
+/** Split an absolute http(s) URL into origin and request target without re-encoding the target. */
+export function splitUrl(url: string): SplitUrl {
+  const match = /^(https?):\/\/([^/?#]*)([^#]*)/i.exec(url);
+  if (!match) throw new HttpFailure('invalid_request', `not an http(s) URL: ${url}`, 0);
+  const authority = match[2]!;
+  // Validate the host part with the URL parser (userinfo is not sent as a header by tpb).
+  let origin: string;
+  try {
+    origin = new URL(`${match[1]!.toLowerCase()}://${authority}`).origin;
+  } catch {
+    throw new HttpFailure('invalid_request', `invalid host in URL: ${url}`, 0);
+  }
+  if (origin === 'null') throw new HttpFailure('invalid_request', `invalid host in URL: ${url}`, 0);
+  let rest = match[3] ?? '';
+  if (rest === '' || rest.startsWith('?')) rest = `/${rest}`;
+  return { origin, target: toRequestTarget(rest) };
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? (name.toLowerCase() === 'set-cookie' ? value[0] ?? '' : value.join(', ')) : value;
+  }
+  return out;
+}
+
+function classify(error: unknown, timedOut: boolean, timeoutMs: number, latencyMs: number): HttpFailure {
+  if (error instanceof HttpFailure) return error;
+  const err = error as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string } };
+  const code = err.code ?? err.cause?.code;
+  const message = err.message ?? String(error);
+  if (timedOut || err.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+    return new HttpFailure('timeout', `no answer within ${timeoutMs} ms`, latencyMs, code);
+  }
+  if (code === 'ECONNREFUSED') return new HttpFailure('refused', 'connection refused', latencyMs, code);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new HttpFailure('dns', `host not found (${code})`, latencyMs, code);
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || error instanceof undiciErrors.SocketError) {
+    return new HttpFailure('reset', 'connection closed before a complete answer', latencyMs, code);
+  }
+  if (typeof code === 'string' && (code.startsWith('ERR_TLS') || code.startsWith('CERT_') || code.includes('SSL') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')) {
+    return new HttpFailure('tls', `TLS error: ${message}`, latencyMs, code);
+  }
+  if (code === 'UND_ERR_INVALID_ARG') return new HttpFailure('invalid_request', message, latencyMs, code);
+  return new HttpFailure('network', message + (code ? ` (${code})` : ''), latencyMs, code);
+}
+
+/**
+ * Read at most `limit` bytes of a body; discard (and stop reading) the rest. The whole exchange is
+ * also bounded by `deadline` (a tracker dripping a byte just inside bodyTimeout must not hold us).
+ * Event-based rather than `for await`: this runs once per click, and the async iterator costs.
+ */
+function readBounded(body: Dispatcher.ResponseData['body'], limit: number, deadline: number, timeoutMs: number): Promise<{ text: string; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (truncated: boolean) => resolve({ text: chunks.length === 0 ? '' : Buffer.concat(chunks, size).toString('utf8'), truncated });
+    body.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > limit) {
+        chunks.push(chunk.subarray(0, limit - size));
+        size = limit;
+        body.removeAllListeners('data');
+        body.removeAllListeners('end');
+        body.on('error', () => undefined);
+        body.destroy();
+        finish(true);
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+      if (performance.now() > deadline) {
+        body.removeAllListeners('data');
+        body.removeAllListeners('end');
+        body.on('error', () => undefined);
+        body.destroy();
+        reject(new HttpFailure('timeout', `no complete answer within ${timeoutMs} ms`, timeoutMs));
+      }
+    });
+    body.once('end', () => finish(false));
+    body.once('error', reject);
+  });
+}
+
+export class HttpClient {
+  readonly timeoutMs: number;
+  readonly maxBodyBytes: number;
+  private readonly agent: Agent;
+  private readonly origins = new Map<string, string>();
+
+  constructor(options: HttpClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.agent = new Agent({
+      connections: Math.max(1, options.connections ?? 10),
+      pipelining: 1,
+      keepAliveTimeout: 10_000,
+      connect: { timeout: this.timeoutMs },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+  }
+
+  /**
+   * Send one request; resolves with the answer or rejects with an HttpFailure. The timeout covers
+   * connecting (connect.timeout), waiting for the headers (headersTimeout) and the body (idle
+   * bodyTimeout plus an overall deadline); no per-request timer or AbortController, since this
+   * runs at tens of thousands of requests a second.
+   */
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
+    const started = performance.now();
+    const { origin, target } = this.split(request.url);
+    try {
+      const response = await this.agent.request({
+        origin,
+        path: target,
+        method: request.method ?? 'GET',
+        headers: request.headers ?? {},
+        body: request.body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const { text, truncated } = await readBounded(response.body, request.maxBodyBytes ?? this.maxBodyBytes, started + timeoutMs, timeoutMs);
+      return {
+        status: response.statusCode,
+        headers: flattenHeaders(response.headers),
+        body: text,
+        truncated,
+        latencyMs: performance.now() - started,
+      };
+    } catch (error) {
+      throw classify(error, false, timeoutMs, performance.now() - started);
+    }
+  }
+
+  /** splitUrl, with origins cached: validating a host with the URL parser costs more than the rest. */
+  private split(url: string): SplitUrl {
+    const match = /^(https?:\/\/[^/?#]*)([^#]*)/i.exec(url);
+    const cached = match ? this.origins.get(match[1]!) : undefined;
+    if (cached === undefined || !match) {
+      const split = splitUrl(url);
+      if (match && this.origins.size < 1000) this.origins.set(match[1]!, split.origin);
+      return split;
+    }
+    let rest = match[2] ?? '';
+    if (rest === '' || rest.startsWith('?')) rest = `/${rest}`;
+    return { origin: cached, target: toRequestTarget(rest) };
+  }
+
+  /** Close every pooled connection. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { FINDING_TYPES, type Finding, type FindingType, type ReconcileReport } from '../../reconcile/types.js';
+
+/** How many findings a category has in total (the summary count), whatever the rows shown. */
+export function categoryTotal(report: ReconcileReport, type: FindingType): number {
+  return report.summary[type];
+}
+
+/** Categories that apply to this run, in report order: compare categories only with --compare. */
+export function reportCategories(report: ReconcileReport): FindingType[] {
+  const compare = report.options.compare !== null;
+  return FINDING_TYPES.filter((type) => compare || !['missing_in_a', 'missing_in_b', 'payout_mismatch', 'status_mismatch'].includes(type));
+}
+
+export function findingsOf(report: ReconcileReport, type: FindingType): Finding[] {
+  return report.findings.filter((finding) => finding.type === type);
+}
+
+/** "conversions.csv:15" (file name only: the JSON report keeps the whole path). */
+export function findingLocation(finding: Pick<Finding, 'file' | 'line' | 'source'>): string {
+  const line = finding.line === null ? '' : `:${finding.line}`;
+  return finding.file ? `${path.basename(finding.file)}${line}` : `${finding.source}${line}`;
+}
+
+/** "12.50" / "" for no payout, with the currency when there is one. */
+export function formatPayout(payout: number | null, currency: string | null = null): string {
+  if (payout === null) return '';
+  const text = payout.toFixed(Math.max(2, (String(payout).split('.')[1] ?? '').length));
+  return currency ? `${text} ${currency}` : text;
+}
+
+export function formatRate(rate: number): string {
+  return `${(rate * 100).toFixed(2)}%`;
+}
+
+/** The money the summary says is at stake, with the currency when there is exactly one. */
+export function formatStake(amount: number, report: ReconcileReport): string {
+  const currencies = report.summary.currencies;
+  return formatPayout(amount, currencies.length === 1 ? currencies[0]! : null);
+}
+
+/** "2026-03-02 10:00:00Z": the stored ISO time, shorter for a table. */
+export function formatTime(iso: string | null): string {
+  if (!iso) return '';
+  return iso.replace('T', ' ').replace(/\.000Z$/, 'Z');
+}
+
+export const CATEGORY_LABELS: Readonly<Record<FindingType | 'matched' | 'duplicate_groups', string>> = {
+  matched: 'matched',
+  unmatched: 'unmatched',
+  missing_click_id: 'missing click id',
+  duplicate_groups: 'duplicate groups',
+  duplicate_extra: 'duplicate extra',
+  duplicate_clicks: 'duplicate clicks',
+  before_click: 'before click',
+  outside_window: 'outside window',
+  missing_in_a: 'missing in a',
+  missing_in_b: 'missing in b',
+  payout_mismatch: 'payout mismatch',
+  status_mismatch: 'status mismatch',
+};
+
+/** One-line verdict: "18 unmatched, 2 missing click id, 3 duplicate extra" or "all 40 conversions matched". */
+export function summaryLine(report: ReconcileReport): string {
+  const parts = reportCategories(report)
+    .filter((type) => report.summary[type] > 0)
+    .map((type) => `${report.summary[type]} ${CATEGORY_LABELS[type]}`);
+  if (parts.length > 0) return parts.join(', ');
+  return report.options.compare ? 'the two sources agree' : `all ${report.summary.conversions} conversions matched`;
+}
+
+/** An id for display: quoted when whitespace at either end would otherwise be invisible. */
+export function displayId(id: string | null): string {
+  if (id === null) return '';
+  return /^\s|\s$/.test(id) || id === '' ? JSON.stringify(id) : id;
+}

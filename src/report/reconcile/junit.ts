@@ -1,0 +1,50 @@
+import { type Finding, type ReconcileReport } from '../../reconcile/types.js';
+import type { ThresholdResult } from '../../reconcile/thresholds.js';
+import { renderJUnit, type JUnitCase } from '../junit.js';
+import { findingLocation } from './categories.js';
+
+function describe(finding: Finding): string {
+  const id = finding.click_id === null ? '(no click id)' : JSON.stringify(finding.click_id);
+  return `${findingLocation(finding)} ${id}${finding.hint ? ` — ${finding.hint}` : ''}`;
+}
+
+/**
+ * One test case per category (classname "tpb.reconcile"), failed when the category is over its
+ * threshold; the failure lists the category's first findings. A --max-unmatched-rate adds a case.
+ */
+export function renderReconcileJUnit(report: ReconcileReport, verdict: ThresholdResult, timestamp?: string): string {
+  const cases: JUnitCase[] = verdict.categories
+    .filter((v) => report.options.compare !== null || !['missing_in_a', 'missing_in_b', 'payout_mismatch', 'status_mismatch'].includes(v.category))
+    .map((v) => {
+      const rows = v.category === 'duplicate_groups' ? [] : report.findings.filter((f) => f.type === v.category);
+      const shown = rows.map(describe);
+      if (v.value > rows.length && rows.length > 0) shown.push(`… and ${v.value - rows.length} more`);
+      const threshold = v.limit === null ? 'no threshold' : `at most ${v.limit}`;
+      const item: JUnitCase = {
+        name: v.category,
+        classname: 'tpb.reconcile',
+        systemOut: `${v.value} finding${v.value === 1 ? '' : 's'} (${threshold})${shown.length > 0 ? `\n${shown.join('\n')}` : ''}`,
+      };
+      if (v.failed) item.failure = { message: v.reason ?? `${v.category}: ${v.value}`, type: 'threshold', text: shown.join('\n') };
+      return item;
+    });
+  if (verdict.unmatchedRate) {
+    const rate = verdict.unmatchedRate;
+    const item: JUnitCase = {
+      name: 'unmatched_rate',
+      classname: 'tpb.reconcile',
+      systemOut: `unmatched rate ${rate.value} (at most ${rate.limit})`,
+    };
+    if (rate.failed) item.failure = { message: rate.reason ?? 'unmatched rate', type: 'threshold' };
+    cases.push(item);
+  }
+  const properties: Record<string, string> = {
+    conversions: String(report.summary.conversions),
+    clicks: String(report.summary.clicks),
+    match_rate: String(report.summary.match_rate),
+    window: report.options.window,
+    dedupe_key: report.options.dedupe_key,
+  };
+  if (report.options.compare) properties.compare = `${report.options.compare.a} vs ${report.options.compare.b}`;
+  return renderJUnit([{ name: 'tpb reconcile', cases, properties, ...(timestamp ? { timestamp } : {}) }], 'tpb reconcile');
+}

@@ -1,0 +1,490 @@
+import type { Statement } from 'better-sqlite3';
+import type { Store } from './db.js';
+
+/**
+ * All of reconcile's SQL. The conversions in scope are classified once into a temporary table
+ * (`rc_conv`: one indexed lookup of the earliest click per conversion, a second one only for the
+ * few that may be outside the window); every count and finding list is then read from it.
+ * Temporary tables live in memory on this connection and are dropped by `dispose()`.
+ *
+ * Timestamps are the store's canonical UTC ISO text, so they compare as text and
+ * `strftime(TS_FORMAT, t, '+N seconds')` yields the same shape.
+ */
+
+/** Which rows take part. Source lists are bound as JSON arrays, never spliced into SQL. */
+export interface ReconcileScope {
+  /** Click sources to match against; null = every click. */
+  clickSources: readonly string[] | null;
+  /** Conversion sources to reconcile; null = every source not in excludedConversionSources. */
+  conversionSources: readonly string[] | null;
+  excludedConversionSources: readonly string[];
+}
+
+export interface SourceCount {
+  source: string;
+  rows: number;
+}
+
+/** A conversion (or click) row as a finding needs it, with the row it relates to when there is one. */
+export interface FindingRow {
+  id: number;
+  source: string;
+  file: string | null;
+  line: number | null;
+  click_id: string | null;
+  txid: string | null;
+  event: string | null;
+  status: string | null;
+  occurred_at: string | null;
+  payout_micros: number | null;
+  currency: string | null;
+  conversion_id: string | null;
+  group_size: number | null;
+  rel_id: number | null;
+  rel_source: string | null;
+  rel_file: string | null;
+  rel_line: number | null;
+  rel_click_id: string | null;
+  rel_occurred_at: string | null;
+  rel_payout_micros: number | null;
+  rel_status: string | null;
+}
+
+export interface ClickRow {
+  id: number;
+  source: string;
+  file: string | null;
+  line: number | null;
+  click_id: string;
+  occurred_at: string | null;
+}
+
+export interface ScopeCounts {
+  conversions: number;
+  matched: number;
+  unmatched: number;
+  missing_click_id: number;
+  before_click: number;
+  outside_window: number;
+  unmatched_payout: number;
+  missing_click_id_payout: number;
+  outside_window_payout: number;
+}
+
+export interface UnmatchedId {
+  click_id: string;
+  rows: number;
+}
+
+const TS_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'";
+/** A click id counts as present unless it is NULL or only whitespace. */
+const BLANK = 'char(32, 9, 10, 13)';
+const hasId = (alias: string) => `(${alias}.click_id IS NOT NULL AND trim(${alias}.click_id, ${BLANK}) <> '')`;
+
+const CONVERSION_COLUMNS = `c.id AS id, c.source AS source, i.file AS file, c.line AS line, c.click_id AS click_id,
+  c.txid AS txid, c.event AS event, c.status AS status, c.occurred_at AS occurred_at,
+  c.payout_micros AS payout_micros, c.currency AS currency, c.conversion_id AS conversion_id`;
+const NO_RELATED = `NULL AS rel_id, NULL AS rel_source, NULL AS rel_file, NULL AS rel_line, NULL AS rel_click_id,
+  NULL AS rel_occurred_at, NULL AS rel_payout_micros, NULL AS rel_status`;
+const RELATED_CLICK = `kk.id AS rel_id, kk.source AS rel_source, ki.file AS rel_file, kk.line AS rel_line,
+  kk.click_id AS rel_click_id, kk.occurred_at AS rel_occurred_at, NULL AS rel_payout_micros, NULL AS rel_status`;
+const RELATED_CONVERSION = `cc.id AS rel_id, cc.source AS rel_source, ci.file AS rel_file, cc.line AS rel_line,
+  cc.click_id AS rel_click_id, cc.occurred_at AS rel_occurred_at, cc.payout_micros AS rel_payout_micros, cc.status AS rel_status`;
+
+const TEMP_TABLES = ['rc_conv', 'rc_dup', 'rc_dupclick', 'rc_side', 'rc_status'];
+
+export class ReconcileQueries {
+  private readonly statements = new Map<string, Statement>();
+  private readonly params: Record<string, unknown>;
+  private readonly conversionScope: string;
+
+  constructor(
+    private readonly store: Store,
+    scope: ReconcileScope,
+    windowMs: number,
+  ) {
+    this.params = {
+      clickSources: JSON.stringify(scope.clickSources ?? []),
+      conversionSources: JSON.stringify(scope.conversionSources ?? []),
+      excludedSources: JSON.stringify(scope.excludedConversionSources),
+      window: `+${(windowMs / 1000).toFixed(3)} seconds`,
+    };
+    this.filterClicks = scope.clickSources !== null;
+    this.conversionScope =
+      scope.conversionSources !== null
+        ? 'c.source IN (SELECT value FROM json_each(@conversionSources))'
+        : 'c.source NOT IN (SELECT value FROM json_each(@excludedSources))';
+  }
+
+  private readonly filterClicks: boolean;
+
+  /** `AND k.source IN (…)` when a click source filter is set. */
+  private clickFilter(alias: string): string {
+    return this.filterClicks ? `AND ${alias}.source IN (SELECT value FROM json_each(@clickSources))` : '';
+  }
+
+  private statement(key: string, sql: () => string): Statement {
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.store.db.prepare(sql());
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  private get db() {
+    return this.store.db;
+  }
+
+  conversionSources(): SourceCount[] {
+    return this.statement('conversionSources', () => 'SELECT source, count(*) AS rows FROM conversions GROUP BY source ORDER BY source').all() as SourceCount[];
+  }
+
+  clickSources(): SourceCount[] {
+    return this.statement('clickSources', () => 'SELECT source, count(*) AS rows FROM clicks GROUP BY source ORDER BY source').all() as SourceCount[];
+  }
+
+  countClicks(): number {
+    return (this.statement('countClicks', () => `SELECT count(*) AS n FROM clicks k WHERE 1 = 1 ${this.clickFilter('k')}`).get(this.params) as { n: number }).n;
+  }
+
+  countConversionsInScope(): number {
+    return (this.statement('countConversions', () => `SELECT count(*) AS n FROM conversions c WHERE ${this.conversionScope}`).get(this.params) as { n: number }).n;
+  }
+
+  countConversionsOf(source: string): { rows: number; with_txid: number } {
+    return this.statement(
+      'countOf',
+      () => `SELECT count(*) AS rows, count(nullif(trim(txid, ${BLANK}), '')) AS with_txid FROM conversions WHERE source = @source`,
+    ).get({ source }) as { rows: number; with_txid: number };
+  }
+
+  dispose(): void {
+    for (const table of TEMP_TABLES) this.db.exec(`DROP TABLE IF EXISTS temp.${table}`);
+  }
+
+  /**
+   * Classify every conversion in scope: whether it has a click id, the earliest click with that id
+   * ('' when that click has no time, NULL when there is none) and, for the few later than that
+   * click + window, the latest click at or before the conversion (the one that would be credited).
+   */
+  classifyConversions(): void {
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_conv');
+    this.db.exec(`CREATE TEMP TABLE rc_conv (
+      id INTEGER PRIMARY KEY, source TEXT NOT NULL, click_id TEXT, occurred_at TEXT, payout INTEGER, currency TEXT,
+      has_id INTEGER NOT NULL, first_click TEXT, anchor_click TEXT)`);
+    this.db
+      .prepare(
+        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click)
+         SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasId('c')},
+           CASE WHEN ${hasId('c')} THEN
+             (SELECT min(ifnull(k.occurred_at, '')) FROM clicks k WHERE k.click_id = c.click_id ${this.clickFilter('k')})
+           END
+         FROM conversions c WHERE ${this.conversionScope}`,
+      )
+      .run(this.params);
+    this.db
+      .prepare(
+        `UPDATE rc_conv SET anchor_click = (
+           SELECT max(k.occurred_at) FROM clicks k
+           WHERE k.click_id = rc_conv.click_id AND k.occurred_at <= rc_conv.occurred_at ${this.clickFilter('k')})
+         WHERE first_click > '' AND occurred_at > strftime(${TS_FORMAT}, first_click, @window)`,
+      )
+      .run(this.params);
+  }
+
+  private readonly outsideWindow = `(r.anchor_click IS NOT NULL AND r.occurred_at > strftime(${TS_FORMAT}, r.anchor_click, @window))`;
+  private readonly beforeClick = `(r.first_click > '' AND r.occurred_at < r.first_click)`;
+
+  scopeCounts(): ScopeCounts {
+    return this.statement(
+      'scopeCounts',
+      () => `SELECT count(*) AS conversions,
+        ifnull(sum(r.first_click IS NOT NULL), 0) AS matched,
+        ifnull(sum(r.has_id AND r.first_click IS NULL), 0) AS unmatched,
+        ifnull(sum(NOT r.has_id), 0) AS missing_click_id,
+        ifnull(sum(${this.beforeClick}), 0) AS before_click,
+        ifnull(sum(${this.outsideWindow}), 0) AS outside_window,
+        ifnull(sum(CASE WHEN r.has_id AND r.first_click IS NULL THEN r.payout END), 0) AS unmatched_payout,
+        ifnull(sum(CASE WHEN NOT r.has_id THEN r.payout END), 0) AS missing_click_id_payout,
+        ifnull(sum(CASE WHEN ${this.outsideWindow} THEN r.payout END), 0) AS outside_window_payout
+      FROM rc_conv r`,
+    ).get(this.params) as ScopeCounts;
+  }
+
+  /** Groups of conversions of one source sharing the dedupe key; rc_dup holds the rows beyond the first. */
+  findDuplicates(keyColumns: 'click_id' | 'click_id+event+txid'): { groups: number; extra: number; extra_payout: number } {
+    const key = keyColumns === 'click_id' ? '' : ", ifnull(c.event, ''), ifnull(c.txid, '')";
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_dup');
+    this.db.exec('CREATE TEMP TABLE rc_dup (id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL, payout INTEGER)');
+    this.db
+      .prepare(
+        `INSERT INTO rc_dup (id, first_id, payout)
+         SELECT id, first_id, payout FROM (
+           SELECT c.id AS id, c.payout_micros AS payout, first_value(c.id) OVER w AS first_id, row_number() OVER w AS rn
+           FROM conversions c
+           -- Only click ids that occur more than once can be duplicates: an index-only scan finds
+           -- them without sorting every conversion.
+           WHERE c.click_id IN (SELECT click_id FROM conversions GROUP BY click_id HAVING count(*) > 1)
+             AND ${this.conversionScope} AND ${hasId('c')}
+           WINDOW w AS (PARTITION BY c.source, c.click_id${key} ORDER BY c.occurred_at, c.id))
+         WHERE rn > 1`,
+      )
+      .run(this.params);
+    this.db.exec('CREATE INDEX temp.rc_dup_first ON rc_dup (first_id)');
+    return this.db.prepare('SELECT count(DISTINCT first_id) AS groups, count(*) AS extra, ifnull(sum(payout), 0) AS extra_payout FROM rc_dup').get() as {
+      groups: number;
+      extra: number;
+      extra_payout: number;
+    };
+  }
+
+  /** Click ids carried by more than one click (in rc_dupclick). */
+  findDuplicateClicks(): number {
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_dupclick');
+    this.db.exec('CREATE TEMP TABLE rc_dupclick (click_id TEXT PRIMARY KEY, n INTEGER NOT NULL, first_id INTEGER NOT NULL)');
+    this.db
+      .prepare(
+        `INSERT INTO rc_dupclick (click_id, n, first_id)
+         SELECT k.click_id, count(*), min(k.id) FROM clicks k
+         WHERE k.click_id IS NOT NULL AND k.click_id <> '' ${this.clickFilter('k')}
+         GROUP BY k.click_id HAVING count(*) > 1`,
+      )
+      .run(this.params);
+    return (this.db.prepare('SELECT count(*) AS n FROM rc_dupclick').get() as { n: number }).n;
+  }
+
+  /** Currencies of the conversions that will not be paid. */
+  currenciesAtStake(): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT currency FROM (
+           SELECT r.currency FROM rc_conv r WHERE (r.first_click IS NULL OR ${this.outsideWindow}) AND r.currency IS NOT NULL
+           UNION SELECT c.currency FROM rc_dup d JOIN conversions c ON c.id = d.id WHERE c.currency IS NOT NULL)
+         WHERE trim(currency) <> '' ORDER BY currency`,
+      )
+      .all(this.params) as Array<{ currency: string }>;
+    return rows.map((row) => row.currency);
+  }
+
+  /**
+   * The most common whole number of hours by which before_click conversions precede their click,
+   * counting only rows within ±5 minutes of a whole hour.
+   */
+  commonBeforeClickOffset(): { hours: number; rows: number } | null {
+    const row = this.statement(
+      'offset',
+      () => `SELECT CAST(round(d) AS INTEGER) AS hours, count(*) AS rows FROM (
+        SELECT (julianday(r.first_click) - julianday(r.occurred_at)) * 24.0 AS d FROM rc_conv r WHERE ${this.beforeClick})
+      WHERE round(d) >= 1 AND abs(d - round(d)) <= 5.0 / 60 + 1e-9
+      GROUP BY 1 ORDER BY rows DESC, hours LIMIT 1`,
+    ).get() as { hours: number; rows: number } | undefined;
+    return row ?? null;
+  }
+
+  /** Distinct click ids of unmatched conversions, most frequent first. */
+  unmatchedIds(): UnmatchedId[] {
+    return this.statement(
+      'unmatchedIds',
+      () => 'SELECT click_id, count(*) AS rows FROM rc_conv WHERE has_id AND first_click IS NULL GROUP BY click_id ORDER BY rows DESC, click_id',
+    ).all() as UnmatchedId[];
+  }
+
+  private readonly clickColumns = 'k.id AS id, k.source AS source, i.file AS file, k.line AS line, k.click_id AS click_id, k.occurred_at AS occurred_at';
+
+  /** The click with exactly this id (indexed lookup). */
+  clickWithId(clickId: string): ClickRow | undefined {
+    return this.statement(
+      'clickWithId',
+      () => `SELECT ${this.clickColumns} FROM clicks k LEFT JOIN imports i ON i.id = k.import_id
+        WHERE k.click_id = @clickId ${this.clickFilter('k')} ORDER BY k.occurred_at LIMIT 1`,
+    ).get({ ...this.params, clickId }) as ClickRow | undefined;
+  }
+
+  /** Up to two clicks whose id starts with `prefix` and is longer (an index range scan). */
+  clicksStartingWith(prefix: string): ClickRow[] {
+    return this.statement(
+      'clicksStartingWith',
+      () => `SELECT ${this.clickColumns} FROM clicks k LEFT JOIN imports i ON i.id = k.import_id
+        WHERE k.click_id > @prefix AND k.click_id < @upper ${this.clickFilter('k')} LIMIT 2`,
+    ).all({ ...this.params, prefix, upper: `${prefix}\u{10FFFF}` }) as ClickRow[];
+  }
+
+  /** About `count` click ids spread over the table (by rowid), for the shape statistics. */
+  sampleClickIds(count: number): string[] {
+    const bounds = this.db.prepare('SELECT min(id) AS low, max(id) AS high FROM clicks').get() as { low: number | null; high: number | null };
+    if (bounds.low === null || bounds.high === null) return [];
+    const step = Math.max(1, Math.floor((bounds.high - bounds.low + 1) / count));
+    const spread = this.statement(
+      'sampleSpread',
+      () => `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @count)
+        SELECT k.click_id AS click_id FROM n JOIN clicks k ON k.id = @low + n.i * @step
+        WHERE k.click_id IS NOT NULL AND k.click_id <> '' ${this.clickFilter('k')}`,
+    ).all({ ...this.params, count, low: bounds.low, step }) as Array<{ click_id: string }>;
+    if (spread.length >= Math.min(count, 50)) return spread.map((row) => row.click_id);
+    // A click source that is a small part of the table: take its first rows instead.
+    const first = this.statement(
+      'sampleFirst',
+      () => `SELECT k.click_id AS click_id FROM clicks k WHERE k.click_id IS NOT NULL AND k.click_id <> '' ${this.clickFilter('k')} LIMIT @count`,
+    ).all({ ...this.params, count }) as Array<{ click_id: string }>;
+    return first.map((row) => row.click_id);
+  }
+
+  private conversionRows(key: string, from: () => string, extraColumns = NO_RELATED, extraJoins = ''): (limit: number) => FindingRow[] {
+    return (limit) =>
+      this.statement(
+        key,
+        () => `SELECT ${CONVERSION_COLUMNS}, ${extraColumns} FROM (${from()}) s
+          JOIN conversions c ON c.id = s.id LEFT JOIN imports i ON i.id = c.import_id ${extraJoins}
+          ORDER BY s.id`,
+      ).all({ ...this.params, limit }) as FindingRow[];
+  }
+
+  /** limit -1 = all rows. */
+  unmatchedRows(limit: number): FindingRow[] {
+    return this.conversionRows(
+      'unmatchedRows',
+      () => 'SELECT id, NULL AS group_size FROM rc_conv WHERE has_id AND first_click IS NULL ORDER BY id LIMIT @limit',
+      `s.group_size AS group_size, ${NO_RELATED}`,
+    )(limit);
+  }
+
+  missingClickIdRows(limit: number): FindingRow[] {
+    return this.conversionRows(
+      'missingRows',
+      () => 'SELECT id, NULL AS group_size FROM rc_conv WHERE NOT has_id ORDER BY id LIMIT @limit',
+      `s.group_size AS group_size, ${NO_RELATED}`,
+    )(limit);
+  }
+
+  beforeClickRows(limit: number): FindingRow[] {
+    return this.conversionRows(
+      'beforeRows',
+      () => `SELECT r.id AS id, (SELECT k.id FROM clicks k WHERE k.click_id = r.click_id AND k.occurred_at = r.first_click ${this.clickFilter('k')} ORDER BY k.id LIMIT 1) AS rel
+        FROM rc_conv r WHERE ${this.beforeClick} ORDER BY r.id LIMIT @limit`,
+      `NULL AS group_size, ${RELATED_CLICK}`,
+      'LEFT JOIN clicks kk ON kk.id = s.rel LEFT JOIN imports ki ON ki.id = kk.import_id',
+    )(limit);
+  }
+
+  outsideWindowRows(limit: number): FindingRow[] {
+    return this.conversionRows(
+      'outsideRows',
+      () => `SELECT r.id AS id, (SELECT k.id FROM clicks k WHERE k.click_id = r.click_id AND k.occurred_at = r.anchor_click ${this.clickFilter('k')} ORDER BY k.id LIMIT 1) AS rel
+        FROM rc_conv r WHERE ${this.outsideWindow} ORDER BY r.id LIMIT @limit`,
+      `NULL AS group_size, ${RELATED_CLICK}`,
+      'LEFT JOIN clicks kk ON kk.id = s.rel LEFT JOIN imports ki ON ki.id = kk.import_id',
+    )(limit);
+  }
+
+  duplicateRows(limit: number): FindingRow[] {
+    return this.conversionRows(
+      'duplicateRows',
+      () => 'SELECT d.id AS id, d.first_id AS first_id, (SELECT count(*) FROM rc_dup d2 WHERE d2.first_id = d.first_id) + 1 AS group_size FROM rc_dup d ORDER BY d.id LIMIT @limit',
+      `s.group_size AS group_size, ${RELATED_CONVERSION}`,
+      'LEFT JOIN conversions cc ON cc.id = s.first_id LEFT JOIN imports ci ON ci.id = cc.import_id',
+    )(limit);
+  }
+
+  duplicateClickRows(limit: number): FindingRow[] {
+    return this.statement(
+      'duplicateClickRows',
+      () => `SELECT k.id AS id, k.source AS source, i.file AS file, k.line AS line, k.click_id AS click_id,
+          NULL AS txid, NULL AS event, NULL AS status, k.occurred_at AS occurred_at, NULL AS payout_micros,
+          NULL AS currency, NULL AS conversion_id, d.n AS group_size, ${RELATED_CLICK}
+        FROM (SELECT click_id, n, first_id FROM rc_dupclick ORDER BY first_id LIMIT @limit) d
+        JOIN clicks k ON k.id = d.first_id LEFT JOIN imports i ON i.id = k.import_id
+        LEFT JOIN clicks kk ON kk.id = (
+          SELECT k2.id FROM clicks k2 WHERE k2.click_id = d.click_id AND k2.id > d.first_id ${this.clickFilter('k2')} ORDER BY k2.id LIMIT 1)
+        LEFT JOIN imports ki ON ki.id = kk.import_id
+        ORDER BY d.first_id`,
+    ).all({ ...this.params, limit }) as FindingRow[];
+  }
+
+  /**
+   * Compare mode: the first row of each key (click id + txid, or click id alone) of both sources in
+   * rc_side, and the status spellings in rc_status.
+   */
+  prepareComparison(a: string, b: string, keyByTxid: boolean, statusPairs: ReadonlyArray<readonly [string, string]>): void {
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_side');
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_status');
+    this.db.exec(`CREATE TEMP TABLE rc_side (side TEXT NOT NULL, click_id TEXT NOT NULL, txkey TEXT NOT NULL, id INTEGER NOT NULL,
+      PRIMARY KEY (side, click_id, txkey)) WITHOUT ROWID`);
+    this.db.exec('CREATE TEMP TABLE rc_status (spelling TEXT PRIMARY KEY, canonical TEXT NOT NULL) WITHOUT ROWID');
+    const insertSide = this.db.prepare(
+      `INSERT INTO rc_side (side, click_id, txkey, id)
+       SELECT @side, c.click_id, ${keyByTxid ? "ifnull(c.txid, '')" : "''"}, min(c.id) FROM conversions c
+       WHERE c.source = @source AND ${hasId('c')} GROUP BY 2, 3`,
+    );
+    const insertStatus = this.db.prepare('INSERT OR IGNORE INTO rc_status (spelling, canonical) VALUES (?, ?)');
+    this.db.transaction(() => {
+      insertSide.run({ side: 'a', source: a });
+      insertSide.run({ side: 'b', source: b });
+      for (const [spelling, canonical] of statusPairs) insertStatus.run(spelling, canonical);
+    })();
+  }
+
+  countPairedKeys(): number {
+    return (
+      this.db
+        .prepare("SELECT count(*) AS n FROM rc_side a JOIN rc_side b ON b.side = 'b' AND b.click_id = a.click_id AND b.txkey = a.txkey WHERE a.side = 'a'")
+        .get() as { n: number }
+    ).n;
+  }
+
+  private onlyIn(side: 'a' | 'b'): string {
+    const other = side === 'a' ? 'b' : 'a';
+    return `SELECT s1.id AS id, NULL AS group_size FROM rc_side s1 WHERE s1.side = '${side}' AND NOT EXISTS (
+      SELECT 1 FROM rc_side s2 WHERE s2.side = '${other}' AND s2.click_id = s1.click_id AND s2.txkey = s1.txkey)`;
+  }
+
+  private readonly pairs = `SELECT a.id AS id, b.id AS rel, NULL AS group_size FROM rc_side a
+    JOIN rc_side b ON b.side = 'b' AND b.click_id = a.click_id AND b.txkey = a.txkey
+    JOIN conversions ca ON ca.id = a.id JOIN conversions cb ON cb.id = b.id WHERE a.side = 'a'`;
+  private readonly payoutDiffers = 'ca.payout_micros IS NOT NULL AND cb.payout_micros IS NOT NULL AND abs(ca.payout_micros - cb.payout_micros) > @tolerance';
+  private canonicalStatus(alias: string): string {
+    return `coalesce((SELECT canonical FROM rc_status WHERE spelling = lower(trim(${alias}.status, ${BLANK}))), lower(trim(${alias}.status, ${BLANK})))`;
+  }
+  private get statusDiffers(): string {
+    return `trim(ifnull(ca.status, ''), ${BLANK}) <> '' AND trim(ifnull(cb.status, ''), ${BLANK}) <> ''
+      AND ${this.canonicalStatus('ca')} <> ${this.canonicalStatus('cb')}`;
+  }
+
+  compareCounts(toleranceMicros: number): { missing_in_a: number; missing_in_b: number; payout_mismatch: number; status_mismatch: number } {
+    const count = (sql: string) => (this.db.prepare(`SELECT count(*) AS n FROM (${sql})`).get({ tolerance: toleranceMicros }) as { n: number }).n;
+    return {
+      missing_in_a: count(this.onlyIn('b')),
+      missing_in_b: count(this.onlyIn('a')),
+      payout_mismatch: count(`${this.pairs} AND ${this.payoutDiffers}`),
+      status_mismatch: count(`${this.pairs} AND ${this.statusDiffers}`),
+    };
+  }
+
+  /** Rows of source b that a lacks. */
+  missingInARows(limit: number): FindingRow[] {
+    return this.conversionRows('missingInA', () => `${this.onlyIn('b')} ORDER BY s1.id LIMIT @limit`, `NULL AS group_size, ${NO_RELATED}`)(limit);
+  }
+
+  /** Rows of source a that b lacks. */
+  missingInBRows(limit: number): FindingRow[] {
+    return this.conversionRows('missingInB', () => `${this.onlyIn('a')} ORDER BY s1.id LIMIT @limit`, `NULL AS group_size, ${NO_RELATED}`)(limit);
+  }
+
+  payoutMismatchRows(limit: number, toleranceMicros: number): FindingRow[] {
+    return this.statement(
+      'payoutMismatch',
+      () => `SELECT ${CONVERSION_COLUMNS}, NULL AS group_size, ${RELATED_CONVERSION} FROM (${this.pairs} AND ${this.payoutDiffers} ORDER BY a.id LIMIT @limit) s
+        JOIN conversions c ON c.id = s.id LEFT JOIN imports i ON i.id = c.import_id
+        JOIN conversions cc ON cc.id = s.rel LEFT JOIN imports ci ON ci.id = cc.import_id ORDER BY s.id`,
+    ).all({ limit, tolerance: toleranceMicros }) as FindingRow[];
+  }
+
+  statusMismatchRows(limit: number): FindingRow[] {
+    return this.statement(
+      'statusMismatch',
+      () => `SELECT ${CONVERSION_COLUMNS}, NULL AS group_size, ${RELATED_CONVERSION} FROM (${this.pairs} AND ${this.statusDiffers} ORDER BY a.id LIMIT @limit) s
+        JOIN conversions c ON c.id = s.id LEFT JOIN imports i ON i.id = c.import_id
+        JOIN conversions cc ON cc.id = s.rel LEFT JOIN imports ci ON ci.id = cc.import_id ORDER BY s.id`,
+    ).all({ limit }) as FindingRow[];
+  }
+}
