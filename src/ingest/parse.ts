@@ -77,7 +77,9 @@ const enum Convert {
   Money = 2,
 }
 
-const DEFAULT_BATCH_ROWS = 4096;
+// Small enough that a batch string (~70 KB for typical rows) stays out of V8's large-object space,
+// which is only reclaimed by full collections and would make the heap grow.
+const DEFAULT_BATCH_ROWS = 256;
 
 /**
  * Build the row converter for a mapping: for each insert position, the source column (or -1) and
@@ -122,9 +124,11 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   let headerEvent: HeaderEvent | undefined;
   let headerError: ParseInputError | undefined;
 
-  // Rows of the current batch as strings in insert order; joined once per batch (one string is
-  // far cheaper to hand to the other thread than an array of values).
-  let out: string[] = [];
+  // The current row's values in insert order, joined into one string per row, and the rows joined
+  // into one string per batch: one string is far cheaper to hand to the other thread than arrays
+  // of values, and a row's field strings die young instead of surviving until the batch is sent.
+  const out: string[] = [];
+  let batchRowsText: string[] = [];
   let batchCount = 0;
   let rejects: RejectRecord[] = [];
   let blankRecords = 0;
@@ -195,7 +199,8 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       }
     }
     const { source, convert } = plan!;
-    const start = out.length;
+    const start = 0;
+    out.length = 0;
     out.push(String(line));
     let empty = true;
     for (let i = 0; i < source.length; i += 1) {
@@ -240,13 +245,14 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
         return;
       }
     }
+    batchRowsText.push(out.join(ROW_VALUE_SEPARATOR));
     batchCount += 1;
   };
 
   const takeBatch = (): BatchEvent | undefined => {
     if (batchCount === 0 && rejects.length === 0) return undefined;
-    const event: BatchEvent = { type: 'batch', text: out.join(ROW_VALUE_SEPARATOR), rows: batchCount, rejects, bytesRead: counter.bytes };
-    out.length = 0;
+    const event: BatchEvent = { type: 'batch', text: batchRowsText.join(ROW_VALUE_SEPARATOR), rows: batchCount, rejects, bytesRead: counter.bytes };
+    batchRowsText = [];
     batchCount = 0;
     rejects = [];
     return event;

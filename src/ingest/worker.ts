@@ -9,7 +9,7 @@ import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.j
  * flat however large the file is. Stdin arrives from the main thread as messages.
  */
 
-const MAX_IN_FLIGHT = 3;
+const MAX_IN_FLIGHT = 16;
 const port = parentPort!;
 const data = workerData as WorkerData;
 
