@@ -11,7 +11,7 @@ import { findImportByContent, hasImportOfFile, ImportWriter, type RejectRecord }
 import { describeMappingSource, type ColumnMapping, type MappingSource } from './headers.js';
 import { hashFile, type InputInfo, type InputSpec } from './input.js';
 import { parseExport, ParseInputError, type ParseEvent, type ParseOptions } from './parse.js';
-import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.js';
+import { ACK_EVERY, type MainToWorker, type WorkerData, type WorkerToMain } from './worker-protocol.js';
 
 /**
  * `tpb ingest` as a function: one file (or stream) into the store, in one transaction. Parsing runs
@@ -190,9 +190,16 @@ function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Arr
     }
   }
 
+  let unacknowledged = 0;
   return {
     events: events(),
-    ack: () => worker.postMessage({ type: 'ack' } satisfies MainToWorker),
+    ack: () => {
+      // One message per ACK_EVERY batches: a postMessage per batch cost more than the batch's parse.
+      unacknowledged += 1;
+      if (unacknowledged < ACK_EVERY) return;
+      worker.postMessage({ type: 'ack', batches: unacknowledged } satisfies MainToWorker);
+      unacknowledged = 0;
+    },
     close: async () => {
       stopped = true;
       wakePump?.();

@@ -166,7 +166,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
           mappingSource: mapping.source,
           overridden: mapping.overridden,
           unused: mapping.unused,
-          warnings: mapping.warnings,
+          warnings: info.encoding === 'windows-1252' ? ['not valid UTF-8: read as Windows-1252 (re-export as UTF-8 if accented text looks wrong)', ...mapping.warnings] : mapping.warnings,
         };
       } catch (error) {
         headerError = new ParseInputError((error as Error).message, (error as { hint?: string }).hint, line);
