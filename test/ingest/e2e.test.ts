@@ -152,6 +152,23 @@ describe('tpb ingest through the built binary', () => {
     expect(noId.stderr).toMatch(/no-click-id\.csv:2|no-click-id\.csv:1/);
   });
 
+  it('takes option defaults from tpb.config.json; -v lists the column mapping; a Windows-1252 file is read with a warning', async () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'tpb.config.json'), JSON.stringify({ ingest: { timezone: '+02:00', source: 'from-config' } }));
+    const result = await runCli(['-v', '--json', 'ingest', fixture('naive-times.csv'), '-k', 'clicks'], { cwd });
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout) as { files: Array<{ source: string }> };
+    expect(doc.files[0]!.source).toBe('from-config');
+    expect(result.stderr).toContain('occurred_at → occurred_at');
+    const db = new Database(path.join(cwd, 'tpb.db'), { readonly: true });
+    expect(db.prepare("SELECT occurred_at FROM clicks WHERE click_id = 'ny-summer'").get()).toEqual({ occurred_at: '2026-07-15T10:00:00.000Z' });
+    db.close();
+
+    const latin = await runCli(['ingest', fixture('windows-1252.csv'), '-k', 'clicks', '--source', 'latin'], { cwd });
+    expect(latin.code).toBe(0);
+    expect(latin.stderr).toMatch(/warning: .*windows-1252\.csv: not valid UTF-8: read as Windows-1252/);
+  });
+
   it('draws a progress bar only when stderr is a terminal', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'rows.csv');
