@@ -166,7 +166,12 @@ function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Arr
   async function* events(): AsyncGenerator<ParseEvent> {
     for (;;) {
       while (queue.length === 0) {
-        if (failure) throw failure;
+        if (failure) {
+          if ((failure as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+            throw new RuntimeError('the ingest worker ran out of memory', { hint: 'records are held whole while they are read: is there a runaway quoted field? (TPB_INGEST_THREADS=inline reads without the worker)', cause: failure });
+          }
+          throw failure;
+        }
         if (exited) throw new RuntimeError('the ingest worker stopped unexpectedly');
         await new Promise<void>((resolve) => (wake = resolve));
       }

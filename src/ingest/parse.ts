@@ -95,6 +95,16 @@ function rowPlan(kind: ExportKind, columns: readonly ColumnMapping[], headers: r
   return { source, convert, label };
 }
 
+/** Text chunks, with a damaged input found midway (a truncated gzip) reported as an input error. */
+async function* readText(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  try {
+    for await (const text of chunks) yield text;
+  } catch (error) {
+    if (error instanceof NotCsvError) throw new ParseInputError(`cannot be read to the end: ${error.message}`, error.hint);
+    throw error;
+  }
+}
+
 export async function* parseExport(spec: InputSpec, options: ParseOptions): AsyncGenerator<ParseEvent> {
   let zone: TimeZone = UTC;
   if (options.timezone !== undefined) {
@@ -249,16 +259,18 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
     batchCount += 1;
   };
 
+  /** The next batch: `batchRows` rows (fewer at the end), with the rejects gathered so far. */
   const takeBatch = (): BatchEvent | undefined => {
     if (batchCount === 0 && rejects.length === 0) return undefined;
-    const event: BatchEvent = { type: 'batch', text: batchRowsText.join(ROW_VALUE_SEPARATOR), rows: batchCount, rejects, bytesRead: counter.bytes };
-    batchRowsText = [];
-    batchCount = 0;
+    const rowsText = batchCount <= batchRows ? batchRowsText : batchRowsText.slice(0, batchRows);
+    const event: BatchEvent = { type: 'batch', text: rowsText.join(ROW_VALUE_SEPARATOR), rows: rowsText.length, rejects, bytesRead: counter.bytes };
+    batchRowsText = batchCount <= batchRows ? [] : batchRowsText.slice(batchRows);
+    batchCount = batchRowsText.length;
     rejects = [];
     return event;
   };
 
-  for await (const text of chunks) {
+  for await (const text of readText(chunks)) {
     if (!separatorSeen && text.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
     if (!parser) {
       // Wait for the end of the header line (or 64 KiB) before choosing the delimiter.
@@ -277,7 +289,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       yield headerEvent;
       headerEvent = undefined;
     }
-    if (batchCount >= batchRows || rejects.length >= 1000) {
+    while (batchCount >= batchRows || rejects.length >= 1000) {
       const event = takeBatch();
       if (event) yield event;
     }
@@ -295,8 +307,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
     headerEvent = undefined;
   }
   if (!headers) throw new ParseInputError('not a CSV file: it has no header row');
-  const last = takeBatch();
-  if (last) yield last;
+  for (let event = takeBatch(); event; event = takeBatch()) yield event;
   yield { type: 'end', bytesRead: counter.bytes, sha256: hash?.digest('hex'), lines: parser.line - 1, blankRecords };
 }
 
