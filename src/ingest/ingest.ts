@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InputError, RuntimeError } from '../errors.js';
+import { InputError, RuntimeError, UsageError } from '../errors.js';
 import type { PresetName } from '../presets/catalog.js';
 import type { ExportKind } from '../presets/exports.js';
 import type { Store } from '../store/db.js';
@@ -21,9 +21,12 @@ import { ACK_EVERY, type MainToWorker, type WorkerData, type WorkerToMain } from
  */
 
 export interface IngestOptions {
-  /** A path, or "-" for `stream`. */
-  file: string;
-  /** The bytes when `file` is "-" (stdin) or when the caller has them as a stream. */
+  /**
+   * A path to read. With `stream`, a label recorded as given (a URL, a name; "-" or absent for
+   * stdin) instead.
+   */
+  file?: string;
+  /** The bytes, when they do not come from a file: stdin, an HTTP response body, a test's buffer. */
   stream?: AsyncIterable<Uint8Array | string>;
   kind: ExportKind;
   preset?: PresetName;
@@ -230,8 +233,11 @@ function inputError(error: unknown, file: string): unknown {
  */
 export async function ingestFile(store: Store, options: IngestOptions, onProgress?: (progress: IngestProgress) => void): Promise<IngestResult> {
   const started = process.hrtime.bigint();
-  const display = options.file === '-' ? 'stdin' : options.file;
-  const recordedFile = options.file === '-' ? '-' : path.resolve(options.file);
+  if (options.file === undefined && !options.stream) throw new UsageError('ingestFile needs a file or a stream');
+  const label = options.file ?? '-';
+  const display = label === '-' ? 'stdin' : label;
+  // A path is recorded absolute; a stream's label as given.
+  const recordedFile = options.stream || label === '-' ? label : path.resolve(label);
 
   // The content hash decides "already imported". It is computed while the worker reads, and
   // checked at the end inside the transaction; a file whose path was imported before (a likely
@@ -241,19 +247,19 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
   let sha256: string | undefined;
   let useStream: AsyncIterable<Uint8Array | string> | undefined;
   try {
-    if (options.file === '-' || options.stream) {
+    if (label === '-' || options.stream) {
       if (!options.stream) throw new InputError('reading stdin needs a stream', { file: display });
       useStream = options.stream;
       spec = { kind: 'stream', stream: options.stream };
     } else {
-      const stat = await fs.promises.stat(options.file);
+      const stat = await fs.promises.stat(label);
       if (stat.isDirectory()) throw new InputError('is a directory, not a CSV file', { file: display });
       if (stat.isFile()) {
         totalBytes = stat.size;
-        if (hasImportOfFile(store, options.kind, recordedFile)) sha256 = await hashFile(options.file);
-        spec = { kind: 'file', path: options.file };
+        if (hasImportOfFile(store, options.kind, recordedFile)) sha256 = await hashFile(label);
+        spec = { kind: 'file', path: label };
       } else {
-        useStream = fs.createReadStream(options.file);
+        useStream = fs.createReadStream(label);
         spec = { kind: 'stream', stream: useStream };
       }
     }
