@@ -77,7 +77,9 @@ const enum Convert {
   Money = 2,
 }
 
-const DEFAULT_BATCH_ROWS = 4096;
+// Small enough that a batch string (~70 KB for typical rows) stays out of V8's large-object space,
+// which is only reclaimed by full collections and would make the heap grow.
+const DEFAULT_BATCH_ROWS = 256;
 
 /**
  * Build the row converter for a mapping: for each insert position, the source column (or -1) and
@@ -91,6 +93,16 @@ function rowPlan(kind: ExportKind, columns: readonly ColumnMapping[], headers: r
   );
   const label = fields.map((field, i) => (source[i]! >= 0 ? headers[source[i]!]! : field));
   return { source, convert, label };
+}
+
+/** Text chunks, with a damaged input found midway (a truncated gzip) reported as an input error. */
+async function* readText(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  try {
+    for await (const text of chunks) yield text;
+  } catch (error) {
+    if (error instanceof NotCsvError) throw new ParseInputError(`cannot be read to the end: ${error.message}`, error.hint);
+    throw error;
+  }
 }
 
 export async function* parseExport(spec: InputSpec, options: ParseOptions): AsyncGenerator<ParseEvent> {
@@ -122,9 +134,11 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   let headerEvent: HeaderEvent | undefined;
   let headerError: ParseInputError | undefined;
 
-  // Rows of the current batch as strings in insert order; joined once per batch (one string is
-  // far cheaper to hand to the other thread than an array of values).
-  let out: string[] = [];
+  // The current row's values in insert order, joined into one string per row, and the rows joined
+  // into one string per batch: one string is far cheaper to hand to the other thread than arrays
+  // of values, and a row's field strings die young instead of surviving until the batch is sent.
+  const out: string[] = [];
+  let batchRowsText: string[] = [];
   let batchCount = 0;
   let rejects: RejectRecord[] = [];
   let blankRecords = 0;
@@ -162,7 +176,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
           mappingSource: mapping.source,
           overridden: mapping.overridden,
           unused: mapping.unused,
-          warnings: mapping.warnings,
+          warnings: info.encoding === 'windows-1252' ? ['not valid UTF-8: read as Windows-1252 (re-export as UTF-8 if accented text looks wrong)', ...mapping.warnings] : mapping.warnings,
         };
       } catch (error) {
         headerError = new ParseInputError((error as Error).message, (error as { hint?: string }).hint, line);
@@ -195,7 +209,8 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       }
     }
     const { source, convert } = plan!;
-    const start = out.length;
+    const start = 0;
+    out.length = 0;
     out.push(String(line));
     let empty = true;
     for (let i = 0; i < source.length; i += 1) {
@@ -240,19 +255,22 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
         return;
       }
     }
+    batchRowsText.push(out.join(ROW_VALUE_SEPARATOR));
     batchCount += 1;
   };
 
+  /** The next batch: `batchRows` rows (fewer at the end), with the rejects gathered so far. */
   const takeBatch = (): BatchEvent | undefined => {
     if (batchCount === 0 && rejects.length === 0) return undefined;
-    const event: BatchEvent = { type: 'batch', text: out.join(ROW_VALUE_SEPARATOR), rows: batchCount, rejects, bytesRead: counter.bytes };
-    out.length = 0;
-    batchCount = 0;
+    const rowsText = batchCount <= batchRows ? batchRowsText : batchRowsText.slice(0, batchRows);
+    const event: BatchEvent = { type: 'batch', text: rowsText.join(ROW_VALUE_SEPARATOR), rows: rowsText.length, rejects, bytesRead: counter.bytes };
+    batchRowsText = batchCount <= batchRows ? [] : batchRowsText.slice(batchRows);
+    batchCount = batchRowsText.length;
     rejects = [];
     return event;
   };
 
-  for await (const text of chunks) {
+  for await (const text of readText(chunks)) {
     if (!separatorSeen && text.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
     if (!parser) {
       // Wait for the end of the header line (or 64 KiB) before choosing the delimiter.
@@ -271,7 +289,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       yield headerEvent;
       headerEvent = undefined;
     }
-    if (batchCount >= batchRows || rejects.length >= 1000) {
+    while (batchCount >= batchRows || rejects.length >= 1000) {
       const event = takeBatch();
       if (event) yield event;
     }
@@ -289,8 +307,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
     headerEvent = undefined;
   }
   if (!headers) throw new ParseInputError('not a CSV file: it has no header row');
-  const last = takeBatch();
-  if (last) yield last;
+  for (let event = takeBatch(); event; event = takeBatch()) yield event;
   yield { type: 'end', bytesRead: counter.bytes, sha256: hash?.digest('hex'), lines: parser.line - 1, blankRecords };
 }
 

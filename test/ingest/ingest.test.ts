@@ -16,7 +16,7 @@ function openStore(): Store {
   return Store.open(path.join(tempDir(), 'tpb.db'));
 }
 
-async function ingest(store: Store, options: Partial<IngestOptions> & { file: string }, onProgress?: Parameters<typeof ingestFile>[2]) {
+async function ingest(store: Store, options: Partial<IngestOptions>, onProgress?: Parameters<typeof ingestFile>[2]) {
   return ingestFile(store, { kind: 'clicks', ...options }, onProgress);
 }
 
@@ -116,6 +116,16 @@ describe('input formats', () => {
     expect(again.status).toBe('unchanged');
     expect(count(store, 'clicks')).toBe(2);
     expect(count(store, 'imports')).toBe(1);
+  });
+
+  it('a stream with a label (an HTTP body, say) is recorded under that label', async () => {
+    const store = openStore();
+    const url = 'http://127.0.0.1:8080/export/clicks.csv';
+    const result = await ingestFile(store, { kind: 'clicks', file: url, stream: Readable.from([fs.readFileSync(fixture('utf8-bom.csv'))]) });
+    expect(result.file).toBe(url);
+    expect(all(store, 'SELECT file FROM imports')).toEqual([{ file: url }]);
+    const unlabelled = await ingestFile(openStore(), { kind: 'clicks', stream: Readable.from(['click_id\nx\n']) });
+    expect(unlabelled).toMatchObject({ file: 'stdin', rows: 1 });
   });
 
   it('quoted fields with delimiters, quotes and line breaks; CRLF; blank lines skipped; start lines kept', async () => {

@@ -38,6 +38,9 @@ export async function runIngestCommand(
     }
   }
 
+  if (files.includes('-') && (context.io.stdin as { isTTY?: boolean }).isTTY) {
+    output.info('reading CSV from the terminal: paste it, then press Ctrl-D (or pipe a file into tpb)');
+  }
   const store = context.openStore();
   const results: IngestResult[] = [];
   for (const file of files) {
