@@ -8,7 +8,7 @@ import { autocannonRate, startServer } from './30-click.mjs';
 export const title = 'tpb fire at concurrency 50 against a local postback server';
 
 const CONCURRENCY = 50;
-const COUNT = Number(process.env.TPB_BENCH_POSTBACKS ?? 10000);
+const COUNT = Number(process.env.TPB_BENCH_POSTBACKS ?? 30000);
 
 const SERVER = `
 const http = require('node:http');

@@ -1,9 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { Output, type GlobalOptions } from './output.js';
 import { Store, type OpenStoreOptions } from '../store/db.js';
-import type { ExitCode } from '../errors.js';
+import { InputError, type ExitCode } from '../errors.js';
 
 /**
  * What a command's action gets: the process io, the parsed global options, one Output, and the
@@ -39,7 +40,8 @@ export class CliContext {
 
   /** Absolute path of the database file (or ':memory:'). */
   get dbPath(): string {
-    const db = this.globals.db;
+    // An empty TPB_DB or --db "" means the default, not the current directory.
+    const db = this.globals.db === '' ? './tpb.db' : this.globals.db;
     return db === ':memory:' ? db : path.resolve(this.io.cwd, db);
   }
 
@@ -51,6 +53,14 @@ export class CliContext {
   openStore(options: OpenStoreOptions = {}): Store {
     this.store ??= Store.open(this.dbPath, options);
     return this.store;
+  }
+
+  /** The store, for commands that only read or manage an existing database: a missing file is exit 2. */
+  openExistingStore(): Store {
+    if (this.dbPath !== ':memory:' && !fs.existsSync(this.dbPath)) {
+      throw new InputError(`no database at ${this.dbPath}`, { hint: 'ingest, click or fire something first, or point --db (or TPB_DB) at an existing file' });
+    }
+    return this.openStore();
   }
 
   close(): void {

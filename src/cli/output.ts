@@ -59,6 +59,16 @@ export class Output {
     this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /**
+   * A machine-readable document (CSV, markdown, XML) for stdout. Its cells came from outside, so on
+   * a terminal escape sequences and control characters are stripped; piped or redirected, it is
+   * written exactly.
+   */
+  document(text: string): void {
+    const safe = this.io.stdout.isTTY ? sanitizeForDisplay(text, { keepNewlines: true }) : text;
+    this.io.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
+  }
+
   /** The one JSON document of a --json run. */
   jsonDocument(value: unknown): void {
     if (this.jsonWritten) throw new Error('a second JSON document was written to stdout');

@@ -13,6 +13,7 @@ import { registerFire } from './commands/fire.js';
 import { registerLint } from './commands/lint.js';
 import { registerServe } from './commands/serve.js';
 import { registerCheck } from './commands/check.js';
+import { registerDemo } from './commands/demo.js';
 
 function readVersion(): string {
   try {
@@ -70,6 +71,7 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
   registerIngest(program, context);
   registerReconcile(program, context);
   registerServe(program, context);
+  registerDemo(program, context);
   registerCheck(program, context);
   registerDb(program, context);
 

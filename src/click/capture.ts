@@ -62,6 +62,7 @@ export interface QueryParam {
 }
 
 function decodeComponent(text: string): string {
+  if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {
@@ -143,11 +144,20 @@ export function jsonValueAt(document: unknown, path: string): string | undefined
   return undefined;
 }
 
+const lowerCaseNames = new WeakMap<readonly string[], readonly string[]>();
+
+/** The first parameter (in the order of `names`, case-insensitive) that has a value. Runs per click. */
 function findParam(params: readonly QueryParam[], names: readonly string[]): QueryParam | undefined {
-  for (const name of names) {
-    const lower = name.toLowerCase();
-    const hit = params.find((param) => param.name.toLowerCase() === lower && param.value !== '');
-    if (hit) return hit;
+  let lower = lowerCaseNames.get(names);
+  if (lower === undefined) {
+    lower = names.map((name) => name.toLowerCase());
+    lowerCaseNames.set(names, lower);
+  }
+  const paramNames = params.map((param) => param.name.toLowerCase());
+  for (const name of lower) {
+    for (let i = 0; i < params.length; i += 1) {
+      if (paramNames[i] === name && params[i]!.value !== '') return params[i];
+    }
   }
   return undefined;
 }

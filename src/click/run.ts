@@ -159,49 +159,70 @@ function validate(options: ClickRunOptions): void {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError('--concurrency must be at least 1');
 }
 
-export function summarizeClicks(records: readonly Pick<ClickRecord, 'ok' | 'clickId' | 'cause' | 'networkCause' | 'status' | 'latencyMs'>[], durationMs: number): ClickSummary {
-  const failures: Partial<Record<ClickFailureCause, number>> = {};
-  const networkFailures: Record<string, number> = {};
-  const statuses: Record<string, number> = {};
-  const ids = new Set<string>();
-  let duplicateIds = 0;
-  let captured = 0;
-  const latencies = new Float64Array(records.length);
-  let total = 0;
-  records.forEach((record, i) => {
-    latencies[i] = record.latencyMs;
-    total += record.latencyMs;
-    const status = record.status === undefined ? 'none' : String(record.status);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    if (record.ok && record.clickId !== undefined) {
-      captured += 1;
-      if (ids.has(record.clickId)) duplicateIds += 1;
-      else ids.add(record.clickId);
-    } else if (record.cause) {
-      failures[record.cause] = (failures[record.cause] ?? 0) + 1;
-      if (record.networkCause) networkFailures[record.networkCause] = (networkFailures[record.networkCause] ?? 0) + 1;
+type Tallied = Pick<ClickRecord, 'ok' | 'clickId' | 'cause' | 'networkCause' | 'status' | 'latencyMs'>;
+
+/** Counts a run's clicks as they finish, keeping no per-click object (runs can be millions). */
+export class ClickTally {
+  private readonly failures: Partial<Record<ClickFailureCause, number>> = {};
+  private readonly networkFailures: Record<string, number> = {};
+  private readonly statuses: Record<string, number> = {};
+  private readonly ids = new Set<string>();
+  private latencies = new Float64Array(1024);
+  private count = 0;
+  private captured = 0;
+  private duplicateIds = 0;
+  private totalLatency = 0;
+
+  add(record: Tallied): void {
+    if (this.count === this.latencies.length) {
+      const grown = new Float64Array(this.latencies.length * 2);
+      grown.set(this.latencies);
+      this.latencies = grown;
     }
-  });
-  latencies.sort();
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return {
-    sent: records.length,
-    captured,
-    failed: records.length - captured,
-    failures,
-    networkFailures,
-    statuses,
-    duplicateIds,
-    latencyMs: {
-      p50: round(percentile(latencies, 0.5)),
-      p95: round(percentile(latencies, 0.95)),
-      p99: round(percentile(latencies, 0.99)),
-      max: round(latencies.length ? latencies[latencies.length - 1]! : 0),
-      mean: round(records.length ? total / records.length : 0),
-    },
-    durationMs: Math.round(durationMs),
-    requestsPerSecond: durationMs > 0 ? Math.round((records.length / durationMs) * 1000 * 10) / 10 : 0,
-  };
+    this.latencies[this.count] = record.latencyMs;
+    this.count += 1;
+    this.totalLatency += record.latencyMs;
+    const status = record.status === undefined ? 'none' : String(record.status);
+    this.statuses[status] = (this.statuses[status] ?? 0) + 1;
+    if (record.ok && record.clickId !== undefined) {
+      this.captured += 1;
+      if (this.ids.has(record.clickId)) this.duplicateIds += 1;
+      else this.ids.add(record.clickId);
+    } else if (record.cause) {
+      this.failures[record.cause] = (this.failures[record.cause] ?? 0) + 1;
+      if (record.networkCause) this.networkFailures[record.networkCause] = (this.networkFailures[record.networkCause] ?? 0) + 1;
+    }
+  }
+
+  summary(durationMs: number): ClickSummary {
+    const latencies = this.latencies.slice(0, this.count).sort();
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      sent: this.count,
+      captured: this.captured,
+      failed: this.count - this.captured,
+      failures: { ...this.failures },
+      networkFailures: { ...this.networkFailures },
+      statuses: { ...this.statuses },
+      duplicateIds: this.duplicateIds,
+      latencyMs: {
+        p50: round(percentile(latencies, 0.5)),
+        p95: round(percentile(latencies, 0.95)),
+        p99: round(percentile(latencies, 0.99)),
+        max: round(latencies.length ? latencies[latencies.length - 1]! : 0),
+        mean: round(this.count ? this.totalLatency / this.count : 0),
+      },
+      durationMs: Math.round(durationMs),
+      requestsPerSecond: durationMs > 0 ? Math.round((this.count / durationMs) * 1000 * 10) / 10 : 0,
+    };
+  }
+}
+
+/** The summary of finished clicks (a ClickTally over them). */
+export function summarizeClicks(records: readonly Tallied[], durationMs: number): ClickSummary {
+  const tally = new ClickTally();
+  for (const record of records) tally.add(record);
+  return tally.summary(durationMs);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -249,7 +270,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   events.onStart?.({ total: options.count, url: redactedUrl, ...(runId !== undefined ? { runId } : {}) });
 
   const clicks: ClickRecord[] = [];
-  const forSummary: Array<Pick<ClickRecord, 'ok' | 'clickId' | 'cause' | 'networkCause' | 'status' | 'latencyMs'>> = [];
+  const tally = new ClickTally();
   const progress: ClickProgress = { total: options.count, done: 0, captured: 0, failed: 0 };
   let nextIndex = 1;
   const started = performance.now();
@@ -261,10 +282,23 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   const fixedUrl = usesMacros ? undefined : appendQuery(options.url, params);
   const redactsRequest = (fixedUrl ?? options.url) !== redactor.url(fixedUrl ?? options.url) || params.some(([name]) => redactor.isSecretName(name)) || usesMacros;
   const fixedRedactedUrl = fixedUrl !== undefined && !redactsRequest ? fixedUrl : fixedUrl !== undefined ? redactor.url(fixedUrl) : undefined;
-  const fixedParams = fixedUrl !== undefined ? new Map(queryParams(fixedUrl).map((param) => [param.name, param.value])) : undefined;
+  const linkFields = (link: string) => {
+    const linkParams = new Map(queryParams(link).map((param) => [param.name, param.value]));
+    return { offerId: pick(linkParams, OFFER_PARAMS), affiliateId: pick(linkParams, AFFILIATE_PARAMS), subs: SUB_PARAMS.map((names) => pick(linkParams, names)) };
+  };
+  const fixedLinkFields = fixedUrl !== undefined ? linkFields(fixedUrl) : undefined;
 
+  // toISOString per click costs; many clicks share a millisecond.
+  let lastMs = -1;
+  let lastIso = '';
   const sendOne = async (index: number) => {
     const sentDate = now();
+    const ms = sentDate.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = sentDate.toISOString();
+    }
+    const sentAt = lastIso;
     let url: string;
     if (fixedUrl !== undefined) url = fixedUrl;
     else {
@@ -279,30 +313,31 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       ...(options.clickIdJson !== undefined ? { jsonPath: options.clickIdJson } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
-    const record: ClickRecord = {
-      index,
-      ok: outcome.ok,
-      url: fixedRedactedUrl ?? redactor.url(url),
-      ...(outcome.clickId !== undefined ? { clickId: outcome.clickId, param: outcome.param!, from: outcome.from! } : {}),
-      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-      ...(outcome.location !== undefined ? { location: redactor.url(outcome.location) } : {}),
-      hops: outcome.hops.length,
-      latencyMs: Math.round(outcome.latencyMs * 100) / 100,
-      ...(outcome.cause !== undefined ? { cause: outcome.cause, detail: redactor.text(outcome.detail ?? '') } : {}),
-      ...(outcome.networkCause !== undefined ? { networkCause: outcome.networkCause } : {}),
-      ...(ip !== undefined ? { ip } : {}),
-      sentAt: sentDate.toISOString(),
-    };
+    // Built field by field: optional fields are absent, not undefined (JSON and tests see the same).
+    const record: ClickRecord = { index, ok: outcome.ok, url: fixedRedactedUrl ?? redactor.url(url), hops: outcome.hops.length, latencyMs: Math.round(outcome.latencyMs * 100) / 100, sentAt };
+    if (outcome.clickId !== undefined) {
+      record.clickId = outcome.clickId;
+      record.param = outcome.param!;
+      record.from = outcome.from!;
+    }
+    if (outcome.status !== undefined) record.status = outcome.status;
+    if (outcome.location !== undefined) record.location = redactor.url(outcome.location);
+    if (outcome.cause !== undefined) {
+      record.cause = outcome.cause;
+      record.detail = redactor.text(outcome.detail ?? '');
+    }
+    if (outcome.networkCause !== undefined) record.networkCause = outcome.networkCause;
+    if (ip !== undefined) record.ip = ip;
     if (writer) {
-      const linkParams = fixedParams ?? new Map(queryParams(url).map((param) => [param.name, param.value]));
+      const fields = fixedLinkFields ?? linkFields(url);
       writer.add({
         runId: runId!,
         line: index,
         clickId: record.clickId ?? null,
         occurredAt: record.sentAt,
-        offerId: pick(linkParams, OFFER_PARAMS),
-        affiliateId: pick(linkParams, AFFILIATE_PARAMS),
-        subs: SUB_PARAMS.map((names) => pick(linkParams, names)),
+        offerId: fields.offerId,
+        affiliateId: fields.affiliateId,
+        subs: fields.subs,
         ip: ip ?? null,
         userAgent,
         requestUrl: record.url,
@@ -313,7 +348,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       });
     }
     if (keepClicks === 'all' || (keepClicks === 'failures' && !record.ok)) clicks.push(record);
-    forSummary.push({ ok: record.ok, latencyMs: record.latencyMs, ...(record.clickId !== undefined ? { clickId: record.clickId } : {}), ...(record.cause ? { cause: record.cause } : {}), ...(record.networkCause ? { networkCause: record.networkCause } : {}), ...(record.status !== undefined ? { status: record.status } : {}) });
+    tally.add(record);
     progress.done += 1;
     if (record.ok) progress.captured += 1;
     else progress.failed += 1;
@@ -343,7 +378,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   }
   const durationMs = performance.now() - started;
   clicks.sort((a, b) => a.index - b.index);
-  const summary = summarizeClicks(forSummary, durationMs);
+  const summary = tally.summary(durationMs);
   if (options.store && runId !== undefined) finishRun(options.store, runId, summary, now());
   return { ...(runId !== undefined ? { runId } : {}), url: redactedUrl, summary, clicks };
 }

@@ -49,11 +49,14 @@ export interface ClickOutcome {
 export async function sendClick(client: HttpClient, request: ClickRequest, options: ClickSendOptions = {}): Promise<ClickOutcome> {
   const follow = options.follow ?? 0;
   const hops: ClickHop[] = [];
-  const visited = new Set<string>();
+  // Only a followed chain can loop.
+  const visited = follow > 0 ? new Set<string>() : undefined;
   let url = request.url;
   let latencyMs = 0;
   let location: string | undefined;
   let status: number | undefined;
+  // One options object for every hop (this runs per click; spreads per hop add up).
+  const captureOptions: CaptureOptions = { requestUrl: url, params: options.params, jsonPath: options.jsonPath };
   const outcome = (fields: Partial<ClickOutcome> & { ok: boolean }): ClickOutcome => ({
     url: request.url,
     hops,
@@ -64,10 +67,10 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
   });
 
   for (let hop = 0; ; hop += 1) {
-    visited.add(url);
+    visited?.add(url);
     let response;
     try {
-      response = await client.send({ url, method: 'GET', ...(request.headers ? { headers: request.headers } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+      response = await client.send({ url, method: 'GET', headers: request.headers, timeoutMs: options.timeoutMs });
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
       latencyMs += error.latencyMs;
@@ -76,7 +79,8 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     }
     latencyMs += response.latencyMs;
     status = response.status;
-    const capture = captureClickId(response, { ...options, requestUrl: url });
+    captureOptions.requestUrl = url;
+    const capture = captureClickId(response, captureOptions);
     if (capture.next !== undefined) location = capture.next;
     hops.push({ url, status: response.status, ...(capture.next !== undefined ? { location: capture.next } : {}), latencyMs: response.latencyMs });
     if (capture.ok) return outcome({ ok: true, clickId: capture.clickId, param: capture.param, from: capture.from });
@@ -85,7 +89,7 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     if (next === undefined || follow === 0) {
       return outcome({ ok: false, cause: capture.cause, detail: capture.detail });
     }
-    if (visited.has(next)) {
+    if (visited?.has(next)) {
       return outcome({ ok: false, cause: 'redirect_loop', detail: `redirect loop: hop ${hop + 1} points back to ${next}` });
     }
     if (hop >= follow) {

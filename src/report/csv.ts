@@ -1,6 +1,13 @@
 import { stringify } from 'csv-stringify/sync';
 
 /**
+ * csv-stringify quotes fields holding the delimiter, a quote or "\n", but not a bare "\r" when the
+ * record delimiter is "\n": readers that end records at CR would then split the row, and the cell
+ * after the CR would escape neutralisation. Quote CR and LF always.
+ */
+export const CSV_WRITE_OPTIONS = { record_delimiter: '\n', quoted_match: /[\r\n]/ } as const;
+
+/**
  * A cell that a spreadsheet would evaluate (`=`, `+`, `-`, `@`, or a tab/CR that some spreadsheets
  * also treat as a formula start) gets a leading apostrophe, the OWASP-recommended neutralisation.
  * Plain negative numbers are left alone so amounts stay numeric.
@@ -22,10 +29,10 @@ function cell(value: unknown): string {
 export function toCsv(columns: readonly string[], rows: Iterable<Record<string, unknown>>): string {
   const records: string[][] = [columns.map((name) => neutralizeFormula(name))];
   for (const row of rows) records.push(columns.map((name) => cell(row[name])));
-  return stringify(records, { record_delimiter: '\n' });
+  return stringify(records, CSV_WRITE_OPTIONS);
 }
 
 /** One CSV line (for streaming large tables without holding them in memory). */
 export function csvLine(values: readonly unknown[]): string {
-  return stringify([values.map(cell)], { record_delimiter: '\n' });
+  return stringify([values.map(cell)], CSV_WRITE_OPTIONS);
 }

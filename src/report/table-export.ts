@@ -5,6 +5,7 @@ import { iterateTable, tableColumns } from '../store/admin.js';
 import type { ExportableTable } from '../store/schema.js';
 import type { OutStream } from '../cli/io.js';
 import { csvLine } from './csv.js';
+import { sanitizeForDisplay } from '../text/sanitize.js';
 
 /**
  * Stream a table as CSV (formulas neutralised) or a JSON array, honouring backpressure so memory
@@ -16,7 +17,10 @@ export async function exportTable(
   format: 'csv' | 'json',
   out: Writable | OutStream,
 ): Promise<number> {
-  const write = async (text: string) => {
+  // On a terminal, cells from outside must not carry escape sequences; files get the exact bytes.
+  const toTerminal = 'isTTY' in out && out.isTTY === true;
+  const write = async (raw: string) => {
+    const text = toTerminal ? sanitizeForDisplay(raw, { keepNewlines: true }) : raw;
     const ok = out.write(text);
     if (ok === false && 'once' in out) await once(out as Writable, 'drain');
   };

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { PresetName } from '../presets/catalog.js';
 import { EXPORT_FORMATS, type ExportKind } from '../presets/exports.js';
-import { neutralizeFormula } from '../report/csv.js';
+import { CSV_WRITE_OPTIONS, neutralizeFormula } from '../report/csv.js';
 import { formatMoney } from '../ingest/money.js';
 import { formatTimestamp } from '../ingest/timestamp.js';
 import type { MockClick, MockConversion, MockLedger } from './ledger.js';
@@ -51,7 +51,7 @@ export function exportHeader(preset: PresetName, kind: ExportKind): string[] {
 }
 
 function csv(preset: PresetName, records: string[][]): string {
-  return stringify(records, { delimiter: EXPORT_FORMATS[preset].delimiter, record_delimiter: '\n' });
+  return stringify(records, { ...CSV_WRITE_OPTIONS, delimiter: EXPORT_FORMATS[preset].delimiter });
 }
 
 /**
@@ -60,13 +60,16 @@ function csv(preset: PresetName, records: string[][]): string {
  * Clicks are all the clicks; conversions only the recorded ones (duplicates and postbacks for
  * unknown clicks are not conversions, as in a real tracker's report).
  */
-export async function writeExport(ledger: MockLedger, kind: ExportKind, out: Writable): Promise<number> {
+export async function writeExport(ledger: MockLedger, kind: ExportKind, out: Writable, begin: () => void = () => {}): Promise<number> {
   const preset = ledger.preset;
+  const pageOf = (after: number) => (kind === 'clicks' ? ledger.clickPage(after, PAGE_SIZE) : ledger.conversionPage(after, PAGE_SIZE));
+  // Read before writing anything: a ledger that fails (database gone) fails before the 200 is sent.
+  let page = pageOf(0);
+  begin();
   let rows = 0;
   if (!out.write(csv(preset, [exportHeader(preset, kind)]))) await writable(out);
   let after = 0;
   for (;;) {
-    const page = kind === 'clicks' ? ledger.clickPage(after, PAGE_SIZE) : ledger.conversionPage(after, PAGE_SIZE);
     if (page.rows.length > 0) {
       rows += page.rows.length;
       const text = csv(preset, page.rows.map((row) => exportCells(preset, kind, row)));
@@ -74,6 +77,7 @@ export async function writeExport(ledger: MockLedger, kind: ExportKind, out: Wri
     }
     if (page.next === after || out.destroyed) break;
     after = page.next;
+    page = pageOf(after);
   }
   return rows;
 }

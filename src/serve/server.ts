@@ -530,16 +530,17 @@ class MockTrackerServer implements MockTracker {
       return;
     }
     this.counters.exports += 1;
-    res.writeHead(200, {
+    const headers = {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="${this.preset}-${kind}.csv"`,
       'Cache-Control': 'no-store',
-    });
+    };
     if (req.method === 'HEAD') {
+      res.writeHead(200, headers);
       res.end();
       return;
     }
-    await writeExport(this.ledger, kind, res);
+    await writeExport(this.ledger, kind, res, () => res.writeHead(200, headers));
     res.end();
   }
 

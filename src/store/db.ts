@@ -1,10 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { InputError, RuntimeError } from '../errors.js';
 import { MIGRATIONS, RECONCILE_INDEXES } from './schema.js';
 
 export type Db = Database.Database;
+
+// The native module is loaded on first open, not at import: `tpb --help` and commands that never
+// touch the database do not pay for it.
+const requireModule = createRequire(import.meta.url);
+let BetterSqlite3: typeof Database | undefined;
+function loadSqlite(): typeof Database {
+  BetterSqlite3 ??= requireModule('better-sqlite3') as typeof Database;
+  return BetterSqlite3;
+}
 
 export interface OpenStoreOptions {
   /** Open an existing database without creating or migrating it. */
@@ -40,7 +50,7 @@ export class Store {
     }
     let db: Db;
     try {
-      db = new Database(file, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+      db = new (loadSqlite())(file, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
     } catch (error) {
       throw new InputError(`cannot open the database ${file}: ${(error as Error).message}`, { cause: error });
     }
@@ -57,6 +67,11 @@ export class Store {
       db.close();
       if (error instanceof InputError || error instanceof RuntimeError) throw error;
       const code = (error as { code?: string }).code;
+      if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR' || code === 'SQLITE_PERM') {
+        throw new InputError(`cannot open the database ${file}: ${(error as Error).message} (${code})`, {
+          hint: 'check the path and its permissions, or point --db elsewhere',
+        });
+      }
       if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
         throw new InputError(`${file} is not a tpb database (${(error as Error).message})`, {
           hint: 'point --db at another path',

@@ -11,7 +11,7 @@ import { startMockTracker, type MockTracker } from '../../src/serve/server.js';
 import { Store } from '../../src/store/db.js';
 import { runBin, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { findAll, parseXml } from '../reconcile/xml.js';
+import { findAll, parseXml } from '../helpers/xml.js';
 
 const trackers: MockTracker[] = [];
 afterEach(async () => {

@@ -3,6 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBin, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { Store } from '../../src/store/db.js';
+
+/** A directory holding an empty, migrated tpb database at `name`. */
+function withDatabase(name = 'tpb.db'): string {
+  const cwd = tempDir();
+  Store.open(path.join(cwd, name)).close();
+  return cwd;
+}
 
 describe('the built binary', () => {
   it('prints help with examples and the exit codes, exit 0', async () => {
@@ -21,7 +29,7 @@ describe('the built binary', () => {
   });
 
   it('db info --json prints exactly one JSON document on stdout', async () => {
-    const cwd = tempDir();
+    const cwd = withDatabase();
     const result = await runBin(['db', 'info', '--json'], { cwd });
     expect(result.code).toBe(0);
     const info = JSON.parse(result.stdout) as { file: string; schema_version: number; counts: Array<{ table: string; rows: number }> };
@@ -32,18 +40,22 @@ describe('the built binary', () => {
     );
   });
 
-  it('honours TPB_DB and --db, --db winning', async () => {
-    const cwd = tempDir();
-    await runBin(['db', 'info'], { cwd, env: { TPB_DB: 'from-env.db' } });
-    expect(fs.existsSync(path.join(cwd, 'from-env.db'))).toBe(true);
-    await runBin(['db', 'info', '--db', 'from-flag.db'], { cwd, env: { TPB_DB: 'from-env.db' } });
-    expect(fs.existsSync(path.join(cwd, 'from-flag.db'))).toBe(true);
+  it('honours TPB_DB and --db, --db winning; an empty TPB_DB is the default', async () => {
+    const cwd = withDatabase('from-env.db');
+    Store.open(path.join(cwd, 'from-flag.db')).close();
+    const env = await runBin(['db', 'info', '--json'], { cwd, env: { TPB_DB: 'from-env.db' } });
+    expect(JSON.parse(env.stdout).file).toBe(path.join(cwd, 'from-env.db'));
+    const flag = await runBin(['db', 'info', '--json', '--db', 'from-flag.db'], { cwd, env: { TPB_DB: 'from-env.db' } });
+    expect(JSON.parse(flag.stdout).file).toBe(path.join(cwd, 'from-flag.db'));
+    const empty = await runBin(['db', 'info'], { cwd, env: { TPB_DB: '' } });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(`no database at ${path.join(cwd, 'tpb.db')}`);
   });
 });
 
 describe('db commands', () => {
   it('refuses to reset without --yes (exit 2), resets with it', async () => {
-    const cwd = tempDir();
+    const cwd = withDatabase();
     const refused = await runCli(['db', 'reset'], { cwd });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--yes');
@@ -60,12 +72,40 @@ describe('db commands', () => {
   });
 
   it('exports a table as CSV with its header, and JSON as an array', async () => {
-    const cwd = tempDir();
+    const cwd = withDatabase();
     const csv = await runCli(['db', 'export', 'conversions'], { cwd });
     expect(csv.code).toBe(0);
     expect(csv.stdout.split('\n')[0]).toContain('click_id');
     const json = await runCli(['db', 'export', 'imports', '--format', 'json'], { cwd });
     expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+
+  it('says there is no database instead of creating one (exit 2, nothing written)', async () => {
+    const cwd = tempDir();
+    for (const args of [['db', 'info'], ['db', 'export', 'clicks'], ['db', 'reset', '--yes']]) {
+      const result = await runCli(args, { cwd });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/no database at .*tpb\.db/);
+    }
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  });
+
+  it('names a database path it cannot open (exit 2)', async () => {
+    const result = await runCli(['db', 'info', '--db', '/proc/version'], { cwd: tempDir() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot open the database \/proc\/version|\/proc\/version is not a tpb database/);
+  });
+
+  it('strips escape sequences from an export written to a terminal, not from one piped to a file', async () => {
+    const cwd = withDatabase();
+    const store = Store.open(path.join(cwd, 'tpb.db'));
+    store.db.prepare("INSERT INTO clicks (source, click_id) VALUES ('x', ?)").run('id\u001b[31mRED\u001b]0;title\u0007');
+    store.close();
+    const terminal = await runCli(['db', 'export', 'clicks'], { cwd, stdoutIsTTY: true });
+    expect(terminal.stdout).toContain('idRED');
+    expect(terminal.stdout).not.toContain('\u001b');
+    const piped = await runCli(['db', 'export', 'clicks'], { cwd });
+    expect(piped.stdout).toContain('id\u001b[31mRED');
   });
 
   it('says which path is not a database', async () => {
@@ -79,11 +119,10 @@ describe('db commands', () => {
 
 describe('config file', () => {
   it('uses tpb.config.json values as defaults, argv winning, and warns about unknown keys', async () => {
-    const cwd = tempDir();
+    const cwd = withDatabase('configured.db');
     fs.writeFileSync(path.join(cwd, 'tpb.config.json'), JSON.stringify({ db: 'configured.db', shoe: 1, 'db export': { format: 'json' } }));
     const result = await runCli(['db', 'export', 'imports'], { cwd });
     expect(result.code).toBe(0);
-    expect(fs.existsSync(path.join(cwd, 'configured.db'))).toBe(true);
     expect(JSON.parse(result.stdout)).toEqual([]);
     expect(result.stderr).toMatch(/unknown key "shoe"/);
     const argvWins = await runCli(['db', 'export', 'imports', '--format', 'csv'], { cwd });

@@ -116,7 +116,7 @@ describe('runClicks', () => {
         res.writeHead(500);
         return res.end();
       }
-      redirect(`/lp?transaction_id=id${n}`)(req, res);
+      redirect(`/lp?transaction_id=id${n}&api_key=lpsecret${n}`)(req, res);
     });
     const dir = tempDir();
     const store = Store.open(path.join(dir, 'tpb.db'));
@@ -147,6 +147,8 @@ describe('runClicks', () => {
     expect(rows[0]).toMatchObject({ source: 'tpb:click', run_id: result.runId, click_id: 'id1', offer_id: '7', affiliate_id: '9', sub1: 'run-1', ip: '203.0.113.1', http_status: 302 });
     expect(String(rows[0]!.request_url)).toContain('token=REDACTED');
     expect(String(rows[0]!.request_url)).not.toContain('s3cret');
+    expect(rows[0]!.location).toBe(`${server.url}/lp?transaction_id=id1&api_key=REDACTED`);
+    expect(JSON.stringify(result.clicks)).not.toContain('lpsecret');
     expect(rows[3]).toMatchObject({ click_id: null, http_status: 500, error: 'status: HTTP 500' });
     expect(capturedClickIds(store, { runId: result.runId! })).toEqual(['id1', 'id2', 'id5', 'id6']);
     expect(capturedClickIds(store, { last: 2 })).toEqual(['id5', 'id6']);

@@ -167,4 +167,26 @@ describe('firePostback(s) against a real server', () => {
     expect(result.summary.passed).toBe(1);
     expect(server.received[0]!.target).toBe('/k3y/postback?subid=1dad2cg1br22spja1&tid=o-1');
   });
+
+  it('reads answers only up to the limit: a tracker streaming megabytes does not hold the run', async () => {
+    const server = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = 'x'.repeat(64 * 1024);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 200 && res.write(chunk)) sent += 1;
+        if (sent < 200) res.once('drain', pump);
+        else res.end();
+      };
+      pump();
+    });
+    const client = new HttpClient({ timeoutMs: 5000, maxBodyBytes: 10_000 });
+    const started = Date.now();
+    const response = await client.send({ url: `${server.url}/big` });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(response.truncated).toBe(true);
+    expect(response.body).toHaveLength(10_000);
+    await client.close();
+  });
 });
+

@@ -7,7 +7,7 @@ import { runBin, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { FINDING_COLUMNS } from '../../src/reconcile/types.js';
 import { seedBasic, seedCsv } from './seed.js';
-import { findAll, parseXml } from './xml.js';
+import { findAll, parseXml } from '../helpers/xml.js';
 import { Store } from '../../src/store/db.js';
 
 const SUMMARY_KEYS = [
@@ -121,7 +121,7 @@ describe('tpb reconcile through the built binary', () => {
     expect(missing.stderr).toMatch(/error: no database at .*tpb\.db/);
     expect(missing.stderr).toMatch(/hint: ingest the exports first/);
     expect(fs.existsSync(path.join(empty, 'tpb.db'))).toBe(false);
-    await runBin(['db', 'info'], { cwd: empty });
+    Store.open(path.join(empty, 'tpb.db')).close();
     const none = await runBin(['reconcile', '--json'], { cwd: empty });
     expect(none.code).toBe(2);
     expect(none.stdout).toBe('');

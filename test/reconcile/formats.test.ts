@@ -12,7 +12,7 @@ import { renderReconcileTable } from '../../src/report/reconcile/table.js';
 import { escapeXml, renderJUnit } from '../../src/report/junit.js';
 import { tempDir } from '../helpers/tmp.js';
 import { seedBasic } from './seed.js';
-import { findAll, parseXml } from './xml.js';
+import { findAll, parseXml } from '../helpers/xml.js';
 
 const stores: Store[] = [];
 afterEach(() => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { RECONCILE_FIXTURES } from './seed.js';
-import { findAll, parseXml } from './xml.js';
+import { findAll, parseXml } from '../helpers/xml.js';
 
 interface Report {
   summary: Record<string, number> & { unmatched_by_hint: Record<string, number>; payout_at_stake: Record<string, number> };

@@ -164,6 +164,16 @@ describe('persistence (store)', () => {
     ]);
   });
 
+  it('answers 500 when the database fails, and keeps serving', async () => {
+    const store = Store.open(path.join(tempDir(), 'mock.db'));
+    const tracker = await start({ preset: 'generic', store });
+    store.close();
+    const failed = await request(tracker.routes.click);
+    expect(failed.status).toBe(500);
+    expect(failed.body).toContain('internal error');
+    expect((await request(tracker.routes.clicksExport)).status).toBe(500);
+  });
+
   it('continues Prosper202\'s subid sequence after a restart', async () => {
     const store = Store.open(path.join(tempDir(), 'mock.db'));
     stores.push(store);

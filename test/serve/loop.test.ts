@@ -82,7 +82,7 @@ describe('a client that retries, against injected faults', () => {
       if (answer.status === 302) ids.push(new URL(answer.headers.location!).searchParams.get('click_id')!);
     }
     const fired = await tpb(
-      ['fire', flaky.routes.postback, ...ids.flatMap((id) => ['--click-id', id]), '--payout', '1', '--txid', 'x{i}', '--event', 'sale', '--status', 'approved', '--retries', '6', '-c', '1'],
+      ['fire', flaky.routes.postback, ...ids.flatMap((id) => ['--click-id', id]), '--payout', '1', '--txid', 'x{i}', '--event', 'sale', '--status', 'approved', '--retries', '6', '-c', '30'],
       cwd,
       db,
     );

@@ -47,6 +47,10 @@ describe('CSV formula neutralisation', () => {
     ['abc', 'abc'],
   ])('%s', (input, output) => expect(neutralizeFormula(input)).toBe(output));
 
+  it('quotes a bare CR so no reader splits the row and lets a formula through', () => {
+    expect(toCsv(['a', 'b'], [{ a: '\r=2', b: 'x' }])).toBe(`a,b\n"'\r=2",x\n`);
+  });
+
   it('quotes embedded delimiters and neutralises every cell', () => {
     expect(toCsv(['a', 'b'], [{ a: 'x,y', b: '=1' }])).toBe(`a,b\n"x,y",'=1\n`);
   });

@@ -3,16 +3,8 @@ import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
 import { collect, parseKeyValue } from '../parsers.js';
 import { PRESET_NAMES } from '../../presets/catalog.js';
+import type { CheckCommandOptions } from '../check-command.js';
 
-interface CheckCliOptions {
-  var?: Array<[string, string]>;
-  data?: string;
-  junit?: string;
-  init?: boolean;
-  preset?: string;
-  force?: boolean;
-  secret?: string[];
-}
 
 export function registerCheck(program: Command, context: CliContext): void {
   const command = program
@@ -43,7 +35,7 @@ Scenario file (YAML or JSON):
   redacted everywhere; a missing one is exit 2).
 Exit codes: 0 every step passed, 1 a check failed, 2 bad scenario, 3 a tracker could not be reached.`,
     )
-    .action(async (scenarioArg: string | undefined, options: CheckCliOptions) => {
+    .action(async (scenarioArg: string | undefined, options: CheckCommandOptions) => {
       const { runCheckCommand } = await import('../check-command.js');
       await runCheckCommand(context, scenarioArg, options);
     });

@@ -19,7 +19,7 @@ export function registerDb(program: Command, context: CliContext): void {
         const { countRows } = await import('../../store/admin.js');
         const { listImports } = await import('../../store/imports.js');
         const { renderDbInfo } = await import('../../report/db-info.js');
-        const store = context.openStore();
+        const store = context.openExistingStore();
         const counts = countRows(store);
         const imports = listImports(store);
         const size = context.dbPath === ':memory:' ? 0 : fs.statSync(context.dbPath).size;
@@ -43,7 +43,7 @@ export function registerDb(program: Command, context: CliContext): void {
           throw new UsageError(`this deletes everything in ${context.dbPath}`, { hint: 'run again with --yes' });
         }
         const { resetStore } = await import('../../store/admin.js');
-        resetStore(context.openStore());
+        resetStore(context.openExistingStore());
         if (context.globals.json) context.output.jsonDocument({ reset: true, file: context.dbPath });
         else context.output.info(`Deleted every row in ${context.dbPath}.`);
       }),
@@ -64,7 +64,7 @@ export function registerDb(program: Command, context: CliContext): void {
         }
         const { exportTable } = await import('../../report/table-export.js');
         const format = context.globals.json ? 'json' : options.format;
-        const store = context.openStore();
+        const store = context.openExistingStore();
         if (options.out) {
           const file = context.resolvePath(options.out);
           const rows = await exportTable(store, table, format, fs.createWriteStream(file));

@@ -79,10 +79,10 @@ export function registerReconcile(program: Command, context: CliContext): void {
     .description('match conversions to clicks: what is unmatched, duplicated, out of window or different, and why')
     .option('--clicks-source <sources>', 'click sources to match against (comma-separated or repeated; default: every click)', collectList)
     .option('--conversions-source <sources>', 'conversion sources to reconcile (default: every source but tpb:fire)', collectList)
-    .option('--window <duration>', 'attribution window: 30d, 90d, 12h, 45m', durationParser('d'), 30 * 86_400_000)
+    .addOption(new Option('--window <duration>', 'attribution window: 30d, 90d, 12h, 45m').argParser(durationParser('d')).default(30 * 86_400_000, '30d'))
     .addOption(new Option('--dedupe-key <key>', 'what makes two conversions the same').choices(['click_id+event+txid', 'click_id']).default('click_id+event+txid'))
     .option('--compare <sources...>', 'reconcile two conversion sources against each other: --compare <source-a> <source-b>')
-    .option('--payout-tolerance <amount>', 'payout difference tolerated with --compare', parseTolerance, 10_000)
+    .addOption(new Option('--payout-tolerance <amount>', 'payout difference tolerated with --compare').argParser(parseTolerance).default(10_000, '0.01'))
     .addOption(new Option('-f, --format <format>', 'output format (default: table; json with --json)').choices(FORMATS))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--limit <n>', 'at most n rows per category (default: 10 in table, 20 in markdown and junit, all in json and csv)', parseInteger({ min: 0 }))
@@ -192,8 +192,10 @@ export function registerReconcile(program: Command, context: CliContext): void {
         const file = context.resolvePath(options.out);
         writeAtomically(file, text);
         context.output.info(`Wrote the ${format} report to ${file}: ${summaryLine(report)}.`);
-      } else {
+      } else if (format === 'table') {
         context.output.data(text);
+      } else {
+        context.output.document(text);
       }
       for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
       if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
