@@ -270,14 +270,30 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
     return event;
   };
 
+  /**
+   * Choose the delimiter and start the reader on `pending` (the beginning of the text). Excel
+   * writes a first line `sep=;` naming the delimiter; it is honoured (unless --delimiter) and
+   * skipped, so the header is line 2.
+   */
+  const startParser = (): CsvParser => {
+    let firstLine = 1;
+    const sep = /^sep=(.)\r?\n|^sep=(.)\r(?!\n)/i.exec(pending);
+    if (sep && (sep[1] ?? sep[2]) !== '"') {
+      delimiter ??= sep[1] ?? sep[2];
+      pending = pending.slice(sep[0].length);
+      firstLine = 2;
+    }
+    delimiter ??= detectDelimiter(pending.slice(0, 64 * 1024));
+    return new CsvParser(delimiter, onRecord, { firstLine });
+  };
+
   for await (const text of readText(chunks)) {
     if (!separatorSeen && text.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
     if (!parser) {
       // Wait for the end of the header line (or 64 KiB) before choosing the delimiter.
       pending += text;
       if (!/[\r\n]/.test(pending.slice(0, 256 * 1024)) && pending.length < 64 * 1024) continue;
-      delimiter ??= detectDelimiter(pending.slice(0, 64 * 1024));
-      parser = new CsvParser(delimiter, onRecord);
+      parser = startParser();
       const first = pending;
       pending = '';
       parser.push(first);
@@ -296,8 +312,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   }
   if (!parser) {
     if (pending.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
-    delimiter ??= detectDelimiter(pending);
-    parser = new CsvParser(delimiter, onRecord);
+    parser = startParser();
     parser.push(pending);
   }
   parser.end();

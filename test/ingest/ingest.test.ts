@@ -141,6 +141,16 @@ describe('input formats', () => {
     ]);
   });
 
+  it('Excel\'s sep= line names the delimiter and is skipped (line numbers still physical)', async () => {
+    const store = openStore();
+    const result = await ingest(store, { file: fixture('excel-sep.csv') });
+    expect(result.delimiter).toBe(';');
+    expect(all(store, 'SELECT click_id, sub1, line FROM clicks ORDER BY line')).toEqual([
+      { click_id: 'x-1', sub1: 'a,b', line: 3 },
+      { click_id: 'x-2', sub1: 'c', line: 4 },
+    ]);
+  });
+
   it('semicolons and decimal commas, naive times in a time zone', async () => {
     const store = openStore();
     const result = await ingestFile(store, { file: fixture('semicolon-decimal-comma.csv'), kind: 'conversions', decimalComma: true, timezone: 'America/New_York' });
