@@ -209,8 +209,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       }
     }
     const { source, convert } = plan!;
-    const start = 0;
-    out.length = 0;
+    out.length = 0; // reused row by row
     out.push(String(line));
     let empty = true;
     for (let i = 0; i < source.length; i += 1) {
@@ -230,7 +229,6 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
           out.push(text === '' ? '' : parseTimestamp(text, zone));
         } catch (error) {
           if (!(error instanceof TimestampError)) throw error;
-          out.length = start;
           reject(line, `bad timestamp in "${plan!.label[i]}": ${error.message}`);
           return;
         }
@@ -240,7 +238,6 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
           out.push(micros === null ? '' : String(micros));
         } catch (error) {
           if (!(error instanceof MoneyError)) throw error;
-          out.length = start;
           reject(line, `bad amount in "${plan!.label[i]}": ${error.message}`);
           return;
         }
@@ -250,7 +247,6 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       let blank = true;
       for (let i = 0; i < count && blank; i += 1) if (fields[i] !== '') blank = false;
       if (blank) {
-        out.length = start;
         blankRecords += 1; // a row of empty cells (spreadsheets pad exports with them)
         return;
       }
