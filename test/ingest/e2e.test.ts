@@ -250,3 +250,19 @@ describe('crash safety and concurrency (real child processes)', () => {
     expect(counts(db)).toMatchObject({ imports: 2, clicks: 110_000 });
   }, 60_000);
 });
+
+describe('several files, one failing', () => {
+  it('says which files went in before the bad one and which were not attempted (exit 2)', async () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'a.csv'), 'click_id,occurred_at\na1,2026-01-01 00:00:00\n');
+    fs.writeFileSync(path.join(cwd, 'bin.csv'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3]));
+    fs.writeFileSync(path.join(cwd, 'c.csv'), 'click_id\nc1\n');
+    const result = await runBin(['ingest', 'a.csv', 'bin.csv', 'c.csv', '-k', 'clicks', '--json'], { cwd });
+    expect(result.code).toBe(2);
+    const doc = JSON.parse(result.stdout) as { files: Array<{ file: string; rows: number }>; failed: { file: string } };
+    expect(doc.files.map((file) => [file.file, file.rows])).toEqual([['a.csv', 1]]);
+    expect(doc.failed.file).toBe('bin.csv');
+    expect(result.stderr).toMatch(/bin\.csv: not a CSV/);
+    expect(result.stderr).toMatch(/nothing of bin\.csv was written; a\.csv \(import 1\) was imported before it, c\.csv not attempted/);
+  });
+});
