@@ -175,7 +175,7 @@ SELECT 'unmatched', count(*) FROM conversions c WHERE c.source <> 'tpb:fire' AND
 SELECT 'duplicate_groups', count(*), 'duplicate_extra', ifnull(sum(n - 1), 0) FROM (
   SELECT count(*) AS n FROM conversions WHERE source <> 'tpb:fire' AND trim(click_id, char(32, 9, 10, 13)) <> ''
   GROUP BY source, click_id, ifnull(event, ''), ifnull(txid, '') HAVING count(*) > 1);
-SELECT 'duplicate_clicks', count(*) FROM (SELECT click_id FROM clicks WHERE click_id <> '' GROUP BY click_id HAVING count(*) > 1);
+SELECT 'duplicate_clicks', count(*) FROM (SELECT click_id FROM clicks WHERE click_id <> '' GROUP BY click_id HAVING count(*) > count(DISTINCT source));
 SELECT 'before_click', count(*) FROM (
   SELECT c.occurred_at AS at, (SELECT min(k.occurred_at) FROM clicks k WHERE k.click_id = c.click_id) AS first_click
   FROM conversions c WHERE c.source <> 'tpb:fire' AND trim(c.click_id, char(32, 9, 10, 13)) <> '') WHERE at < first_click;

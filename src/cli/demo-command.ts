@@ -46,7 +46,7 @@ export async function runDemoCommand(context: CliContext, options: { preset: Pre
     if (out.json) {
       out.jsonDocument(demoJson(result, keep ? dbPath : undefined));
     } else {
-      out.data(`\n${renderReconcileTable(result.report, { color, columns: context.io.stdout.columns ?? 100 })}`);
+      out.data(`\n${renderReconcileTable(result.report, { color, ...(context.io.stdout.columns ? { columns: context.io.stdout.columns } : {}) })}`);
       out.data(renderDemoOutro(result, color, keep ? dbPath : undefined));
     }
     if (!result.ok) context.exitCode = 1;

@@ -27,6 +27,8 @@ export type CsvRecordHandler = (fields: string[], count: number, line: number, e
 export interface CsvParserOptions {
   /** A record longer than this (characters) is rejected without being held in memory. */
   maxRecordLength?: number;
+  /** Line number of the first line pushed (when the caller consumed lines before). */
+  firstLine?: number;
 }
 
 export const DEFAULT_MAX_RECORD_LENGTH = 8 * 1024 * 1024;
@@ -60,6 +62,7 @@ export class CsvParser {
     }
     this.delimiter = delimiter.charCodeAt(0);
     this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+    this.nextLine = options.firstLine ?? 1;
   }
 
   /** The line the next record starts on (after end(): the number of lines read + 1). */

@@ -2,16 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InputError, RuntimeError } from '../errors.js';
+import { InputError, RuntimeError, UsageError } from '../errors.js';
 import type { PresetName } from '../presets/catalog.js';
 import type { ExportKind } from '../presets/exports.js';
 import type { Store } from '../store/db.js';
 import type { ImportRecord } from '../store/imports.js';
-import { findImportByContent, ImportWriter, type RejectRecord } from '../store/ingest.js';
+import { findImportByContent, hasImportOfFile, ImportWriter, type RejectRecord } from '../store/ingest.js';
 import { describeMappingSource, type ColumnMapping, type MappingSource } from './headers.js';
 import { hashFile, type InputInfo, type InputSpec } from './input.js';
 import { parseExport, ParseInputError, type ParseEvent, type ParseOptions } from './parse.js';
-import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.js';
+import { ACK_EVERY, type MainToWorker, type WorkerData, type WorkerToMain } from './worker-protocol.js';
 
 /**
  * `tpb ingest` as a function: one file (or stream) into the store, in one transaction. Parsing runs
@@ -21,9 +21,12 @@ import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.j
  */
 
 export interface IngestOptions {
-  /** A path, or "-" for `stream`. */
-  file: string;
-  /** The bytes when `file` is "-" (stdin) or when the caller has them as a stream. */
+  /**
+   * A path to read. With `stream`, a label recorded as given (a URL, a name; "-" or absent for
+   * stdin) instead.
+   */
+  file?: string;
+  /** The bytes, when they do not come from a file: stdin, an HTTP response body, a test's buffer. */
   stream?: AsyncIterable<Uint8Array | string>;
   kind: ExportKind;
   preset?: PresetName;
@@ -112,7 +115,12 @@ function workerUrl(): URL | undefined {
 }
 
 function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Array | string> | undefined): EventSource {
-  const worker = new Worker(url, { workerData: data });
+  // The worker's live data is a few batches; capping its heap keeps the process's memory flat
+  // (V8 would otherwise let garbage grow the heap well past what is alive).
+  const worker = new Worker(url, {
+    workerData: data,
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+  });
   const queue: WorkerToMain[] = [];
   let failure: Error | undefined;
   let exited = false;
@@ -161,7 +169,12 @@ function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Arr
   async function* events(): AsyncGenerator<ParseEvent> {
     for (;;) {
       while (queue.length === 0) {
-        if (failure) throw failure;
+        if (failure) {
+          if ((failure as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+            throw new RuntimeError('the ingest worker ran out of memory', { hint: 'records are held whole while they are read: is there a runaway quoted field? (TPB_INGEST_THREADS=inline reads without the worker)', cause: failure });
+          }
+          throw failure;
+        }
         if (exited) throw new RuntimeError('the ingest worker stopped unexpectedly');
         await new Promise<void>((resolve) => (wake = resolve));
       }
@@ -185,9 +198,16 @@ function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Arr
     }
   }
 
+  let unacknowledged = 0;
   return {
     events: events(),
-    ack: () => worker.postMessage({ type: 'ack' } satisfies MainToWorker),
+    ack: () => {
+      // One message per ACK_EVERY batches: a postMessage per batch cost more than the batch's parse.
+      unacknowledged += 1;
+      if (unacknowledged < ACK_EVERY) return;
+      worker.postMessage({ type: 'ack', batches: unacknowledged } satisfies MainToWorker);
+      unacknowledged = 0;
+    },
     close: async () => {
       stopped = true;
       wakePump?.();
@@ -213,30 +233,33 @@ function inputError(error: unknown, file: string): unknown {
  */
 export async function ingestFile(store: Store, options: IngestOptions, onProgress?: (progress: IngestProgress) => void): Promise<IngestResult> {
   const started = process.hrtime.bigint();
-  const display = options.file === '-' ? 'stdin' : options.file;
-  // A stream's label (a URL, "stdin") is recorded as given; a path is made absolute.
-  const recordedFile = options.file === '-' || options.stream ? options.file : path.resolve(options.file);
+  if (options.file === undefined && !options.stream) throw new UsageError('ingestFile needs a file or a stream');
+  const label = options.file ?? '-';
+  const display = label === '-' ? 'stdin' : label;
+  // A path is recorded absolute; a stream's label as given.
+  const recordedFile = options.stream || label === '-' ? label : path.resolve(label);
 
-  // A regular file is hashed up front (fast), so a re-ingest is known before parsing; anything
-  // else (stdin, a pipe) is hashed as it streams and checked at the end.
+  // The content hash decides "already imported". It is computed while the worker reads, and
+  // checked at the end inside the transaction; a file whose path was imported before (a likely
+  // re-ingest) is hashed up front instead, so an unchanged file is recognised without parsing it.
   let spec: InputSpec;
   let totalBytes: number | undefined;
   let sha256: string | undefined;
   let useStream: AsyncIterable<Uint8Array | string> | undefined;
   try {
-    if (options.file === '-' || options.stream) {
+    if (label === '-' || options.stream) {
       if (!options.stream) throw new InputError('reading stdin needs a stream', { file: display });
       useStream = options.stream;
       spec = { kind: 'stream', stream: options.stream };
     } else {
-      const stat = await fs.promises.stat(options.file);
+      const stat = await fs.promises.stat(label);
       if (stat.isDirectory()) throw new InputError('is a directory, not a CSV file', { file: display });
       if (stat.isFile()) {
         totalBytes = stat.size;
-        sha256 = await hashFile(options.file);
-        spec = { kind: 'file', path: options.file };
+        if (hasImportOfFile(store, options.kind, recordedFile)) sha256 = await hashFile(label);
+        spec = { kind: 'file', path: label };
       } else {
-        useStream = fs.createReadStream(options.file);
+        useStream = fs.createReadStream(label);
         spec = { kind: 'stream', stream: useStream };
       }
     }

@@ -77,7 +77,9 @@ const enum Convert {
   Money = 2,
 }
 
-const DEFAULT_BATCH_ROWS = 4096;
+// Small enough that a batch string (~70 KB for typical rows) stays out of V8's large-object space,
+// which is only reclaimed by full collections and would make the heap grow.
+const DEFAULT_BATCH_ROWS = 256;
 
 /**
  * Build the row converter for a mapping: for each insert position, the source column (or -1) and
@@ -91,6 +93,16 @@ function rowPlan(kind: ExportKind, columns: readonly ColumnMapping[], headers: r
   );
   const label = fields.map((field, i) => (source[i]! >= 0 ? headers[source[i]!]! : field));
   return { source, convert, label };
+}
+
+/** Text chunks, with a damaged input found midway (a truncated gzip) reported as an input error. */
+async function* readText(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  try {
+    for await (const text of chunks) yield text;
+  } catch (error) {
+    if (error instanceof NotCsvError) throw new ParseInputError(`cannot be read to the end: ${error.message}`, error.hint);
+    throw error;
+  }
 }
 
 export async function* parseExport(spec: InputSpec, options: ParseOptions): AsyncGenerator<ParseEvent> {
@@ -122,9 +134,11 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   let headerEvent: HeaderEvent | undefined;
   let headerError: ParseInputError | undefined;
 
-  // Rows of the current batch as strings in insert order; joined once per batch (one string is
-  // far cheaper to hand to the other thread than an array of values).
-  let out: string[] = [];
+  // The current row's values in insert order, joined into one string per row, and the rows joined
+  // into one string per batch: one string is far cheaper to hand to the other thread than arrays
+  // of values, and a row's field strings die young instead of surviving until the batch is sent.
+  const out: string[] = [];
+  let batchRowsText: string[] = [];
   let batchCount = 0;
   let rejects: RejectRecord[] = [];
   let blankRecords = 0;
@@ -162,7 +176,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
           mappingSource: mapping.source,
           overridden: mapping.overridden,
           unused: mapping.unused,
-          warnings: mapping.warnings,
+          warnings: info.encoding === 'windows-1252' ? ['not valid UTF-8: read as Windows-1252 (re-export as UTF-8 if accented text looks wrong)', ...mapping.warnings] : mapping.warnings,
         };
       } catch (error) {
         headerError = new ParseInputError((error as Error).message, (error as { hint?: string }).hint, line);
@@ -195,7 +209,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       }
     }
     const { source, convert } = plan!;
-    const start = out.length;
+    out.length = 0; // reused row by row
     out.push(String(line));
     let empty = true;
     for (let i = 0; i < source.length; i += 1) {
@@ -215,7 +229,6 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
           out.push(text === '' ? '' : parseTimestamp(text, zone));
         } catch (error) {
           if (!(error instanceof TimestampError)) throw error;
-          out.length = start;
           reject(line, `bad timestamp in "${plan!.label[i]}": ${error.message}`);
           return;
         }
@@ -225,7 +238,6 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
           out.push(micros === null ? '' : String(micros));
         } catch (error) {
           if (!(error instanceof MoneyError)) throw error;
-          out.length = start;
           reject(line, `bad amount in "${plan!.label[i]}": ${error.message}`);
           return;
         }
@@ -235,31 +247,49 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       let blank = true;
       for (let i = 0; i < count && blank; i += 1) if (fields[i] !== '') blank = false;
       if (blank) {
-        out.length = start;
         blankRecords += 1; // a row of empty cells (spreadsheets pad exports with them)
         return;
       }
     }
+    batchRowsText.push(out.join(ROW_VALUE_SEPARATOR));
     batchCount += 1;
   };
 
+  /** The next batch: `batchRows` rows (fewer at the end), with the rejects gathered so far. */
   const takeBatch = (): BatchEvent | undefined => {
     if (batchCount === 0 && rejects.length === 0) return undefined;
-    const event: BatchEvent = { type: 'batch', text: out.join(ROW_VALUE_SEPARATOR), rows: batchCount, rejects, bytesRead: counter.bytes };
-    out.length = 0;
-    batchCount = 0;
+    const rowsText = batchCount <= batchRows ? batchRowsText : batchRowsText.slice(0, batchRows);
+    const event: BatchEvent = { type: 'batch', text: rowsText.join(ROW_VALUE_SEPARATOR), rows: rowsText.length, rejects, bytesRead: counter.bytes };
+    batchRowsText = batchCount <= batchRows ? [] : batchRowsText.slice(batchRows);
+    batchCount = batchRowsText.length;
     rejects = [];
     return event;
   };
 
-  for await (const text of chunks) {
+  /**
+   * Choose the delimiter and start the reader on `pending` (the beginning of the text). Excel
+   * writes a first line `sep=;` naming the delimiter; it is honoured (unless --delimiter) and
+   * skipped, so the header is line 2.
+   */
+  const startParser = (): CsvParser => {
+    let firstLine = 1;
+    const sep = /^sep=(.)\r?\n|^sep=(.)\r(?!\n)/i.exec(pending);
+    if (sep && (sep[1] ?? sep[2]) !== '"') {
+      delimiter ??= sep[1] ?? sep[2];
+      pending = pending.slice(sep[0].length);
+      firstLine = 2;
+    }
+    delimiter ??= detectDelimiter(pending.slice(0, 64 * 1024));
+    return new CsvParser(delimiter, onRecord, { firstLine });
+  };
+
+  for await (const text of readText(chunks)) {
     if (!separatorSeen && text.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
     if (!parser) {
       // Wait for the end of the header line (or 64 KiB) before choosing the delimiter.
       pending += text;
       if (!/[\r\n]/.test(pending.slice(0, 256 * 1024)) && pending.length < 64 * 1024) continue;
-      delimiter ??= detectDelimiter(pending.slice(0, 64 * 1024));
-      parser = new CsvParser(delimiter, onRecord);
+      parser = startParser();
       const first = pending;
       pending = '';
       parser.push(first);
@@ -271,15 +301,14 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       yield headerEvent;
       headerEvent = undefined;
     }
-    if (batchCount >= batchRows || rejects.length >= 1000) {
+    while (batchCount >= batchRows || rejects.length >= 1000) {
       const event = takeBatch();
       if (event) yield event;
     }
   }
   if (!parser) {
     if (pending.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
-    delimiter ??= detectDelimiter(pending);
-    parser = new CsvParser(delimiter, onRecord);
+    parser = startParser();
     parser.push(pending);
   }
   parser.end();
@@ -289,8 +318,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
     headerEvent = undefined;
   }
   if (!headers) throw new ParseInputError('not a CSV file: it has no header row');
-  const last = takeBatch();
-  if (last) yield last;
+  for (let event = takeBatch(); event; event = takeBatch()) yield event;
   yield { type: 'end', bytesRead: counter.bytes, sha256: hash?.digest('hex'), lines: parser.line - 1, blankRecords };
 }
 

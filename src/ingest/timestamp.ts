@@ -114,6 +114,28 @@ const MDY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:
 const DMY_DOTTED = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
 const UNIX = /^\d{9,13}(?:\.\d{1,6})?$/;
 
+function digit(text: string, index: number): number {
+  const code = text.charCodeAt(index) - 48;
+  return code >= 0 && code <= 9 ? code : -100;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` / `YYYY-MM-DDTHH:MM:SS` as UTC, or undefined to take the general path. */
+function fastYmdHms(text: string): string | undefined {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const separator = text.charCodeAt(10);
+  if (separator !== 32 && separator !== 84) return undefined;
+  const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
+  const month = digit(text, 5) * 10 + digit(text, 6);
+  const day = digit(text, 8) * 10 + digit(text, 9);
+  const hour = digit(text, 11) * 10 + digit(text, 12);
+  const minute = digit(text, 14) * 10 + digit(text, 15);
+  const second = digit(text, 17) * 10 + digit(text, 18);
+  // A non-digit makes its field negative.
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (day > daysIn(year, month)) return undefined;
+  return separator === 84 ? `${text}.000Z` : `${text.slice(0, 10)}T${text.slice(11)}.000Z`;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
@@ -167,19 +189,11 @@ function parseOffset(text: string): number {
  * Throws TimestampError for anything else. The caller passes trimmed, non-empty text.
  */
 export function parseTimestamp(text: string, zone: TimeZone = UTC): string {
-  // Fast path, the most common export shape: 2026-11-29 06:35:16 in UTC.
-  if (text.length === 19 && zone === UTC && text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58) {
-    const sep = text.charCodeAt(10);
-    if ((sep === 32 || sep === 84) && /^\d{4}-\d\d-\d\d.\d\d:\d\d:\d\d$/.test(text)) {
-      const month = Number(text.slice(5, 7));
-      const day = Number(text.slice(8, 10));
-      const hour = Number(text.slice(11, 13));
-      const minute = Number(text.slice(14, 16));
-      const second = Number(text.slice(17, 19));
-      if (month >= 1 && month <= 12 && day >= 1 && day <= daysIn(Number(text.slice(0, 4)), month) && hour <= 23 && minute <= 59 && second <= 59) {
-        return `${text.slice(0, 10)}T${text.slice(11)}.000Z`;
-      }
-    }
+  // Fast path, the most common export shape: 2026-11-29 06:35:16 (or with T) in UTC, checked
+  // digit by digit without allocating (it runs once per row).
+  if (text.length === 19 && zone === UTC) {
+    const fast = fastYmdHms(text);
+    if (fast !== undefined) return fast;
   }
   let match = YMD.exec(text);
   if (match) {

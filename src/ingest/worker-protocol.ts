@@ -7,7 +7,10 @@ export interface WorkerData {
   options: ParseOptions;
 }
 
-export type MainToWorker = { type: 'ack' } | { type: 'data'; chunk: Uint8Array } | { type: 'eof' };
+export type MainToWorker = { type: 'ack'; batches: number } | { type: 'data'; chunk: Uint8Array } | { type: 'eof' };
+
+/** Batches the main thread consumes before acknowledging them (less than the worker's in-flight limit). */
+export const ACK_EVERY = 8;
 
 export type WorkerToMain =
   | ParseEvent

@@ -9,7 +9,7 @@ import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.j
  * flat however large the file is. Stdin arrives from the main thread as messages.
  */
 
-const MAX_IN_FLIGHT = 3;
+const MAX_IN_FLIGHT = 16; // the main thread acknowledges every ACK_EVERY batches (ingest.ts)
 const port = parentPort!;
 const data = workerData as WorkerData;
 
@@ -20,7 +20,7 @@ let wakeReader: (() => void) | undefined;
 
 port.on('message', (message: MainToWorker) => {
   if (message.type === 'ack') {
-    inFlight -= 1;
+    inFlight -= message.batches;
     wakeWriter?.();
   } else if (message.type === 'data') {
     streamed.push(message.chunk);

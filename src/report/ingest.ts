@@ -28,7 +28,7 @@ export function renderIngestSummary(results: readonly IngestResult[], color: Cha
     const rejected = result.rejected > 0 ? color.red(`${count(result.rejected)} rejected`) : '0 rejected';
     const verb = result.status === 'replaced' ? `replaced import ${result.previous?.id}: ` : '';
     lines.push(
-      `${file}: ${verb}${color.green(`${count(result.rows)} ${result.kind}`)} imported as import ${result.importId} (source ${source}), ${rejected}, in ${result.seconds.toFixed(2)} s (${count(result.rowsPerSecond)} rows/s)`,
+      `${file}: ${verb}${color.green(`${count(result.rows)} ${result.rows === 1 ? result.kind.replace(/s$/, '') : result.kind}`)} imported as import ${result.importId} (source ${source}), ${rejected}, in ${result.seconds.toFixed(2)} s (${count(result.rowsPerSecond)} rows/s)`,
     );
     for (const reject of result.firstRejects) {
       lines.push(`  line ${reject.line}: ${sanitizeForDisplay(reject.reason)}${reject.raw ? `  ${color.dim(excerpt(reject.raw, 80))}` : ''}`);

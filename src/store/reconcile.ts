@@ -81,14 +81,14 @@ const TS_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'";
 const BLANK = 'char(32, 9, 10, 13)';
 const hasId = (alias: string) => `(${alias}.click_id IS NOT NULL AND trim(${alias}.click_id, ${BLANK}) <> '')`;
 
-const CONVERSION_COLUMNS = `c.id AS id, c.source AS source, i.file AS file, c.line AS line, c.click_id AS click_id,
+const CONVERSION_COLUMNS = `c.id AS id, c.source AS source, ifnull(i.file, CASE WHEN c.run_id IS NOT NULL THEN c.source || ' run ' || c.run_id END) AS file, c.line AS line, c.click_id AS click_id,
   c.txid AS txid, c.event AS event, c.status AS status, c.occurred_at AS occurred_at,
   c.payout_micros AS payout_micros, c.currency AS currency, c.conversion_id AS conversion_id`;
 const NO_RELATED = `NULL AS rel_id, NULL AS rel_source, NULL AS rel_file, NULL AS rel_line, NULL AS rel_click_id,
   NULL AS rel_occurred_at, NULL AS rel_payout_micros, NULL AS rel_status`;
-const RELATED_CLICK = `kk.id AS rel_id, kk.source AS rel_source, ki.file AS rel_file, kk.line AS rel_line,
+const RELATED_CLICK = `kk.id AS rel_id, kk.source AS rel_source, ifnull(ki.file, CASE WHEN kk.run_id IS NOT NULL THEN kk.source || ' run ' || kk.run_id END) AS rel_file, kk.line AS rel_line,
   kk.click_id AS rel_click_id, kk.occurred_at AS rel_occurred_at, NULL AS rel_payout_micros, NULL AS rel_status`;
-const RELATED_CONVERSION = `cc.id AS rel_id, cc.source AS rel_source, ci.file AS rel_file, cc.line AS rel_line,
+const RELATED_CONVERSION = `cc.id AS rel_id, cc.source AS rel_source, ifnull(ci.file, CASE WHEN cc.run_id IS NOT NULL THEN cc.source || ' run ' || cc.run_id END) AS rel_file, cc.line AS rel_line,
   cc.click_id AS rel_click_id, cc.occurred_at AS rel_occurred_at, cc.payout_micros AS rel_payout_micros, cc.status AS rel_status`;
 
 const TEMP_TABLES = ['rc_conv', 'rc_dup', 'rc_dupclick', 'rc_side', 'rc_status'];
@@ -239,7 +239,11 @@ export class ReconcileQueries {
     };
   }
 
-  /** Click ids carried by more than one click (in rc_dupclick). */
+  /**
+   * Click ids carried by more than one click of the same source (in rc_dupclick). The same click in
+   * two sources — tpb click's record and the tracker's export of it — is one click seen twice, not
+   * a duplicate.
+   */
   findDuplicateClicks(): number {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_dupclick');
     this.db.exec('CREATE TEMP TABLE rc_dupclick (click_id TEXT PRIMARY KEY, n INTEGER NOT NULL, first_id INTEGER NOT NULL)');
@@ -248,7 +252,7 @@ export class ReconcileQueries {
         `INSERT INTO rc_dupclick (click_id, n, first_id)
          SELECT k.click_id, count(*), min(k.id) FROM clicks k
          WHERE k.click_id IS NOT NULL AND k.click_id <> '' ${this.clickFilter('k')}
-         GROUP BY k.click_id HAVING count(*) > 1`,
+         GROUP BY k.click_id HAVING count(*) > count(DISTINCT k.source)`,
       )
       .run(this.params);
     return (this.db.prepare('SELECT count(*) AS n FROM rc_dupclick').get() as { n: number }).n;
@@ -290,7 +294,7 @@ export class ReconcileQueries {
     ).all() as UnmatchedId[];
   }
 
-  private readonly clickColumns = 'k.id AS id, k.source AS source, i.file AS file, k.line AS line, k.click_id AS click_id, k.occurred_at AS occurred_at';
+  private readonly clickColumns = `k.id AS id, k.source AS source, ifnull(i.file, CASE WHEN k.run_id IS NOT NULL THEN k.source || ' run ' || k.run_id END) AS file, k.line AS line, k.click_id AS click_id, k.occurred_at AS occurred_at`;
 
   /** The click with exactly this id (indexed lookup). */
   clickWithId(clickId: string): ClickRow | undefined {
@@ -389,7 +393,7 @@ export class ReconcileQueries {
   duplicateClickRows(limit: number): FindingRow[] {
     return this.statement(
       'duplicateClickRows',
-      () => `SELECT k.id AS id, k.source AS source, i.file AS file, k.line AS line, k.click_id AS click_id,
+      () => `SELECT k.id AS id, k.source AS source, ifnull(i.file, CASE WHEN k.run_id IS NOT NULL THEN k.source || ' run ' || k.run_id END) AS file, k.line AS line, k.click_id AS click_id,
           NULL AS txid, NULL AS event, NULL AS status, k.occurred_at AS occurred_at, NULL AS payout_micros,
           NULL AS currency, NULL AS conversion_id, d.n AS group_size, ${RELATED_CLICK}
         FROM (SELECT click_id, n, first_id FROM rc_dupclick ORDER BY first_id LIMIT @limit) d

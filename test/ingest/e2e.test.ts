@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, FIXTURES, runBin, runCli } from '../helpers/cli.js';
@@ -152,6 +153,37 @@ describe('tpb ingest through the built binary', () => {
     expect(noId.stderr).toMatch(/no-click-id\.csv:2|no-click-id\.csv:1/);
   });
 
+  it('takes option defaults from tpb.config.json; -v lists the column mapping; a Windows-1252 file is read with a warning', async () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'tpb.config.json'), JSON.stringify({ ingest: { timezone: '+02:00', source: 'from-config' } }));
+    const result = await runCli(['-v', '--json', 'ingest', fixture('naive-times.csv'), '-k', 'clicks'], { cwd });
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout) as { files: Array<{ source: string }> };
+    expect(doc.files[0]!.source).toBe('from-config');
+    expect(result.stderr).toContain('occurred_at → occurred_at');
+    const db = new Database(path.join(cwd, 'tpb.db'), { readonly: true });
+    expect(db.prepare("SELECT occurred_at FROM clicks WHERE click_id = 'ny-summer'").get()).toEqual({ occurred_at: '2026-07-15T10:00:00.000Z' });
+    db.close();
+
+    const latin = await runCli(['ingest', fixture('windows-1252.csv'), '-k', 'clicks', '--source', 'latin'], { cwd });
+    expect(latin.code).toBe(0);
+    expect(latin.stderr).toMatch(/warning: .*windows-1252\.csv: not valid UTF-8: read as Windows-1252/);
+  });
+
+  it('a gzip file damaged midway: exit 2 and nothing written, after rows were already parsed (both paths)', async () => {
+    const cwd = tempDir();
+    const file = path.join(cwd, 'damaged.csv');
+    bigExport(file, 40_000);
+    const gz = zlib.gzipSync(fs.readFileSync(file));
+    fs.writeFileSync(`${file}.gz`, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    for (const threads of ['worker', 'inline']) {
+      const result = await runBin(['ingest', `${file}.gz`, '-k', 'clicks'], { cwd, env: { TPB_INGEST_THREADS: threads } });
+      expect(result.code, threads).toBe(2);
+      expect(result.stderr).toMatch(/damaged\.csv\.gz: cannot be read to the end: not a valid gzip stream/);
+      expect(counts(path.join(cwd, 'tpb.db'))).toEqual({ imports: 0, clicks: 0, conversions: 0, rejects: 0 });
+    }
+  });
+
   it('draws a progress bar only when stderr is a terminal', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'rows.csv');
@@ -217,4 +249,20 @@ describe('crash safety and concurrency (real child processes)', () => {
     expect([first.code, second.code]).toEqual([0, 0]);
     expect(counts(db)).toMatchObject({ imports: 2, clicks: 110_000 });
   }, 60_000);
+});
+
+describe('several files, one failing', () => {
+  it('says which files went in before the bad one and which were not attempted (exit 2)', async () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'a.csv'), 'click_id,occurred_at\na1,2026-01-01 00:00:00\n');
+    fs.writeFileSync(path.join(cwd, 'bin.csv'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3]));
+    fs.writeFileSync(path.join(cwd, 'c.csv'), 'click_id\nc1\n');
+    const result = await runBin(['ingest', 'a.csv', 'bin.csv', 'c.csv', '-k', 'clicks', '--json'], { cwd });
+    expect(result.code).toBe(2);
+    const doc = JSON.parse(result.stdout) as { files: Array<{ file: string; rows: number }>; failed: { file: string } };
+    expect(doc.files.map((file) => [file.file, file.rows])).toEqual([['a.csv', 1]]);
+    expect(doc.failed.file).toBe('bin.csv');
+    expect(result.stderr).toMatch(/bin\.csv: not a CSV/);
+    expect(result.stderr).toMatch(/nothing of bin\.csv was written; a\.csv \(import 1\) was imported before it, c\.csv not attempted/);
+  });
 });

@@ -16,7 +16,7 @@ function openStore(): Store {
   return Store.open(path.join(tempDir(), 'tpb.db'));
 }
 
-async function ingest(store: Store, options: Partial<IngestOptions> & { file: string }, onProgress?: Parameters<typeof ingestFile>[2]) {
+async function ingest(store: Store, options: Partial<IngestOptions>, onProgress?: Parameters<typeof ingestFile>[2]) {
   return ingestFile(store, { kind: 'clicks', ...options }, onProgress);
 }
 
@@ -118,6 +118,16 @@ describe('input formats', () => {
     expect(count(store, 'imports')).toBe(1);
   });
 
+  it('a stream with a label (an HTTP body, say) is recorded under that label', async () => {
+    const store = openStore();
+    const url = 'http://127.0.0.1:8080/export/clicks.csv';
+    const result = await ingestFile(store, { kind: 'clicks', file: url, stream: Readable.from([fs.readFileSync(fixture('utf8-bom.csv'))]) });
+    expect(result.file).toBe(url);
+    expect(all(store, 'SELECT file FROM imports')).toEqual([{ file: url }]);
+    const unlabelled = await ingestFile(openStore(), { kind: 'clicks', stream: Readable.from(['click_id\nx\n']) });
+    expect(unlabelled).toMatchObject({ file: 'stdin', rows: 1 });
+  });
+
   it('quoted fields with delimiters, quotes and line breaks; CRLF; blank lines skipped; start lines kept', async () => {
     const store = openStore();
     const result = await ingest(store, { file: fixture('quoted.csv') });
@@ -128,6 +138,16 @@ describe('input formats', () => {
       { click_id: 'q-1', occurred_at: '2026-11-29T06:35:16.000Z', user_agent: 'Mozilla/5.0 (KHTML, like Gecko)', sub1: 'say "hi"', line: 2 },
       { click_id: 'q-2', occurred_at: '2026-11-29T05:35:17.000Z', user_agent: 'line one\r\nline two', sub1: null, line: 4 },
       { click_id: 'q-3', occurred_at: '2026-11-29T06:25:16.000Z', user_agent: 'plain', sub1: 'trailing ,', line: 7 },
+    ]);
+  });
+
+  it('Excel\'s sep= line names the delimiter and is skipped (line numbers still physical)', async () => {
+    const store = openStore();
+    const result = await ingest(store, { file: fixture('excel-sep.csv') });
+    expect(result.delimiter).toBe(';');
+    expect(all(store, 'SELECT click_id, sub1, line FROM clicks ORDER BY line')).toEqual([
+      { click_id: 'x-1', sub1: 'a,b', line: 3 },
+      { click_id: 'x-2', sub1: 'c', line: 4 },
     ]);
   });
 

@@ -116,6 +116,19 @@ describe('reconcile on the basic fixture', () => {
     expect(shared).toEqual([expect.objectContaining({ click_id: '9d8c7b6a5f4e3d2c', line: 7, related_line: 22, count: 2, source: 'tracker', severity: 'warning' })]);
   });
 
+  it('does not count one click seen by two sources (tpb click and the tracker export) as a duplicate', () => {
+    const store = emptyStore();
+    const insert = store.db.prepare('INSERT INTO clicks (source, click_id, occurred_at) VALUES (?, ?, ?)');
+    insert.run('tpb:click', 'abc123', '2026-01-01T00:00:00.000Z');
+    insert.run('tracker', 'abc123', '2026-01-01T00:00:00.000Z');
+    insert.run('tracker', 'dup456', '2026-01-01T00:00:00.000Z');
+    insert.run('tracker', 'dup456', '2026-01-01T00:00:01.000Z');
+    store.db.prepare("INSERT INTO conversions (source, click_id, occurred_at) VALUES ('net', 'abc123', '2026-01-02T00:00:00.000Z')").run();
+    const report = reconcile(store);
+    expect(report.summary.duplicate_clicks).toBe(1);
+    expect(report.findings.filter((f) => f.type === 'duplicate_clicks').map((f) => f.click_id)).toEqual(['dup456']);
+  });
+
   it('limits finding rows per category but never the counts', () => {
     const report = reconcile(basicStore(), { limit: 2 });
     expect(report.summary.unmatched).toBe(18);

@@ -38,6 +38,9 @@ export async function runIngestCommand(
     }
   }
 
+  if (files.includes('-') && (context.io.stdin as { isTTY?: boolean }).isTTY) {
+    output.info('reading CSV from the terminal: paste it, then press Ctrl-D (or pipe a file into tpb)');
+  }
   const store = context.openStore();
   const results: IngestResult[] = [];
   for (const file of files) {
@@ -63,9 +66,23 @@ export async function runIngestCommand(
       );
     } catch (error) {
       bar.clear();
+      // Each file is its own transaction: files before this one are in. Say so, and print their
+      // summary, so a multi-file run that stops at a bad file never hides what it wrote.
+      const index = files.indexOf(file);
+      const partial =
+        results.length > 0
+          ? `; ${results.map((done) => `${done.file} (import ${done.importId})`).join(', ')} ${results.length === 1 ? 'was' : 'were'} imported before it${index < files.length - 1 ? `, ${files.slice(index + 1).join(', ')} not attempted` : ''}`
+          : index < files.length - 1
+            ? `; nothing was imported (${files.slice(index + 1).join(', ')} not attempted)`
+            : '';
+      if (results.length > 0) {
+        if (context.globals.json) output.jsonDocument({ ...(ingestJson(results) as object), failed: { file, message: (error as Error).message } });
+        else output.data(renderIngestSummary(results, output.stdoutColor));
+      }
       // Report the path as the user wrote it.
-      if (error instanceof InputError && error.file !== undefined && file !== '-') {
-        throw new InputError(error.message, { file, ...(error.line !== undefined ? { line: error.line } : {}), ...(error.hint ? { hint: error.hint } : {}) });
+      if (error instanceof InputError) {
+        const hint = [error.hint, partial ? `nothing of ${file} was written${partial}` : undefined].filter(Boolean).join('; ');
+        throw new InputError(error.message, { file: error.file !== undefined && file !== '-' ? file : (error.file ?? file), ...(error.line !== undefined ? { line: error.line } : {}), ...(hint ? { hint } : {}) });
       }
       throw error;
     } finally {

@@ -58,6 +58,8 @@ export function registerIngest(program: Command, context: CliContext): void {
   ]);
   command.addHelpText(
     'after',
-    `\nFields: click_id occurred_at offer_id affiliate_id sub1..sub5 ip user_agent; conversions also\nconversion_id txid event status payout revenue currency. Presets: ${PRESET_NAMES.join(', ')}.\n`,
+    '\nFields: click_id occurred_at offer_id affiliate_id sub1..sub5 ip user_agent;\n' +
+      'conversions also conversion_id txid event status payout revenue currency.\n' +
+      'Rejected rows (with line and reason): tpb db export rejects.\n',
   );
 }
