@@ -27,7 +27,7 @@ export interface StepResult {
   reason: string;
   expected?: string;
   actual?: string;
-  durationMs: number;
+  duration_ms: number;
   /** Redacted details for the JUnit system-out (requests sent, answers). */
   details: string[];
   /** Values this step captured ({click_id}…). */
@@ -39,7 +39,7 @@ export interface ScenarioRun {
   row: number | null;
   label: string;
   steps: StepResult[];
-  durationMs: number;
+  duration_ms: number;
 }
 
 export interface CheckSummary {
@@ -49,7 +49,7 @@ export interface CheckSummary {
   failed: number;
   errors: number;
   skipped: number;
-  durationMs: number;
+  duration_ms: number;
 }
 
 export interface CheckResult {
@@ -157,14 +157,14 @@ class ScenarioRunner {
         failed: count('failed'),
         errors: count('error'),
         skipped: count('skipped'),
-        durationMs: Math.round(performance.now() - started),
+        duration_ms: Math.round(performance.now() - started),
       },
     };
   }
 
   private async runOnce(row: DataRow | null): Promise<ScenarioRun> {
     const { scenario } = this.options;
-    const run: ScenarioRun = { row: row?.row ?? null, label: row ? `row ${row.row}` : 'run', steps: [], durationMs: 0 };
+    const run: ScenarioRun = { row: row?.row ?? null, label: row ? `row ${row.row}` : 'run', steps: [], duration_ms: 0 };
     this.options.onRunStart?.(run);
     const started = performance.now();
     const interpolateVars = (values: Record<string, string>) =>
@@ -198,18 +198,18 @@ class ScenarioRunner {
         stopped = `"${step.name}" ${result.status === 'error' ? 'could not run' : 'failed'}`;
       }
     }
-    run.durationMs = Math.round(performance.now() - started);
+    run.duration_ms = Math.round(performance.now() - started);
     return run;
   }
 
-  private result(index: number, step: Step, status: StepStatus, reason: string, durationMs: number, extra: Partial<StepResult> = {}): StepResult {
+  private result(index: number, step: Step, status: StepStatus, reason: string, duration_ms: number, extra: Partial<StepResult> = {}): StepResult {
     return {
       index,
       name: step.name,
       kind: step.action.kind,
       status,
       reason: this.redactor.text(reason),
-      durationMs: Math.round(durationMs),
+      duration_ms: Math.round(duration_ms),
       details: [],
       ...extra,
     };
@@ -227,8 +227,8 @@ class ScenarioRunner {
         case 'fire':
           return await this.fire(index, step, step.action, values, elapsed);
         case 'wait':
-          await sleep(step.action.durationMs ?? 0);
-          return this.result(index, step, 'passed', `waited ${step.action.durationMs ?? 0} ms`, elapsed());
+          await sleep(step.action.duration_ms ?? 0);
+          return this.result(index, step, 'passed', `waited ${step.action.duration_ms ?? 0} ms`, elapsed());
         case 'ingest':
           return await this.ingest(index, step, step.action, scope, elapsed);
         case 'reconcile':

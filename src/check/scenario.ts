@@ -52,7 +52,7 @@ export interface FireStep {
 
 export interface WaitStep {
   kind: 'wait';
-  durationMs?: number;
+  duration_ms?: number;
   /** Name of a later step to run repeatedly until it passes. */
   until?: string;
   timeoutMs: number;
@@ -352,17 +352,17 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
     }
     case 'wait': {
       if (isScalar(body)) {
-        action = { kind, durationMs: reader.duration(body, where), timeoutMs: 0, intervalMs: 0 };
+        action = { kind, duration_ms: reader.duration(body, where), timeoutMs: 0, intervalMs: 0 };
         break;
       }
       const e = reader.map(body, where, ['duration', 'until', 'timeout', 'interval']);
       if (!e) return undefined;
       const until = reader.string(e.get('until'), `${where}.until`);
-      const durationMs = reader.duration(e.get('duration'), `${where}.duration`);
-      if (until === undefined && durationMs === undefined) reader.problem(body, where, 'needs a duration or until: <later step name>');
+      const duration_ms = reader.duration(e.get('duration'), `${where}.duration`);
+      if (until === undefined && duration_ms === undefined) reader.problem(body, where, 'needs a duration or until: <later step name>');
       action = {
         kind,
-        durationMs,
+        duration_ms,
         until,
         timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`) ?? 30_000,
         intervalMs: reader.duration(e.get('interval'), `${where}.interval`) ?? 1_000,

@@ -44,7 +44,7 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
     .option('--json', 'print one JSON document on stdout; messages go to stderr')
     .option('--no-color', 'no colors (also NO_COLOR=1)')
     .option('-q, --quiet', 'only errors, warnings and the result')
-    .option('-v, --verbose', 'more detail (requests and responses for click and fire)')
+    .option('-v, --verbose', 'more detail: requests and answers (click, fire, check), column mappings (ingest), stage timings (reconcile)')
     .showHelpAfterError('(add --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -19,7 +19,7 @@ export function renderStepLine(run: ScenarioRun, step: StepResult, color: ChalkI
     step.status === 'failed' && step.expected !== undefined
       ? `\n      expected ${sanitizeForDisplay(step.expected)}\n      got      ${sanitizeForDisplay(step.actual ?? '')}`
       : '';
-  return `  ${prefix}${paint(MARK[step.status])} ${name} ${color.dim(`(${seconds(step.durationMs)})`)} — ${step.status === 'passed' ? color.dim(reason) : reason}${extra}`;
+  return `  ${prefix}${paint(MARK[step.status])} ${name} ${color.dim(`(${seconds(step.duration_ms)})`)} — ${step.status === 'passed' ? color.dim(reason) : reason}${extra}`;
 }
 
 export function renderCheckSummary(result: CheckResult, color: ChalkInstance): string {
@@ -29,7 +29,7 @@ export function renderCheckSummary(result: CheckResult, color: ChalkInstance): s
   if (s.errors > 0) parts.push(color.red(`${s.errors} could not run`));
   if (s.skipped > 0) parts.push(color.dim(`${s.skipped} skipped`));
   const runs = s.runs > 1 ? ` over ${s.runs} data rows` : '';
-  return `${sanitizeForDisplay(result.scenario)}: ${parts.join(', ')} of ${s.steps} steps${runs} in ${seconds(s.durationMs)}`;
+  return `${sanitizeForDisplay(result.scenario)}: ${parts.join(', ')} of ${s.steps} steps${runs} in ${seconds(s.duration_ms)}`;
 }
 
 /** Test case names: "scenario / row N / step" — unique, since step names are unique per scenario. */
@@ -41,7 +41,7 @@ export function testCaseName(result: CheckResult, run: ScenarioRun, step: StepRe
 export function renderCheckJUnit(result: CheckResult, timestamp: string): string {
   const suites: JUnitSuite[] = result.runs.map((run) => ({
     name: run.row === null ? result.scenario : `${result.scenario} / ${run.label}`,
-    time: run.durationMs / 1000,
+    time: run.duration_ms / 1000,
     timestamp,
     properties: { file: result.file },
     cases: run.steps.map((step): JUnitCase => {
@@ -53,7 +53,7 @@ export function renderCheckJUnit(result: CheckResult, timestamp: string): string
       const base: JUnitCase = {
         name: testCaseName(result, run, step),
         classname: result.scenario,
-        time: step.durationMs / 1000,
+        time: step.duration_ms / 1000,
         ...(step.details.length > 0 ? { systemOut: step.details.join('\n') } : {}),
       };
       switch (step.status) {

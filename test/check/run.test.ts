@@ -157,7 +157,7 @@ steps:
     const result = await runScenario({ scenario, env: {}, store: store() });
     const [wait, recorded, impatient, never] = result.runs[0]!.steps;
     expect(wait!.status).toBe('passed');
-    expect(wait!.durationMs).toBeGreaterThanOrEqual(500);
+    expect(wait!.duration_ms).toBeGreaterThanOrEqual(500);
     expect(recorded!.status).toBe('passed');
     expect(polls).toBeGreaterThanOrEqual(5);
     expect(impatient!.status).toBe('failed');

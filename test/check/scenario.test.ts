@@ -48,7 +48,7 @@ describe('parseScenario', () => {
     const wait = scenario.steps[1]!.action;
     expect(wait).toMatchObject({ kind: 'wait', until: 'postback accepted', timeoutMs: 5000, intervalMs: 200 });
     expect(scenario.steps[2]!.action).toMatchObject({ kind: 'fire', method: 'GET', retries: 2, repeat: 1, expect: { status: ['200'], body: '^success=true;' } });
-    expect(scenario.steps[3]!.action).toMatchObject({ kind: 'wait', durationMs: 1000 });
+    expect(scenario.steps[3]!.action).toMatchObject({ kind: 'wait', duration_ms: 1000 });
     expect(scenario.steps[4]!.action).toMatchObject({ kind: 'fire', url: undefined, repeat: 2, values: { payout: '1.50' }, expect: { status: ['200', '2xx'] } });
     expect(scenario.steps[5]).toMatchObject({ continueOnFailure: true, action: { kind: 'reconcile', maxUnmatched: 0, failOn: ['duplicate'] } });
   });

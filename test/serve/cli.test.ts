@@ -163,3 +163,24 @@ describe('tpb serve (built binary)', () => {
     expect(result.stdout).toContain('Examples:');
   });
 });
+
+describe('the commands tpb serve suggests', () => {
+  it('work as printed for every preset: a click captures an id, the postback fired for it passes', async () => {
+    const presets = ['generic', 'tune', 'everflow', 'voluum', 'keitaro', 'binom', 'cake', 'affise', 'redtrack', 'prosper202'];
+    for (const preset of presets) {
+      const cwd = tempDir();
+      const running = await serve(['--port', '0', '--preset', preset], cwd);
+      const lines = running.stdout().split('\n');
+      const tryClick = lines.find((line) => line.startsWith('Try: tpb click '))!.replace(/^Try: tpb /, '');
+      const tryFire = lines.find((line) => line.trim().startsWith('tpb fire '))!.trim().replace(/^tpb /, '');
+      // The suggested lines are shell commands; split them on spaces outside double quotes.
+      const argv = (line: string) => [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2]!);
+      const clicked = await runBin(argv(tryClick), { cwd });
+      expect([preset, clicked.code, clicked.stderr]).toEqual([preset, 0, expect.any(String)]);
+      const fired = await runBin(argv(tryFire), { cwd });
+      expect([preset, fired.code, fired.stderr]).toEqual([preset, 0, expect.any(String)]);
+      running.child.kill('SIGTERM');
+      await running.exited;
+    }
+  }, 60_000);
+});

@@ -94,6 +94,9 @@ function describeStats(stats: MockTrackerStats): string {
   return parts.join('; ');
 }
 
+/** Values the preset's postback requires beyond the click id (the mock accepts these). */
+const REQUIRED_VARS: Partial<Record<MockTracker['preset'], string>> = { everflow: ' --var nid=1', cake: ' --var offer_id=1001' };
+
 function banner(tracker: MockTracker, title: string, persistence: string): string {
   const rows: Array<[string, string]> = [
     ['click', tracker.routes.click],
@@ -103,9 +106,14 @@ function banner(tracker: MockTracker, title: string, persistence: string): strin
     ['conversions', tracker.routes.conversionsExport],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
+  // The postback template names every macro the route reads ({event}, {status}…), so firing it
+  // as-is needs a value for each; the preset's own template drops the optional ones.
+  const quote = (text: string) => `"${text}"`;
   return [
     `mock ${title} tracker (--preset ${tracker.preset}) on ${tracker.url}, ${persistence}`,
     ...rows.map(([name, url]) => `  ${name.padEnd(width)}  ${url}`),
+    `Try: tpb click ${quote(tracker.routes.click)} --preset ${tracker.preset}`,
+    `     tpb fire --preset ${tracker.preset} --base ${quote(tracker.routes.postbackBase)} --from-db --last 1 --payout 1.50${REQUIRED_VARS[tracker.preset] ?? ''}`,
   ].join('\n');
 }
 
