@@ -243,6 +243,7 @@ class ScenarioRunner {
   }
 
   private async click(index: number, step: Step, action: ClickStep, scope: InterpolationScope, elapsed: () => number): Promise<StepResult> {
+    for (const name of secretNamesOf(action.url, action.headers)) this.redactor.addName(name);
     const url = interpolate(action.url, scope, 'url');
     const text = (value: string) => interpolate(value, scope, 'text');
     const preset = this.options.scenario.preset;
@@ -322,6 +323,10 @@ class ScenarioRunner {
       expectations.body = new RegExp(interpolate(action.expect.body, { env: new Map(), values: escaped }, 'text'));
     }
     const clickId = values.click_id;
+    // Parameters and headers filled from the environment are secrets by name too, so even a short
+    // value (too short to redact wherever it appears) never shows in a URL.
+    const secrets = secretNamesOf(action.url, action.headers);
+    for (const name of secrets) this.redactor.addName(name);
     const result = await firePostbacks({
       template,
       ...(usePresetRule ? { preset } : {}),
@@ -336,7 +341,7 @@ class ScenarioRunner {
       ...(action.timeoutMs !== undefined ? { timeoutMs: action.timeoutMs } : {}),
       retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: action.retries ?? 0 },
       expectations,
-      secrets: secretNamesOf(action.url, action.headers),
+      secrets,
       store: this.options.store,
       client: this.client,
     });

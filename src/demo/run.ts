@@ -188,7 +188,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           `${passed(good)} of ${converted.length} postbacks accepted (${statuses(good)}).`,
           `The ${retried.length} repeats were answered ${statuses(again)}: the tracker counts a click id + txid once.`,
           `${strangers.summary.sent + literal.summary.sent} postbacks with ids the tracker does not know were answered ${statuses(strangers, literal)}: ${unknown.length} ids it never issued (stale or test ids), 1 id that reached it URL-encoded twice with a trailing space (${mangled}), and 1 literal {clickid}.`,
-          `The tracker recorded ${recorded} conversions.${blind ? ` Its answers alone did not show which postbacks it ignored (${info.title} answers success either way): only comparing the records does.` : ''}`,
+          `The tracker recorded ${recorded} conversions.${blind ? ` ${passed(again) + passed(strangers) + passed(literal)} of the postbacks it ignored were still answered with success by ${info.title}: its answers alone do not tell, only comparing the records does.` : ''}`,
         ],
       };
     });

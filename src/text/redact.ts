@@ -31,6 +31,11 @@ export class Redactor {
     return this.names.has(name.toLowerCase());
   }
 
+  /** Treat another parameter or header name as secret (a scenario's ${ENV} parameters). */
+  addName(name: string): void {
+    this.names.add(name.toLowerCase());
+  }
+
   addValue(value: string): void {
     if (value.length >= 4) this.values.add(value);
   }

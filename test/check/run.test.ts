@@ -187,6 +187,9 @@ steps:
     const everything = JSON.stringify(result) + JSON.stringify(db.db.prepare('SELECT url FROM postbacks').all());
     expect(everything).not.toContain('s3cr3t-value');
     expect(everything).toContain(`sig=${REDACTED}`);
+    // A short secret is still redacted where it is a parameter's value.
+    const short = await runScenario({ scenario, env: { TRACKER_URL: mock.url, TUNE_SIG: 'abc' }, store: store() });
+    expect(JSON.stringify(short)).not.toMatch(/sig=abc/);
     // The tracker's base URL is not a secret: reports still say where requests went.
     expect(everything).toContain(mock.url);
   });
