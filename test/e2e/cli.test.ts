@@ -145,3 +145,14 @@ describe('config file', () => {
     expect(result.stderr).toMatch(/tpb\.config\.json: not valid JSON/);
   });
 });
+
+describe('--help', () => {
+  it.each(['click', 'fire', 'lint', 'ingest', 'reconcile', 'serve', 'demo', 'check', 'db', 'db info', 'db export', 'db reset'])(
+    'tpb %s --help has examples and exits 0',
+    async (command) => {
+      const result = await runCli([...command.split(' '), '--help'], { cwd: tempDir() });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/Examples:\n {2}\$ tpb /);
+    },
+  );
+});

@@ -10,6 +10,11 @@ export function registerDb(program: Command, context: CliContext): void {
     .command('db')
     .description('inspect, export or reset the local database')
     .showHelpAfterError('(add --help for usage)');
+  addExamples(db, [
+    ['tpb db info', 'counts per table and source, and the imports'],
+    ['tpb db export rejects --format json', 'rejected rows with their line and reason'],
+    ['tpb db reset --yes', 'empty every table'],
+  ]);
 
   addExamples(
     db
