@@ -179,6 +179,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         )
           .map(([status, count]) => `${count}× ${status}`)
           .join(', ');
+      // What the tracker said, in its own words (TUNE's success=false; err_msg=…, Keitaro's log line…).
+      const answerOf = (result: FireRunResult) => {
+        const body = result.postbacks[0]?.bodyExcerpt?.replace(/\s+/g, ' ').trim();
+        return body ? ` ("${body.length > 70 ? `${body.slice(0, 70)}…` : body}")` : '';
+      };
       const recorded = tracker.stats().postbacks.recorded;
       const blind = passed(again) + passed(strangers) + passed(literal) > 0;
       return {
@@ -186,7 +191,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         ok: passed(good) === converted.length && recorded === converted.length,
         shows: [
           `${passed(good)} of ${converted.length} postbacks accepted (${statuses(good)}).`,
-          `The ${retried.length} repeats were answered ${statuses(again)}: the tracker counts a click id + txid once.`,
+          `The ${retried.length} repeats were answered ${statuses(again)}${answerOf(again)}: ${info.title} counts each conversion once.`,
           `${strangers.summary.sent + literal.summary.sent} postbacks with ids the tracker does not know were answered ${statuses(strangers, literal)}: ${unknown.length} ids it never issued (stale or test ids), 1 id that reached it URL-encoded twice with a trailing space (${mangled}), and 1 literal {clickid}.`,
           `The tracker recorded ${recorded} conversions.${blind ? ` ${passed(again) + passed(strangers) + passed(literal)} of the postbacks it ignored were still answered with success by ${info.title}: its answers alone do not tell, only comparing the records does.` : ''}`,
         ],

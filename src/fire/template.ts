@@ -33,6 +33,9 @@ export interface ExpandOptions {
 }
 
 /** One or more `{macros}` had no value. Exit 2, before anything is sent. */
+/** Macros filled by their own fire option (--payout, --txid…), not by --var. */
+const VALUE_FLAG_MACROS: ReadonlySet<string> = new Set(['payout', 'revenue', 'txid', 'status', 'event', 'currency']);
+
 export class UnresolvedMacroError extends UsageError {
   constructor(
     readonly macros: readonly string[],
@@ -41,10 +44,14 @@ export class UnresolvedMacroError extends UsageError {
   ) {
     const list = macros.map((name) => `{${name}}`).join(', ');
     const suggestion = suggestMacro(macros[0] ?? '', known);
+    // {payout}, {txid}… have their own flags; --var does not fill them.
+    const flags = macros.filter((name) => VALUE_FLAG_MACROS.has(name)).map((name) => `--${name} …`);
+    const others = macros.filter((name) => !VALUE_FLAG_MACROS.has(name));
+    const give = [...flags, ...others.map((name) => `--var ${name}=…`)].join(' ');
     super(`unresolved macro${macros.length > 1 ? 's' : ''} ${list} in ${where}`, {
       hint: suggestion
         ? `did you mean {${suggestion}}? tpb's macros: ${known.map((name) => `{${name}}`).join(' ')}; others come from --var name=value`
-        : `give ${macros.length > 1 ? 'them' : 'it'} a value with --var ${macros[0]}=…, or use one of tpb's macros: ${known.map((name) => `{${name}}`).join(' ')}`,
+        : `give ${macros.length > 1 ? 'them values' : 'it a value'}: ${give}`,
     });
   }
 }

@@ -93,7 +93,7 @@ describe('tpb serve (built binary)', () => {
     expect(doc.preset).toBe('keitaro');
     expect(doc.db).toBeNull();
     expect(doc.routes.postback).toBe(`${doc.url}/abc123/postback?subid={click_id}&tid={txid}&status={status}&payout={payout}`);
-    expect(doc.routes.postbackBase).toBe(`${doc.url}/abc123`);
+    expect(doc.routes.postback_base).toBe(`${doc.url}/abc123`);
     await click(doc.routes.click!, 'subid');
     running.child.kill('SIGTERM');
     expect((await running.exited).code).toBe(0);

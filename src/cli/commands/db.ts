@@ -44,11 +44,12 @@ export function registerDb(program: Command, context: CliContext): void {
       .description('delete every row of every table (the file stays)')
       .option('-y, --yes', 'really delete everything')
       .action(async (options: { yes?: boolean }) => {
+        const store = context.openExistingStore();
         if (!options.yes) {
           throw new UsageError(`this deletes everything in ${context.dbPath}`, { hint: 'run again with --yes' });
         }
         const { resetStore } = await import('../../store/admin.js');
-        resetStore(context.openExistingStore());
+        resetStore(store);
         if (context.globals.json) context.output.jsonDocument({ reset: true, file: context.dbPath });
         else context.output.info(`Deleted every row in ${context.dbPath}.`);
       }),

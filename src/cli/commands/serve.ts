@@ -211,7 +211,13 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
       url: tracker.url,
       port: tracker.port,
       preset: tracker.preset,
-      routes: tracker.routes,
+      routes: {
+        click: tracker.routes.click,
+        postback: tracker.routes.postback,
+        postback_base: tracker.routes.postbackBase,
+        clicks_export: tracker.routes.clicksExport,
+        conversions_export: tracker.routes.conversionsExport,
+      },
       db: persist ? context.dbPath : null,
       notes: tracker.notes,
     });

@@ -74,3 +74,8 @@ export function displayId(id: string | null): string {
   if (id === null) return '';
   return /^\s|\s$/.test(id) || id === '' ? JSON.stringify(id) : id;
 }
+
+/** "1 conversion", "2,500 clicks". */
+export function countOf(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}

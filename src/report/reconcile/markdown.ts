@@ -13,6 +13,7 @@ import {
   formatTime,
   reportCategories,
   summaryLine,
+  countOf,
 } from './categories.js';
 
 /**
@@ -77,7 +78,7 @@ export function renderReconcileMarkdown(report: ReconcileReport, verdict?: Thres
   const out: string[] = [`## ${icon} tpb reconcile: ${escapeMarkdown(summaryLine(report))}`, ''];
   const scope = report.options.compare
     ? `Compared **${escapeMarkdown(report.options.compare.a)}** with **${escapeMarkdown(report.options.compare.b)}** by ${escapeMarkdown(report.options.compare.key)}`
-    : `${s.conversions} conversions against ${s.clicks} clicks`;
+    : `${countOf(s.conversions, 'conversion')} against ${countOf(s.clicks, 'click')}`;
   out.push(`${scope} · window ${escapeMarkdown(report.options.window)} · dedupe key ${escapeMarkdown(report.options.dedupe_key)}`, '');
 
   const stake = s.payout_at_stake;

@@ -14,6 +14,7 @@ import {
   formatStake,
   formatTime,
   reportCategories,
+  countOf,
 } from './categories.js';
 
 export interface ReconcileTableOptions {
@@ -53,7 +54,7 @@ export function renderReconcileTable(report: ReconcileReport, options: Reconcile
   const out: string[] = [];
   const scope = report.options.compare
     ? `${report.options.compare.a} against ${report.options.compare.b} (by ${report.options.compare.key})`
-    : `${s.conversions} conversions against ${s.clicks} clicks`;
+    : `${countOf(s.conversions, 'conversion')} against ${countOf(s.clicks, 'click')}`;
   const sources = report.options.conversions_source ? ` · conversions from ${report.options.conversions_source.join(', ')}` : '';
   const clickSources = report.options.clicks_source ? ` · clicks from ${report.options.clicks_source.join(', ')}` : '';
   out.push(c.bold(`Reconcile: ${sanitizeForDisplay(scope)}`) + c.dim(` · window ${report.options.window} · dedupe ${report.options.dedupe_key}${sanitizeForDisplay(sources + clickSources)}`));
