@@ -378,7 +378,11 @@ function summarize(outcomes: readonly FireOutcome[], durationMs: number): FireSu
 /** Lint the template and the click ids; throws LintFailedError on errors, returns the warnings. */
 export function lintFireRun(options: FireRunOptions, template: string): LintFinding[] {
   const knownMacros = [...FIRE_MACROS, ...(options.vars ?? []).map(([name]) => name)];
-  const findings = lintTemplate(template, { knownMacros, ...(options.preset ? { preset: options.preset } : {}), ...(options.method ? { method: options.method } : options.data !== undefined ? { method: 'POST' } : {}) });
+  // The click id may travel in the body or a header instead of the URL.
+  const idElsewhere = [options.data ?? '', ...(options.headers ?? []).map(([, value]) => value)].some((text) => text.includes('{click_id}'));
+  const findings = lintTemplate(template, { knownMacros, ...(options.preset ? { preset: options.preset } : {}), ...(options.method ? { method: options.method } : options.data !== undefined ? { method: 'POST' } : {}) }).filter(
+    (item) => !(idElsewhere && item.code === 'no-click-id'),
+  );
   // Click ids: one finding per kind of problem, with a count, not one per id.
   const byCode = new Map<string, { finding: LintFinding; count: number }>();
   for (const id of new Set(options.clickIds)) {

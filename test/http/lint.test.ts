@@ -77,3 +77,14 @@ describe('lint wording', () => {
     expect(fixes).not.toMatch(/\ba [AEIOU]/);
   });
 });
+
+describe('lint inside fire', () => {
+  it('does not warn that nothing carries the click id when the body carries it', async () => {
+    const { lintFireRun } = await import('../../src/fire/run.js');
+    const template = 'http://127.0.0.1:1/p';
+    const inUrlOnly = lintFireRun({ template, clickIds: ['a'] }, template);
+    expect(inUrlOnly.map((item) => item.code)).toContain('no-click-id');
+    const inBody = lintFireRun({ template, clickIds: ['a'], data: '{"cid":"{click_id}"}' }, template);
+    expect(inBody.map((item) => item.code)).not.toContain('no-click-id');
+  });
+});
