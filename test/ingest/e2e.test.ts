@@ -252,17 +252,29 @@ describe('crash safety and concurrency (real child processes)', () => {
 });
 
 describe('several files, one failing', () => {
+  it('stops before writing anything when one of them is not a CSV at all', async () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'a.csv'), 'click_id,occurred_at\na1,2026-01-01 00:00:00\n');
+    fs.writeFileSync(path.join(cwd, 'empty.csv'), '');
+    const result = await runBin(['ingest', 'a.csv', 'empty.csv', '-k', 'clicks'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/empty\.csv: not a CSV file: it is empty/);
+    expect(result.stderr).toMatch(/nothing was imported/);
+    expect(fs.existsSync(path.join(cwd, 'tpb.db'))).toBe(false);
+  });
+
   it('says which files went in before the bad one and which were not attempted (exit 2)', async () => {
     const cwd = tempDir();
     fs.writeFileSync(path.join(cwd, 'a.csv'), 'click_id,occurred_at\na1,2026-01-01 00:00:00\n');
-    fs.writeFileSync(path.join(cwd, 'bin.csv'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3]));
+    // A damaged gzip passes the up-front sniff (gzip is checked as it is read), so it fails midway.
+    fs.writeFileSync(path.join(cwd, 'bin.csv'), Buffer.concat([zlib.gzipSync('click_id\nx\n'.repeat(1000)).subarray(0, 40)]));
     fs.writeFileSync(path.join(cwd, 'c.csv'), 'click_id\nc1\n');
     const result = await runBin(['ingest', 'a.csv', 'bin.csv', 'c.csv', '-k', 'clicks', '--json'], { cwd });
     expect(result.code).toBe(2);
     const doc = JSON.parse(result.stdout) as { files: Array<{ file: string; rows: number }>; failed: { file: string } };
     expect(doc.files.map((file) => [file.file, file.rows])).toEqual([['a.csv', 1]]);
     expect(doc.failed.file).toBe('bin.csv');
-    expect(result.stderr).toMatch(/bin\.csv: not a CSV/);
+    expect(result.stderr).toMatch(/bin\.csv: .*gzip/);
     expect(result.stderr).toMatch(/nothing of bin\.csv was written; a\.csv \(import 1\) was imported before it, c\.csv not attempted/);
   });
 });

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { CliContext } from '../context.js';
 import { IngestProgressBar } from '../ingest-progress.js';
 import { CheckFailed, InputError, UsageError } from '../../errors.js';
 import { ingestFile, type IngestResult } from '../../ingest/ingest.js';
+import { NotCsvError, openText } from '../../ingest/input.js';
 import type { PresetName } from '../../presets/catalog.js';
 import { describeInput, ingestJson, renderIngestSummary } from '../../report/ingest.js';
 import { sanitizeForDisplay } from '../../text/sanitize.js';
@@ -35,6 +37,24 @@ export async function runIngestCommand(
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`, { file, hint: code === 'ENOENT' ? 'check the path; "-" reads stdin' : undefined });
+    }
+  }
+  // With several files, sniff each one's head too (empty, binary, a known non-CSV format), so the
+  // common "not a CSV" mistake stops the run before any file is written. gzip is checked when read.
+  if (files.length > 1) {
+    for (const file of files) {
+      if (file === '-') continue;
+      const head = readHead(context.resolvePath(file), 64 * 1024);
+      if (head === undefined) continue; // a directory or special file: reported when it is read
+      if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) continue;
+      try {
+        await openText({ kind: 'stream', stream: Readable.from([head]) }, { bytes: 0 });
+      } catch (error) {
+        if (error instanceof NotCsvError) {
+          throw new InputError(`not a CSV file: ${error.message}`, { file, ...(error.hint ? { hint: `${error.hint}; nothing was imported` } : { hint: 'nothing was imported' }) });
+        }
+        throw error;
+      }
     }
   }
 
@@ -102,5 +122,18 @@ export async function runIngestCommand(
   const rejected = results.reduce((sum, result) => sum + (result.status === 'unchanged' ? 0 : result.rejected), 0);
   if (options.strict && rejected > 0) {
     throw new CheckFailed(`${rejected.toLocaleString('en-US')} row${rejected === 1 ? '' : 's'} rejected under --strict (see tpb db export rejects)`);
+  }
+}
+
+/** The first `size` bytes of a regular file (undefined for anything else). */
+function readHead(file: string, size: number): Buffer | undefined {
+  if (!fs.statSync(file).isFile()) return undefined;
+  const handle = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(size);
+    const read = fs.readSync(handle, buffer, 0, size, 0);
+    return buffer.subarray(0, read);
+  } finally {
+    fs.closeSync(handle);
   }
 }
