@@ -32,6 +32,8 @@ export interface StepResult {
   details: string[];
   /** Values this step captured ({click_id}…). */
   captured?: Record<string, string>;
+  /** For status error: the tracker could not be reached, or the scenario itself is wrong. */
+  errorType?: 'network' | 'scenario';
 }
 
 export interface ScenarioRun {
@@ -58,6 +60,8 @@ export interface CheckResult {
   file: string;
   runs: ScenarioRun[];
   summary: CheckSummary;
+  /** A mistake in the scenario found while running (a bad value in a data row…): exit 2. */
+  error: { message: string; hint: string | null } | null;
 }
 
 export interface DataRow {
@@ -119,6 +123,7 @@ class ScenarioRunner {
   private readonly redactor: Redactor;
   private readonly client = new HttpClient({ connections: 8 });
   private env = new Map<string, string>();
+  private scenarioError: { message: string; hint: string | null } | undefined;
 
   constructor(private readonly options: CheckOptions) {
     this.redactor = options.redactor ?? new Redactor();
@@ -132,13 +137,8 @@ class ScenarioRunner {
     const runs: ScenarioRun[] = [];
     try {
       for (const row of rows) {
-        try {
-          runs.push(await this.runOnce(row));
-        } catch (error) {
-          // A bad value from a data row: say which row.
-          if (row && error instanceof UsageError) throw new UsageError(`${error.message} (data row ${row.row})`, error.hint === undefined ? {} : { hint: error.hint });
-          throw error;
-        }
+        runs.push(await this.runOnce(row));
+        if (this.scenarioError) break;
       }
     } finally {
       await this.client.close();
@@ -159,6 +159,7 @@ class ScenarioRunner {
         skipped: count('skipped'),
         duration_ms: Math.round(performance.now() - started),
       },
+      error: this.scenarioError ?? null,
     };
   }
 
@@ -182,13 +183,25 @@ class ScenarioRunner {
       if (!result) {
         if (stopped !== undefined) {
           result = this.result(index, step, 'skipped', `skipped: ${stopped}`, 0);
-        } else if (step.action.kind === 'wait' && step.action.until !== undefined) {
-          const targetIndex = scenario.steps.findIndex((candidate) => candidate.name === (step.action as WaitStep).until);
-          const [waitResult, targetResult] = await this.waitUntil(index, step, step.action, targetIndex, values);
-          result = waitResult;
-          if (targetResult) done.set(targetIndex, targetResult);
         } else {
-          result = await this.execute(index, step, values);
+          try {
+            if (step.action.kind === 'wait' && step.action.until !== undefined) {
+              const targetIndex = scenario.steps.findIndex((candidate) => candidate.name === (step.action as WaitStep).until);
+              const [waitResult, targetResult] = await this.waitUntil(index, step, step.action, targetIndex, values);
+              result = waitResult;
+              if (targetResult) done.set(targetIndex, targetResult);
+            } else {
+              result = await this.execute(index, step, values);
+            }
+          } catch (error) {
+            // A mistake in the scenario (or a data row): the step is an error, the rest is skipped,
+            // and the run ends with exit 2 after the report (and JUnit file) is written.
+            if (!(error instanceof UsageError)) throw error;
+            const message = `${error.message}${row ? ` (data row ${row.row})` : ''}`;
+            this.scenarioError = { message, hint: error.hint ?? null };
+            result = this.result(index, step, 'error', message, 0, { errorType: 'scenario' });
+            stopped = 'the scenario has an error';
+          }
         }
       }
       if (result.captured) Object.assign(values, result.captured);
@@ -274,6 +287,7 @@ class ScenarioRunner {
     }
     const reason = `no click id: ${click.cause ?? 'unknown'}${click.detail ? ` (${click.detail})` : ''}`;
     return this.result(index, step, click.cause === 'network' ? 'error' : 'failed', reason, elapsed(), {
+      ...(click.cause === 'network' ? { errorType: 'network' as const } : {}),
       details,
       expected: 'a redirect carrying a click id',
       actual: click.status === undefined ? (click.detail ?? 'no answer') : `HTTP ${click.status}${click.location ? ` to ${click.location}` : ''}`,
@@ -358,6 +372,7 @@ class ScenarioRunner {
     }
     const which = action.repeat > 1 ? `postback ${bad.seq} of ${result.postbacks.length}: ` : '';
     return this.result(index, step, bad.verdict.verdict === 'error' ? 'error' : 'failed', `${which}${bad.verdict.reason}`, elapsed(), {
+      ...(bad.verdict.verdict === 'error' ? { errorType: 'network' as const } : {}),
       details,
       expected,
       actual: this.redactor.text(describeAnswer(bad)),
@@ -436,8 +451,9 @@ export function runScenario(options: CheckOptions): Promise<CheckResult> {
   return new ScenarioRunner(options).run();
 }
 
-/** Exit code of a check run: 3 when a tracker could not be reached, 1 when a check failed. */
-export function checkExitCode(result: CheckResult): 0 | 1 | 3 {
+/** Exit code of a check run: 2 for a scenario mistake, 3 when a tracker could not be reached, 1 when a check failed. */
+export function checkExitCode(result: CheckResult): 0 | 1 | 2 | 3 {
+  if (result.error) return 2;
   if (result.summary.errors > 0) return 3;
   if (result.summary.failed > 0) return 1;
   return 0;

@@ -64,5 +64,6 @@ export async function runCheckCommand(context: CliContext, scenarioArg: string |
   }
   if (out.json) out.jsonDocument(result);
   else out.data(renderCheckSummary(result, out.stdoutColor));
+  if (result.error) throw new UsageError(result.error.message, result.error.hint === null ? {} : { hint: result.error.hint });
   context.exitCode = checkExitCode(result);
 }

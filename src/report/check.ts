@@ -60,7 +60,7 @@ export function renderCheckJUnit(result: CheckResult, timestamp: string): string
         case 'failed':
           return { ...base, failure: { message: step.reason, type: step.kind, text } };
         case 'error':
-          return { ...base, error: { message: step.reason, type: 'network', text } };
+          return { ...base, error: { message: step.reason, type: step.errorType ?? 'network', text } };
         case 'skipped':
           return { ...base, skipped: step.reason };
         default:

@@ -101,6 +101,23 @@ describe('tpb check through the built binary', () => {
     expect(badStatus.stderr).toMatch(/env\.yaml:9: step "duplicate": expect\.status: "4o9" is not a status/);
   });
 
+  it('a bad value in a data row is exit 2, and the JUnit report still says which step and row', async () => {
+    const mock = await tracker();
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'smoke.yaml'), SCENARIO.replace('"{dup_status}"', '409'));
+    fs.writeFileSync(path.join(cwd, 'rows.csv'), 'offer,payout\n1,1.00\n2,lots\n3,3.00\n');
+    const result = await runBin(['check', 'smoke.yaml', '--data', 'rows.csv', '--junit', 'report.xml'], { cwd, env: { TRACKER_URL: mock.url } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/smoke\.yaml:7: step "postback": --payout "lots" is not a decimal amount.*\(data row 2\)/);
+    const xml = parseXml(fs.readFileSync(path.join(cwd, 'report.xml'), 'utf8'));
+    const errors = findAll(xml, 'error');
+    expect(errors.map((element) => element.attributes.type)).toEqual(['scenario']);
+    expect(findAll(xml, 'testcase').map((element) => element.attributes.name)).toEqual([
+      'smoke / row 1 / click', 'smoke / row 1 / postback', 'smoke / row 1 / duplicate',
+      'smoke / row 2 / click', 'smoke / row 2 / postback', 'smoke / row 2 / duplicate',
+    ]);
+  });
+
   it('--json prints one document; --init writes a starter and refuses to overwrite it', async () => {
     const mock = await tracker();
     const cwd = tempDir();

@@ -119,7 +119,10 @@ steps:
       { row: 3, values: { offer: '3', payout: 'not-money' } },
     ];
     const db = store();
-    await expect(runScenario({ scenario, data, env: { TRACKER_URL: mock.url }, store: db })).rejects.toThrow(/inline\.yaml:6: step "postback": --payout "not-money" is not a decimal amount.*\(data row 3\)/);
+    const broken = await runScenario({ scenario, data, env: { TRACKER_URL: mock.url }, store: db });
+    expect(broken.error?.message).toMatch(/inline\.yaml:6: step "postback": --payout "not-money" is not a decimal amount.*\(data row 3\)/);
+    expect(broken.runs[2]!.steps.map((step) => [step.status, step.errorType])).toEqual([['passed', undefined], ['error', 'scenario']]);
+    expect(checkExitCode(broken)).toBe(2);
     const result = await runScenario({ scenario, data: data.slice(0, 2), env: { TRACKER_URL: mock.url }, store: db });
     expect(result.runs.map((run) => run.label)).toEqual(['row 1', 'row 2']);
     expect(result.summary).toMatchObject({ runs: 2, steps: 4, passed: 4 });
