@@ -74,10 +74,10 @@ export async function run(context) {
       const info = JSON.parse(execFileSync(process.execPath, [context.bin, 'db', 'info', '--db', db, '--json']).toString('utf8'));
       const stored = info.counts.find((c) => c.table === 'clicks' && c.source === 'tpb:click')?.rows;
       if (summary.captured !== count || stored !== count) throw new Error(`expected ${count} captured and stored clicks, got ${summary.captured} captured, ${stored} stored`);
-      tpbRates.push(summary.requestsPerSecond);
+      tpbRates.push(summary.requests_per_second);
       context.log(
-        `round ${round}: autocannon ${baseline.rps.toFixed(0)} req/s; tpb click ${count} clicks in ${(summary.durationMs / 1000).toFixed(2)} s = ${summary.requestsPerSecond.toFixed(0)}/s ` +
-          `(${(count / wallSeconds).toFixed(0)}/s with process start), p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms, ${stored} stored; ratio ${(summary.requestsPerSecond / baseline.rps).toFixed(2)}`,
+        `round ${round}: autocannon ${baseline.rps.toFixed(0)} req/s; tpb click ${count} clicks in ${(summary.duration_ms / 1000).toFixed(2)} s = ${summary.requests_per_second.toFixed(0)}/s ` +
+          `(${(count / wallSeconds).toFixed(0)}/s with process start), p50 ${summary.latency_ms.p50} ms, p99 ${summary.latency_ms.p99} ms, ${stored} stored; ratio ${(summary.requests_per_second / baseline.rps).toFixed(2)}`,
       );
     }
     // CPU per request, in this process for both: unlike req/s it barely moves with the load of a
