@@ -12,6 +12,11 @@ import type { Scenario } from './scenario.js';
  *   loudly if nothing resolves them.
  */
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** `${NAME}` → `{env.NAME}`: a fire macro, so tpb fire resolves it and encodes the value once. */
+export function envAsMacros(text: string): string {
+  return text.replace(ENV_REF, (_match, name: string) => `{env.${name}}`);
+}
 const SCOPE_REF = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
 
 function strings(value: unknown, out: string[] = []): string[] {

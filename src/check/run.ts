@@ -12,7 +12,7 @@ import { parseDurationMs } from '../cli/parsers.js';
 import { UsageError, TpbError } from '../errors.js';
 import type { Store } from '../store/db.js';
 import { Redactor } from '../text/redact.js';
-import { interpolate, resolveEnvironment, type InterpolationScope } from './interpolate.js';
+import { envAsMacros, interpolate, resolveEnvironment, type InterpolationScope } from './interpolate.js';
 import type { ClickStep, FireStep, IngestStep, ReconcileStep, Scenario, Step, WaitStep } from './scenario.js';
 
 export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped';
@@ -88,10 +88,6 @@ export interface CheckOptions {
 
 const FIRE_VALUE_MACROS = new Set(['payout', 'revenue', 'txid', 'status', 'event', 'currency']);
 
-/** `${NAME}` → `{env.NAME}`: a fire macro resolved (and encoded once) by tpb fire itself. */
-function envAsMacros(text: string): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => `{env.${name}}`);
-}
 
 /** Query parameters and headers whose value comes from the environment are secrets. */
 function secretNamesOf(url: string | undefined, headers: ReadonlyArray<readonly [string, string]>): string[] {

@@ -27,7 +27,6 @@ import {
   type ReconcileOptions,
   type ReconcileReport,
   type ReconcileSummary,
-  type SummaryHint,
   type UnmatchedHintKind,
 } from './types.js';
 

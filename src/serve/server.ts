@@ -14,7 +14,7 @@ import { MemoryLedger, type LedgerCounts, type MockClick, type MockConversion, t
 import { DEFAULT_KEITARO_POSTBACK_KEY, mockPreset, type MockPreset } from './presets/index.js';
 import type { HttpAnswer, MockRequest, PostbackFields, PostbackVerdict } from './presets/types.js';
 import { randomStreams, type Random } from './random.js';
-import type { RequestLogEntry, RouteKind } from './request-log.js';
+import type { RequestLogEntry } from './request-log.js';
 import { recordedInstant } from './timestamps.js';
 
 export const DEFAULT_LANDING = 'https://landing.example/offer';

@@ -19,6 +19,14 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
+/** A scripted tracker on a free loopback port, closed after the test; returns its base URL. */
+async function listen(handler: http.RequestListener): Promise<string> {
+  const server = http.createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 async function tracker(preset: (typeof PRESET_NAMES)[number]): Promise<MockTracker> {
   const started = await startMockTracker({ preset, seed: 1 });
   trackers.push(started);
@@ -49,15 +57,12 @@ describe('runScenario', () => {
   it('flows captures from a click into later steps, encoded once', async () => {
     // A tracker whose ids need encoding: + / = and a space must arrive intact.
     const received: string[] = [];
-    const server = http.createServer((request, response) => {
+    const base = await listen((request, response) => {
       received.push(request.url!);
       if (request.url!.startsWith('/click')) {
         response.writeHead(302, { Location: `/landing?cid=${encodeURIComponent('a+b/c= d')}` }).end();
       } else response.writeHead(200).end('OK');
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const scenario = parseScenario(
       `tracker: ${base}
 steps:
@@ -134,15 +139,12 @@ steps:
     // Records asynchronously: the status endpoint says "pending" for the first 600 ms.
     const startedAt = Date.now();
     let polls = 0;
-    const server = http.createServer((request, response) => {
+    const base = await listen((request, response) => {
       if (request.url!.startsWith('/status')) {
         polls += 1;
         response.writeHead(200).end(Date.now() - startedAt > 600 ? 'recorded' : 'pending');
       } else response.writeHead(200).end('OK');
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const scenario = parseScenario(
       `tracker: ${base}
 steps:

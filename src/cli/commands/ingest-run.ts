@@ -4,27 +4,19 @@ import { Readable } from 'node:stream';
 import type { CliContext } from '../context.js';
 import { IngestProgressBar } from '../ingest-progress.js';
 import { CheckFailed, InputError, UsageError } from '../../errors.js';
-import { ingestFile, type IngestResult } from '../../ingest/ingest.js';
+import { ingestFile, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
 import { NotCsvError, openText } from '../../ingest/input.js';
-import type { PresetName } from '../../presets/catalog.js';
 import { describeInput, ingestJson, renderIngestSummary } from '../../report/ingest.js';
 import { sanitizeForDisplay } from '../../text/sanitize.js';
+
+/** The options of `tpb ingest`: ingestFile's, as commander parses them. */
+export type IngestCommandOptions = Pick<IngestOptions, 'kind' | 'preset' | 'map' | 'source' | 'timezone' | 'delimiter' | 'decimalComma' | 'strict' | 'force'>;
 
 /** The body of `tpb ingest`, loaded when the command runs. */
 export async function runIngestCommand(
   context: CliContext,
   files: string[],
-  options: {
-    kind: 'clicks' | 'conversions';
-    preset?: PresetName;
-    map?: Array<[string, string]>;
-    source?: string;
-    timezone?: string;
-    delimiter?: string;
-    decimalComma?: boolean;
-    strict?: boolean;
-    force?: boolean;
-  },
+  options: IngestCommandOptions,
 ): Promise<void> {
   const output = context.output;
   if (files.filter((file) => file === '-').length > 1) throw new UsageError('stdin ("-") can be given only once');

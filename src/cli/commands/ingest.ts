@@ -2,21 +2,11 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
 import { parseKeyValue } from '../parsers.js';
-import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
+import { PRESET_NAMES } from '../../presets/catalog.js';
 import { parseTimeZone } from '../../ingest/timestamp.js';
 import { parseDelimiterOption } from '../../ingest/delimiter.js';
+import type { IngestCommandOptions } from './ingest-run.js';
 
-interface IngestCommandOptions {
-  kind: 'clicks' | 'conversions';
-  preset?: PresetName;
-  map?: Array<[string, string]>;
-  source?: string;
-  timezone?: string;
-  delimiter?: string;
-  decimalComma?: boolean;
-  strict?: boolean;
-  force?: boolean;
-}
 
 function timezoneOption(value: string): string {
   const zone = parseTimeZone(value);
