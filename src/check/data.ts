@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
-import { detectDelimiter } from '../ingest/delimiter.js';
+import { detectDelimiter } from '../csv/delimiter.js';
 import type { DataRow } from './run.js';
 
 /** Data rows are read whole: a data file is a handful of test cases, not an export. */

@@ -8,7 +8,7 @@ import { HttpClient } from '../http/client.js';
 import { ingestFile } from '../ingest/ingest.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { evaluateThresholds, parseFailOn } from '../reconcile/thresholds.js';
-import { parseDurationMs } from '../cli/parsers.js';
+import { parseDurationMs } from '../units/duration.js';
 import { UsageError, TpbError } from '../errors.js';
 import type { Store } from '../store/db.js';
 import { Redactor } from '../text/redact.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { InputError } from '../errors.js';
 import { isPresetName, PRESET_NAMES, type PresetName } from '../presets/catalog.js';
-import { parseDurationMs } from '../cli/parsers.js';
+import { parseDurationMs } from '../units/duration.js';
 
 /**
  * Scenario files for `tpb check`: YAML or JSON (JSON is read by the YAML parser too, so both get

@@ -1,11 +1,8 @@
 import type { Readable } from 'node:stream';
 
-/** A stream the CLI writes to. process.stdout fits; tests pass a capturing object. */
-export interface OutStream {
-  write(chunk: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+import type { OutStream } from '../text/stream.js';
+
+export type { OutStream } from '../text/stream.js';
 
 /**
  * Everything a command may touch of the process, so tests can run commands in-process and capture

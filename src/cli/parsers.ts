@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { DurationError, parseDurationMs, type DurationUnit } from '../units/duration.js';
 
 /**
  * Option-argument parsers: each validates at the edge and throws commander's InvalidArgumentError,
@@ -32,35 +33,15 @@ export function parseNumber(options: { min?: number; max?: number } = {}) {
 /** A ratio between 0 and 1 inclusive. */
 export const parseRatio = parseNumber({ min: 0, max: 1 });
 
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-/** Durations like `500ms`, `10s`, `45m`, `12h`, `30d`, `1h30m`; a bare number is `bareUnit`. Returns milliseconds. */
-export function parseDurationMs(value: string, bareUnit: keyof typeof DURATION_UNITS = 's'): number {
-  const text = value.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * DURATION_UNITS[bareUnit]!);
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const match of text.matchAll(part)) {
-    if (match.index !== consumed) break;
-    total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
-    consumed += match[0].length;
-  }
-  if (consumed === 0 || consumed !== text.length) {
-    throw new InvalidArgumentError(`expected a duration such as 30d, 12h, 45m, 10s or 500ms.`);
-  }
-  return Math.round(total);
-}
-
-export function durationParser(bareUnit: keyof typeof DURATION_UNITS = 's') {
-  return (value: string): number => parseDurationMs(value, bareUnit);
+export function durationParser(bareUnit: DurationUnit = 's') {
+  return (value: string): number => {
+    try {
+      return parseDurationMs(value, bareUnit);
+    } catch (error) {
+      if (error instanceof DurationError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+  };
 }
 
 /** `key=value`; accumulates into an array of pairs when repeated. */

@@ -5,24 +5,8 @@
  * network is sendClick's business.
  */
 
-/** Query parameters that carry click ids, most specific first (design.md, trackers.md). */
-export const KNOWN_CLICK_ID_PARAMS = [
-  'transaction_id',
-  'click_id',
-  'clickid',
-  'cid',
-  'subid',
-  'sub_id',
-  'cnv_id',
-  'aff_click_id',
-  '_ef_transaction_id',
-  'ef_transaction_id',
-  'evclid',
-  'irclickid',
-  'tid',
-  's2',
-  'sub1',
-] as const;
+import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
+import { queryParams, type QueryParam } from '../template/query.js';
 
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
@@ -55,38 +39,6 @@ export type ClickFailureCause =
 export type Capture =
   | { ok: true; clickId: string; param: string; from: CaptureSource; next?: string }
   | { ok: false; cause: ClickFailureCause; detail: string; next?: string; paramsSeen?: string[] };
-
-export interface QueryParam {
-  name: string;
-  value: string;
-}
-
-function decodeComponent(text: string): string {
-  if (!text.includes('%')) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * The query parameters of a URL, percent-decoded. `+` is kept as written: a tracker that put a
- * `+` in an id means that character, and it has to go back to the tracker the same way.
- */
-export function queryParams(url: string): QueryParam[] {
-  const withoutFragment = url.split('#', 1)[0]!;
-  const queryStart = withoutFragment.indexOf('?');
-  if (queryStart < 0) return [];
-  return withoutFragment
-    .slice(queryStart + 1)
-    .split('&')
-    .filter((pair) => pair.length > 0)
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      return eq < 0 ? { name: decodeComponent(pair), value: '' } : { name: decodeComponent(pair.slice(0, eq)), value: decodeComponent(pair.slice(eq + 1)) };
-    });
-}
 
 /** Resolve a Location (or meta refresh target) against the URL that was requested. */
 export function resolveLocation(location: string, requestUrl: string): string | undefined {

@@ -6,10 +6,12 @@ import { startRun, finishRun } from '../store/runs.js';
 import { SimulatedClickWriter } from '../store/clicks.js';
 import type { Store } from '../store/db.js';
 import { Redactor } from '../text/redact.js';
-import { CLICK_MACROS, appendQuery, expandTemplate, expandValue, generatedMacroValues, MACRO_PATTERN, UnresolvedMacroError } from '../fire/template.js';
-import { KNOWN_CLICK_ID_PARAMS, queryParams, type ClickFailureCause } from './capture.js';
+import { CLICK_MACROS, appendQuery, expandTemplate, expandValue, generatedMacroValues, MACRO_PATTERN, UnresolvedMacroError } from '../template/macros.js';
+import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
+import { queryParams } from '../template/query.js';
+import type { ClickFailureCause } from './capture.js';
 import { sendClick, type ClickOutcome } from './send.js';
-import { percentile } from './stats.js';
+import { percentile } from '../stats/percentile.js';
 
 /** A current desktop browser: trackers filter obvious bots, and curl's agent is one. */
 export const DEFAULT_USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';

@@ -3,7 +3,7 @@ import { runClicks } from '../click/run.js';
 import { firePostbacks, type FireRunResult } from '../fire/run.js';
 import { HttpClient } from '../http/client.js';
 import { ingestFile, type IngestResult } from '../ingest/ingest.js';
-import { lintTemplate, type LintFinding } from '../lint/lint.js';
+import { lintTemplate, type LintFinding } from '../template/lint.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { ReconcileReport } from '../reconcile/types.js';

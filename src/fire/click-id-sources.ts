@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { InputError, UsageError } from '../errors.js';
-import { KNOWN_CLICK_ID_PARAMS } from '../click/capture.js';
-import { detectDelimiter } from '../ingest/delimiter.js';
-import { NotCsvError, openText, type InputSpec } from '../ingest/input.js';
+import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
+import { detectDelimiter } from '../csv/delimiter.js';
+import { NotCsvError, openText, type InputSpec } from '../csv/input.js';
 import { sanitizeForDisplay } from '../text/sanitize.js';
 
 export interface CsvClickIds {

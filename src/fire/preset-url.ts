@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
-import { MACRO_PATTERN } from './template.js';
+import { MACRO_PATTERN } from '../template/macros.js';
 
 /**
  * A preset's postback template made concrete for one tracker: `{base}` becomes the tracker's base

@@ -1,17 +1,18 @@
 import { UsageError } from '../errors.js';
 import { HttpClient, DEFAULT_TIMEOUT_MS, type HttpMethod } from '../http/client.js';
 import { DEFAULT_RETRY_POLICY, sendWithRetries, type AttemptRecord, type RetryHooks, type RetryPolicy } from '../http/retry.js';
-import { hasErrors, LintFailedError, lintClickId, lintTemplate, type LintFinding } from '../lint/lint.js';
+import { hasErrors, LintFailedError, lintClickId, lintTemplate, type LintFinding } from '../template/lint.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
 import type { Store } from '../store/db.js';
 import { PostbackWriter } from '../store/postbacks.js';
 import { finishRun, startRun } from '../store/runs.js';
 import { REDACTED, Redactor } from '../text/redact.js';
-import { percentile } from '../click/stats.js';
-import { KNOWN_CLICK_ID_PARAMS, queryParams } from '../click/capture.js';
-import { decimalToMicros } from './money.js';
+import { percentile } from '../stats/percentile.js';
+import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
+import { queryParams } from '../template/query.js';
+import { decimalToMicros } from '../units/micros.js';
 import { keitaroPostbackKey, presetPostbackTemplate } from './preset-url.js';
-import { expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, UnresolvedMacroError, type TemplateEncoding } from './template.js';
+import { expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, UnresolvedMacroError, type TemplateEncoding } from '../template/macros.js';
 import { judgeResponse, networkVerdict, type Expectations, type Verdict } from './verdict.js';
 
 /** One postback, resolved and ready to send (secrets still in it: redact before showing). */

@@ -9,7 +9,7 @@ import type { Store } from '../store/db.js';
 import type { ImportRecord } from '../store/imports.js';
 import { findImportByContent, hasImportOfFile, ImportWriter, type RejectRecord } from '../store/ingest.js';
 import { describeMappingSource, type ColumnMapping, type MappingSource } from './headers.js';
-import { hashFile, type InputInfo, type InputSpec } from './input.js';
+import { hashFile, type InputInfo, type InputSpec } from '../csv/input.js';
 import { parseExport, ParseInputError, type ParseEvent, type ParseOptions } from './parse.js';
 import { ACK_EVERY, type MainToWorker, type WorkerData, type WorkerToMain } from './worker-protocol.js';
 

@@ -3,11 +3,11 @@ import type { PresetName } from '../presets/catalog.js';
 import { EXPORT_FORMATS, type ExportKind } from '../presets/exports.js';
 import { INGEST_FIELDS, ROW_VALUE_SEPARATOR, type RejectRecord } from '../store/ingest.js';
 import { CsvParser } from './csv.js';
-import { detectDelimiter } from './delimiter.js';
+import { detectDelimiter } from '../csv/delimiter.js';
 import { resolveMapping, type ColumnMapping, type MappingSource } from './headers.js';
-import { openText, type InputInfo, type InputSpec, NotCsvError } from './input.js';
-import { MoneyError, parseMoney } from './money.js';
-import { parseTimeZone, parseTimestamp, TimestampError, UTC, type TimeZone } from './timestamp.js';
+import { openText, type InputInfo, type InputSpec, NotCsvError } from '../csv/input.js';
+import { MoneyError, parseMoney } from '../units/money.js';
+import { parseTimeZone, parseTimestamp, TimestampError, UTC, type TimeZone } from '../units/timestamp.js';
 
 /**
  * The reading half of an ingest, shared by the worker thread and the inline mode: bytes → text →

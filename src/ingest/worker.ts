@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseExport, ParseInputError, type ParseOptions } from './parse.js';
-import type { InputSpec } from './input.js';
+import type { InputSpec } from '../csv/input.js';
 import type { MainToWorker, WorkerData, WorkerToMain } from './worker-protocol.js';
 
 /**

@@ -11,8 +11,8 @@ import {
   shapeOf,
   type IdShape,
 } from './click-id-diagnosis.js';
-import { formatDuration, formatWindow } from './duration.js';
-import { formatMicros, microsToUnits } from './money.js';
+import { formatDuration, formatWindow } from '../units/duration.js';
+import { formatMicros, microsToUnits } from '../units/micros.js';
 import { normalizeStatus, statusSpellingPairs } from './status.js';
 import {
   DEFAULT_PAYOUT_TOLERANCE_MICROS,

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { IngestResult } from '../ingest/ingest.js';
-import { describeDelimiter } from '../ingest/delimiter.js';
+import { describeDelimiter } from '../csv/delimiter.js';
 import { excerpt, sanitizeForDisplay } from '../text/sanitize.js';
 
 /** Pure renderers of ingest results: the human summary and the --json document. */

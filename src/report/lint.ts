@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { LintFinding } from '../lint/lint.js';
+import type { LintFinding } from '../template/lint.js';
 import { sanitizeForDisplay } from '../text/sanitize.js';
 
 /** The JSON document of `tpb lint --json`. */

@@ -3,8 +3,8 @@ import type { Writable } from 'node:stream';
 import type { Store } from '../store/db.js';
 import { iterateTable, tableColumns } from '../store/admin.js';
 import type { ExportableTable } from '../store/schema.js';
-import type { OutStream } from '../cli/io.js';
-import { csvLine } from './csv.js';
+import type { OutStream } from '../text/stream.js';
+import { csvLine } from '../csv/write.js';
 import { sanitizeForDisplay } from '../text/sanitize.js';
 
 /**

@@ -2,9 +2,9 @@ import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { PresetName } from '../presets/catalog.js';
 import { EXPORT_FORMATS, type ExportKind } from '../presets/exports.js';
-import { CSV_WRITE_OPTIONS, neutralizeFormula } from '../report/csv.js';
-import { formatMoney } from '../ingest/money.js';
-import { formatTimestamp } from '../ingest/timestamp.js';
+import { CSV_WRITE_OPTIONS, neutralizeFormula } from '../csv/write.js';
+import { formatMoney } from '../units/money.js';
+import { formatTimestamp } from '../units/timestamp.js';
 import type { MockClick, MockConversion, MockLedger } from './ledger.js';
 
 const PAGE_SIZE = 1000;

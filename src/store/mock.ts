@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { PresetName } from '../presets/catalog.js';
-import type { LedgerCounts, MockClick, MockConversion, MockLedger } from '../serve/ledger.js';
+import type { LedgerCounts, MockClick, MockConversion, MockLedger } from './mock-types.js';
 import type { Store } from './db.js';
 
 const CLICK_COLUMNS = [

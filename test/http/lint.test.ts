@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lintClickId, lintTemplate, type LintFinding } from '../../src/lint/lint.js';
+import { lintClickId, lintTemplate, type LintFinding } from '../../src/template/lint.js';
 
 const codes = (findings: LintFinding[]) => findings.map((f) => `${f.severity}:${f.code}:${f.param ?? '-'}`);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { appendQuery, encodeQueryValue, expandTemplate, UnresolvedMacroError } from '../../src/fire/template.js';
+import { appendQuery, encodeQueryValue, expandTemplate, UnresolvedMacroError } from '../../src/template/macros.js';
 import { presetPostbackTemplate } from '../../src/fire/preset-url.js';
 import { toRequestTarget, splitUrl } from '../../src/http/client.js';
-import { decimalToMicros } from '../../src/fire/money.js';
+import { decimalToMicros } from '../../src/units/micros.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('expandTemplate', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, parseDelimiterOption } from '../../src/ingest/delimiter.js';
+import { detectDelimiter, parseDelimiterOption } from '../../src/csv/delimiter.js';
 
 describe('detectDelimiter', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, MoneyError, parseMoney } from '../../src/ingest/money.js';
+import { formatMoney, MoneyError, parseMoney } from '../../src/units/money.js';
 
 describe('parseMoney', () => {
   it.each([

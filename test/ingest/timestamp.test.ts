@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, parseTimeZone, parseTimestamp, TimestampError, UTC } from '../../src/ingest/timestamp.js';
+import { formatTimestamp, parseTimeZone, parseTimestamp, TimestampError, UTC } from '../../src/units/timestamp.js';
 import type { TimestampStyle } from '../../src/presets/exports.js';
 
 const zone = (spec: string) => {

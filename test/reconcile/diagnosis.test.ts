@@ -7,8 +7,8 @@ import {
   shapeMismatch,
   shapeOf,
 } from '../../src/reconcile/click-id-diagnosis.js';
-import { formatDuration, formatWindow } from '../../src/reconcile/duration.js';
-import { formatMicros, microsToUnits, parseAmountToMicros } from '../../src/reconcile/money.js';
+import { formatDuration, formatWindow } from '../../src/units/duration.js';
+import { formatMicros, microsToUnits, parseAmountToMicros } from '../../src/units/micros.js';
 import { normalizeStatus } from '../../src/reconcile/status.js';
 
 describe('detectLiteralMacro', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS, PRESET_NAMES } from '../../src/presets/catalog.js';
-import { formatMoney } from '../../src/ingest/money.js';
+import { formatMoney } from '../../src/units/money.js';
 import { parseAmount } from '../../src/serve/amounts.js';
 import { generateClickId } from '../../src/serve/click-ids.js';
 import { FaultPlan, parseLatency } from '../../src/serve/faults.js';

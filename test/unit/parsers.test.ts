@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collectList, parseDurationMs, parseHeader, parseInteger, parseKeyValue, parseRatio } from '../../src/cli/parsers.js';
+import { collectList, parseHeader, parseInteger, parseKeyValue, parseRatio } from '../../src/cli/parsers.js';
+import { parseDurationMs } from '../../src/units/duration.js';
 
 describe('parseDurationMs', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { excerpt, sanitizeForDisplay } from '../../src/text/sanitize.js';
 import { REDACTED, Redactor } from '../../src/text/redact.js';
-import { neutralizeFormula, toCsv } from '../../src/report/csv.js';
+import { neutralizeFormula, toCsv } from '../../src/csv/write.js';
 
 describe('sanitizeForDisplay', () => {
   it('strips CSI, OSC and control characters', () => {

@@ -135,7 +135,7 @@ async function clickIdsFor(context: CliContext, options: FireCommandOptions): Pr
 /** The action: firePostbacks with progress on a TTY, -v exchanges, the report and the exit code. */
 async function fireAction(context: CliContext, template: string | undefined, options: FireCommandOptions): Promise<void> {
   const { firePostbacks } = await import('../../fire/run.js');
-  const { LintFailedError } = await import('../../lint/lint.js');
+  const { LintFailedError } = await import('../../template/lint.js');
   const { fireJson, renderDryRun, renderExchange, renderFireReport } = await import('../../report/fire.js');
   const { renderLintFindings } = await import('../../report/lint.js');
   const { renderProgressLine } = await import('../../report/progress.js');

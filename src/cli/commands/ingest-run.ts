@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js';
 import { IngestProgressBar } from '../ingest-progress.js';
 import { CheckFailed, InputError, UsageError } from '../../errors.js';
 import { ingestFile, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
-import { NotCsvError, openText } from '../../ingest/input.js';
+import { NotCsvError, openText } from '../../csv/input.js';
 import { describeInput, ingestJson, renderIngestSummary } from '../../report/ingest.js';
 import { sanitizeForDisplay } from '../../text/sanitize.js';
 

@@ -3,8 +3,8 @@ import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
 import { parseKeyValue } from '../parsers.js';
 import { PRESET_NAMES } from '../../presets/catalog.js';
-import { parseTimeZone } from '../../ingest/timestamp.js';
-import { parseDelimiterOption } from '../../ingest/delimiter.js';
+import { parseTimeZone } from '../../units/timestamp.js';
+import { parseDelimiterOption } from '../../csv/delimiter.js';
 import type { IngestCommandOptions } from './ingest-run.js';
 
 

@@ -22,8 +22,8 @@ export function registerLint(program: Command, context: CliContext): void {
     .addOption(new Option('-X, --method <method>', 'the method the postback will use').choices(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']))
     .option('--secret <name>', 'parameter to redact in the output (repeatable)', collectList)
     .action(async (template: string, options: LintCommandOptions) => {
-      const { lintTemplate } = await import('../../lint/lint.js');
-      const { FIRE_MACROS } = await import('../../fire/template.js');
+      const { lintTemplate } = await import('../../template/lint.js');
+      const { FIRE_MACROS } = await import('../../template/macros.js');
       const { Redactor } = await import('../../text/redact.js');
       const { lintJson, renderLintReport } = await import('../../report/lint.js');
       const findings = lintTemplate(template, {

@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
 import { collectList, durationParser, parseInteger, parseRatio } from '../parsers.js';
 import { CheckFailed, InputError, UsageError } from '../../errors.js';
-import { parseAmountToMicros } from '../../reconcile/money.js';
+import { parseAmountToMicros } from '../../units/micros.js';
 import type { DedupeKey, ReconcileReport, ThresholdCategory } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 

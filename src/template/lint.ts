@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
-import { FIRE_MACROS, MACRO_PATTERN, suggestMacro } from '../fire/template.js';
+import { FIRE_MACROS, MACRO_PATTERN, suggestMacro } from './macros.js';
 
 /**
  * Checks a postback URL or template without sending it (design.md, `tpb lint`). Errors are what

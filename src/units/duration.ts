@@ -1,0 +1,63 @@
+/** Durations: parsed from tpb's flags and scenario files (`30d`, `1h30m`, `500ms`) and written back. */
+
+/** A duration that cannot be read; the CLI turns it into a usage error naming the flag. */
+export class DurationError extends Error {}
+
+export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd' | 'w';
+
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** Durations like `500ms`, `10s`, `45m`, `12h`, `30d`, `1h30m`; a bare number is `bareUnit`. Returns milliseconds. */
+export function parseDurationMs(value: string, bareUnit: DurationUnit = 's'): number {
+  const text = value.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * DURATION_UNITS[bareUnit]!);
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const match of text.matchAll(part)) {
+    if (match.index !== consumed) break;
+    total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
+    consumed += match[0].length;
+  }
+  if (consumed === 0 || consumed !== text.length) {
+    throw new DurationError(`expected a duration such as 30d, 12h, 45m, 10s or 500ms.`);
+  }
+  return Math.round(total);
+}
+
+const UNITS: ReadonlyArray<[suffix: string, ms: number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
+
+/** "30d", "5h", "41d 3h", "2m 5s": the two largest non-zero units, as tpb's duration flags spell them. */
+export function formatDuration(ms: number, parts = 2): string {
+  let rest = Math.round(Math.abs(ms));
+  if (rest === 0) return '0s';
+  const out: string[] = [];
+  for (const [suffix, size] of UNITS) {
+    if (rest >= size) {
+      out.push(`${Math.floor(rest / size)}${suffix}`);
+      rest %= size;
+    } else if (out.length > 0) {
+      break;
+    }
+    if (out.length === parts) break;
+  }
+  return `${ms < 0 ? '-' : ''}${out.join(' ')}`;
+}
+
+/** Exact spelling of a window for the report options ("30d", "1d 12h", "90m"). */
+export function formatWindow(ms: number): string {
+  return formatDuration(ms, 5);
+}
