@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Store } from '../store/db.js';
-import { ReconcileQueries, type ClickRow, type FindingRow, type SourceCount } from '../store/reconcile.js';
+import type { ClickRow, FindingRow, SourceCount } from '../store/reconcile.js';
+import { sqliteBackend } from './engines/sqlite.js';
+import { isBackend, type ReconcileBackend, type ReconcileSource } from './engines/types.js';
 import {
   candidateIds,
   describeSteps,
@@ -126,7 +128,8 @@ function timeBetween(later: string | null, earlier: string | null): number | nul
  * Everything is computed in SQLite; hints are indexed lookups for the unmatched ids only.
  * Throws UsageError for contradictory options and InputError when there is nothing to reconcile.
  */
-export function reconcile(store: Store, options: ReconcileOptions = {}): ReconcileReport {
+export function reconcile(store: Store | ReconcileBackend, options: ReconcileOptions = {}): ReconcileReport {
+  const backend = isBackend(store) ? store : sqliteBackend(store);
   const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
   const dedupeKey: DedupeKey = options.dedupeKey ?? 'click_id+event+txid';
   const tolerance = options.payoutToleranceMicros ?? DEFAULT_PAYOUT_TOLERANCE_MICROS;
@@ -148,11 +151,10 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     started = now;
   };
 
-  store.ensureIndexes();
+  backend.prepare();
   stage('indexes');
   const excluded = options.conversionsSource || compare ? [] : [FIRE_SOURCE];
-  const queries = new ReconcileQueries(
-    store,
+  const queries = backend.queries(
     {
       clickSources: options.clicksSource ? [...options.clicksSource] : null,
       conversionSources: compare ? [...compare] : options.conversionsSource ? [...options.conversionsSource] : null,
@@ -180,7 +182,7 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
   };
   const summary = report.summary;
 
-  const run = store.db.transaction(() => {
+  const run = () => {
     // --- what is there to reconcile -----------------------------------------------------------
     let keyByTxid = true;
     if (compare) {
@@ -387,9 +389,9 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     }
     summary.currencies = queries.currenciesAtStake();
     stage('findings');
-  });
+  };
   try {
-    run();
+    backend.transaction(run);
   } finally {
     queries.dispose();
   }
@@ -412,7 +414,7 @@ function clickMatchingRate(summary: ReconcileSummary): number {
   return ratio(summary.unmatched + summary.missing_click_id, summary.conversions);
 }
 
-function diagnose(queries: ReconcileQueries, id: string, shape: IdShape | null, clicks: number): Diagnosis {
+function diagnose(queries: ReconcileSource, id: string, shape: IdShape | null, clicks: number): Diagnosis {
   const macro = detectLiteralMacro(id);
   if (macro?.kind === 'empty') {
     return {

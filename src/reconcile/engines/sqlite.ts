@@ -1,0 +1,14 @@
+import type { Store } from '../../store/db.js';
+import { ReconcileQueries } from '../../store/reconcile.js';
+import type { ReconcileBackend } from './types.js';
+
+/** The default engine: tpb's own SQLite database, the system of record. */
+export function sqliteBackend(store: Store): ReconcileBackend {
+  return {
+    engine: 'sqlite',
+    prepare: () => store.ensureIndexes(),
+    queries: (scope, windowMs) => new ReconcileQueries(store, scope, windowMs),
+    transaction: (run) => store.db.transaction(run)(),
+    close: () => undefined,
+  };
+}
