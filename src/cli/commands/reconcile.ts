@@ -8,6 +8,7 @@ import { CheckFailed, InputError, UsageError } from '../../errors.js';
 import { parseAmountToMicros } from '../../units/micros.js';
 import type { DedupeKey, ReconcileReport, ThresholdCategory } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
+import { addEngineOptions, openReconcileEngine, type EngineCliOptions } from '../reconcile-engine.js';
 
 const FORMATS = ['table', 'json', 'csv', 'markdown', 'junit'] as const;
 type Format = (typeof FORMATS)[number];
@@ -36,7 +37,7 @@ const MAX_FLAGS: ReadonlyArray<readonly [flags: string, category: ThresholdCateg
   ['--max-status-mismatch <n>', 'status_mismatch'],
 ];
 
-interface ReconcileCliOptions {
+interface ReconcileCliOptions extends EngineCliOptions {
   clicksSource?: string[];
   conversionsSource?: string[];
   window: number;
@@ -91,6 +92,7 @@ export function registerReconcile(program: Command, context: CliContext): void {
     command.option(flags, `fail (exit 1) when ${category} is over n`, parseInteger({ min: 0 }));
   }
   command.option('--max-unmatched-rate <ratio>', 'fail (exit 1) when (unmatched + missing click id) / conversions is over this (0..1)', parseRatio);
+  addEngineOptions(command);
 
   addExamples(
     command.action(async (options: ReconcileCliOptions) => {
@@ -122,22 +124,28 @@ export function registerReconcile(program: Command, context: CliContext): void {
       }
       const hasThresholds = failOn.categories.length > 0 || Object.keys(max).length > 0 || options.maxUnmatchedRate !== undefined;
 
-      if (context.dbPath !== ':memory:' && !fs.existsSync(context.dbPath)) {
+      const engine = await openReconcileEngine(options, compare, context);
+      if (engine === 'emitted') return;
+      if (!engine && context.dbPath !== ':memory:' && !fs.existsSync(context.dbPath)) {
         throw new InputError(`no database at ${context.dbPath}`, {
           hint: 'ingest the exports first (tpb ingest clicks.csv --kind clicks; tpb ingest conversions.csv --kind conversions), or point --db at one',
         });
       }
-      const store = context.openStore();
-      const report: ReconcileReport = reconcile(store, {
-        ...(options.clicksSource ? { clicksSource: options.clicksSource } : {}),
-        ...(options.conversionsSource ? { conversionsSource: options.conversionsSource } : {}),
-        windowMs: options.window,
-        dedupeKey: options.dedupeKey,
-        ...(compare ? { compare } : {}),
-        payoutToleranceMicros: options.payoutTolerance,
-        ...((options.limit ?? DEFAULT_LIMIT[format]) !== undefined ? { limit: options.limit ?? DEFAULT_LIMIT[format]! } : {}),
-        onStage: (stage, ms) => context.output.verbose(`reconcile: ${stage} ${ms} ms`),
-      });
+      let report: ReconcileReport;
+      try {
+        report = reconcile(engine ?? context.openStore(), {
+          ...(options.clicksSource ? { clicksSource: options.clicksSource } : {}),
+          ...(options.conversionsSource ? { conversionsSource: options.conversionsSource } : {}),
+          windowMs: options.window,
+          dedupeKey: options.dedupeKey,
+          ...(compare ? { compare } : {}),
+          payoutToleranceMicros: options.payoutTolerance,
+          ...((options.limit ?? DEFAULT_LIMIT[format]) !== undefined ? { limit: options.limit ?? DEFAULT_LIMIT[format]! } : {}),
+          onStage: (stage, ms) => context.output.verbose(`reconcile: ${stage} ${ms} ms`),
+        });
+      } finally {
+        engine?.close();
+      }
       const verdict: ThresholdResult = evaluateThresholds(report, {
         failOn: failOn.categories,
         max,
@@ -208,6 +216,10 @@ export function registerReconcile(program: Command, context: CliContext): void {
       ['tpb reconcile --format junit --out reconcile.xml --max-unmatched 0', 'one JUnit test case per category'],
       ['tpb reconcile --compare tpb:fire network', 'which fired postbacks the tracker did not record'],
       ['tpb reconcile --compare advertiser network --payout-tolerance 0.05', 'two conversion exports against each other'],
+      ['tpb reconcile --engine chdb', 'the same report computed by embedded ClickHouse over the database (npm install chdb)'],
+      ['tpb reconcile --engine chdb --clicks clicks.parquet --conversions conversions.csv.gz', 'export files read in place, nothing ingested'],
+      ['tpb reconcile --engine clickhouse --clickhouse-url http://127.0.0.1:8123 --clicks-table tracker.clicks --map click_id=subid', "a tracker's own click log on a ClickHouse server"],
+      ['tpb reconcile --engine chdb --emit-sql', 'the SQL, to run in your own ClickHouse console'],
     ],
   );
 }

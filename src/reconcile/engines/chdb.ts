@@ -1,0 +1,73 @@
+import { RuntimeError, UsageError } from '../../errors.js';
+import { usedParams } from './params.js';
+import type { ClickHouseRunner } from './runner.js';
+
+interface ChdbSession {
+  queryBind(query: string, args: object, format?: string): string;
+  cleanup(): void;
+}
+interface ChdbModule {
+  Session: new (path?: string) => ChdbSession;
+}
+
+/**
+ * Load chDB (an optional dependency: ~550 MB, only this engine needs it). Missing, it is a usage
+ * error that says how to get it (exit 2), not a stack trace.
+ */
+export async function loadChdb(): Promise<ChdbModule> {
+  try {
+    const module = (await import('chdb')) as unknown as ChdbModule & { default?: ChdbModule };
+    const chdb = module.Session ? module : module.default;
+    if (!chdb?.Session) throw new Error('the chdb package has no Session');
+    return chdb;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new UsageError('--engine chdb needs the chdb package (embedded ClickHouse), which is not installed', {
+        hint: 'npm install chdb (about 550 MB; tpb loads it only for --engine chdb), or use --engine sqlite',
+        cause: error,
+      });
+    }
+    throw new UsageError(`--engine chdb: the chdb package did not load: ${(error as Error).message}`, {
+      hint: 'reinstall it: npm install chdb — or use --engine sqlite',
+      cause: error,
+    });
+  }
+}
+
+function parseRows<T>(text: string): T[] {
+  const rows: T[] = [];
+  for (const line of text.split('\n')) if (line.length > 0) rows.push(JSON.parse(line) as T);
+  return rows;
+}
+
+/** ClickHouse in this process: one private session (its scratch tables live in a temp directory). */
+export function chdbRunner(chdb: ChdbModule): ClickHouseRunner {
+  const session = new chdb.Session();
+  let open = true;
+  const run = (sql: string, params: Readonly<Record<string, unknown>>, format: string): string => {
+    try {
+      return session.queryBind(sql, usedParams(sql, params), format);
+    } catch (error) {
+      throw new RuntimeError(`chDB: ${(error as Error).message.split('\n')[0]}`, { cause: error, hint: `the statement: ${sql.split('\n')[0]}…` });
+    }
+  };
+  return {
+    name: 'chdb',
+    scratchTable: 'TABLE',
+    rows: <T>(sql: string, params: Readonly<Record<string, unknown>> = {}) => parseRows<T>(run(sql, params, 'JSONEachRow')),
+    exec: (sql, params = {}) => {
+      run(sql, params, 'CSV');
+    },
+    insertStrings: (table, values) => {
+      const chunk = 50_000;
+      for (let i = 0; i < values.length; i += chunk) {
+        run(`INSERT INTO ${table} SELECT arrayJoin({values:Array(String)})`, { values: values.slice(i, i + chunk) }, 'CSV');
+      }
+    },
+    close: () => {
+      if (open) session.cleanup();
+      open = false;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import { InputError, UsageError } from '../../errors.js';
+import type { Store } from '../../store/db.js';
+import { checkpoint } from '../../store/engine-meta.js';
+import type { ReconcileScope } from '../../store/reconcile.js';
+import { clickhouseRunner, parseClickHouseUrl } from './clickhouse.js';
+import { chdbRunner, loadChdb } from './chdb.js';
+import { ClickHouseQueries } from './clickhouse-queries.js';
+import type { Layout, TableLayout } from './layout.js';
+import { columnsLayout, fileFormat, fileSourceLabel, MAPPABLE_FIELDS, sqliteLayoutExtras, sqliteParams, sqliteTable, type Column } from './layouts.js';
+import { bindForDisplay, sqlString, type ClickHouseRunner } from './runner.js';
+import type { EngineName, ReconcileBackend } from './types.js';
+
+export { ENGINES, type EngineName, type ReconcileBackend } from './types.js';
+export { sqliteBackend } from './sqlite.js';
+
+export interface EngineOptions {
+  engine: EngineName;
+  /** tpb's database (sqlite, and chdb without --clicks/--conversions files). */
+  store?: Store;
+  dbFile?: string;
+  /** chdb: export files to read directly instead of the database. */
+  clicksFile?: string;
+  conversionsFile?: string;
+  /** clickhouse: the server, and the tables when they are not tpb's names. */
+  clickhouseUrl?: string;
+  clicksTable?: string;
+  conversionsTable?: string;
+  username?: string;
+  password?: string;
+  timeoutMs?: number;
+  /** field=column for tables and files not in tpb's layout. */
+  map?: Readonly<Record<string, string>>;
+}
+
+/** Parse repeated --map field=column values. */
+export function parseEngineMap(values: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    const field = value.slice(0, at).trim();
+    const column = value.slice(at + 1).trim();
+    if (at <= 0 || column === '') throw new UsageError(`--map ${JSON.stringify(value)}: expected field=column`, { hint: 'e.g. --map click_id=subid --map occurred_at=datetime' });
+    if (!MAPPABLE_FIELDS.includes(field)) throw new UsageError(`--map ${field}=…: unknown field ${JSON.stringify(field)}`, { hint: `fields: ${MAPPABLE_FIELDS.join(', ')}` });
+    map[field] = column;
+  }
+  return map;
+}
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+function tableIdent(name: string, flag: string): string {
+  if (!TABLE_NAME.test(name)) throw new UsageError(`${flag} ${JSON.stringify(name)} is not a table name`, { hint: 'database.table or table, letters, digits and _' });
+  return name
+    .split('.')
+    .map((part) => `\`${part}\``)
+    .join('.');
+}
+
+function describe(runner: ClickHouseRunner, from: string, label: string, settings?: string): Column[] {
+  try {
+    return runner.rows<Column>(`DESCRIBE TABLE ${from}${settings ? ` SETTINGS ${settings}` : ''}`).map((row) => ({ name: row.name, type: row.type }));
+  } catch (error) {
+    throw new InputError(`cannot read ${label}: ${(error as Error).message.split('\n')[0]}`, { file: label, cause: error });
+  }
+}
+
+function fileTable(runner: ClickHouseRunner, kind: 'clicks' | 'conversions', file: string, map: Readonly<Record<string, string>>): TableLayout {
+  if (!fs.existsSync(file)) throw new InputError(`no such file: ${file}`, { hint: `--${kind} <file>: a CSV (optionally .gz) or Parquet export` });
+  const format = fileFormat(file);
+  const from = `file(${sqlString(file)}, '${format.format}')`;
+  const columns = describe(runner, from, file, format.settings);
+  return columnsLayout(kind, {
+    label: file,
+    from,
+    columns,
+    map,
+    source: fileSourceLabel(file),
+    ...(format.settings ? { settings: format.settings } : {}),
+    rowNumber: format.rowNumber,
+    fileLiteral: file,
+  });
+}
+
+function serverTable(runner: ClickHouseRunner, kind: 'clicks' | 'conversions', table: string, map: Readonly<Record<string, string>>): TableLayout {
+  const from = tableIdent(table, `--${kind}-table`);
+  return columnsLayout(kind, { label: table, from, columns: describe(runner, from, table), map, source: table, rowNumber: null, fileLiteral: null });
+}
+
+/** The ClickHouse engines' layout: where clicks and conversions come from. */
+function layoutFor(runner: ClickHouseRunner, options: EngineOptions): Layout {
+  const map = options.map ?? {};
+  if (options.engine === 'clickhouse') {
+    return {
+      clicks: serverTable(runner, 'clicks', options.clicksTable ?? 'clicks', map),
+      conversions: serverTable(runner, 'conversions', options.conversionsTable ?? 'conversions', map),
+      params: {},
+    };
+  }
+  const needsDb = !options.clicksFile || !options.conversionsFile;
+  let params: Record<string, unknown> = {};
+  let extras: Partial<Layout> = {};
+  if (needsDb) {
+    if (!options.store || !options.dbFile) throw new UsageError('the chdb engine reads tpb\'s database, and there is none', { hint: 'pass --clicks <file> and --conversions <file>, or --db' });
+    checkpoint(options.store);
+    params = sqliteParams(options.store);
+    if (!options.clicksFile) extras = sqliteLayoutExtras(options.store);
+  }
+  const layout: Layout = {
+    clicks: options.clicksFile ? fileTable(runner, 'clicks', options.clicksFile, map) : sqliteTable('clicks', options.dbFile!),
+    conversions: options.conversionsFile ? fileTable(runner, 'conversions', options.conversionsFile, map) : sqliteTable('conversions', options.dbFile!),
+    params,
+    ...extras,
+  };
+  return layout;
+}
+
+export interface ClickHouseBackend extends ReconcileBackend {
+  /** The SQL this engine runs for a scope, with the scope bound (for --emit-sql). */
+  emitSql(scope: ReconcileScope, windowMs: number, dedupeKey: 'click_id' | 'click_id+event+txid'): string;
+  /** The statements the last reconcile ran (for -v). */
+  statements(): readonly string[];
+}
+
+/** Open a ClickHouse engine (chdb or clickhouse) on its data. The sqlite engine is sqliteBackend(store). */
+export async function openClickHouseBackend(options: EngineOptions): Promise<ClickHouseBackend> {
+  let runner: ClickHouseRunner;
+  if (options.engine === 'chdb') {
+    runner = chdbRunner(await loadChdb());
+  } else if (options.engine === 'clickhouse') {
+    if (!options.clickhouseUrl) throw new UsageError('--engine clickhouse needs --clickhouse-url', { hint: 'e.g. --clickhouse-url http://127.0.0.1:8123; user and password from CLICKHOUSE_USER and CLICKHOUSE_PASSWORD' });
+    parseClickHouseUrl(options.clickhouseUrl);
+    runner = clickhouseRunner({
+      url: options.clickhouseUrl,
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      timeoutMs: options.timeoutMs ?? 300_000,
+    });
+  } else {
+    throw new UsageError(`openClickHouseBackend: ${options.engine} is not a ClickHouse engine`);
+  }
+  let layout: Layout;
+  try {
+    layout = layoutFor(runner, options);
+  } catch (error) {
+    runner.close();
+    throw error;
+  }
+  let last: ClickHouseQueries | undefined;
+  return {
+    engine: options.engine,
+    prepare: () => undefined,
+    queries: (scope, windowMs) => {
+      last = new ClickHouseQueries(runner, layout, scope, windowMs);
+      return last;
+    },
+    transaction: (run) => run(),
+    close: () => runner.close(),
+    statements: () => last?.log ?? [],
+    emitSql: (scope, windowMs, dedupeKey) => {
+      const queries = new ClickHouseQueries(runner, layout, scope, windowMs);
+      const params = queries.boundParams();
+      const statements = queries.script(dedupeKey);
+      return `${statements.map((sql) => `${bindForDisplay(sql, params)};`).join('\n\n')}\n`;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { SourceCount } from '../../store/reconcile.js';
+
+/** The canonical fields the reconcile SQL reads, as ClickHouse expressions over a table's raw rows. */
+export interface FieldExpressions {
+  /** A stable row id (Int64); null: numbered as the rows are read. */
+  id: string | null;
+  source: string;
+  click_id: string;
+  /** The timestamp as text (printed as stored when `canonicalText`). */
+  occurred_at: string;
+  /** The timestamp as an instant: Nullable(Int64) milliseconds since the epoch, UTC. */
+  ts: string;
+  line: string;
+  file: string;
+  /** Conversions only. Money is exact Int64 micro-units (from text or Decimal, never a Float). */
+  txid?: string;
+  event?: string;
+  status?: string;
+  payout?: string;
+  /** The payout as the table holds it, when it may fail to parse (a file's text column). */
+  payout_raw?: string;
+  currency?: string;
+  conversion_id?: string;
+}
+
+export interface TableLayout {
+  /** What the rows are, for messages: "tpb.db (clicks)", "clicks.csv", "analytics.clicks". */
+  label: string;
+  /** The FROM clause that yields the raw rows. */
+  from: string;
+  expr: FieldExpressions;
+  /** SETTINGS for the query that reads the rows (CSV parsing: every column as text, exactly). */
+  settings?: string;
+  /** Timestamps are tpb's canonical UTC ISO text, printed as stored; otherwise printed from the instant. */
+  canonicalText: boolean;
+}
+
+/** Where an engine reads clicks and conversions from, and the parameters its FROM clauses use. */
+export interface Layout {
+  clicks: TableLayout;
+  conversions: TableLayout;
+  params: Record<string, unknown>;
+  /** Source counts answered without a pass over the rows (tpb's SQLite file: an index scan). */
+  sourceCounts?: (kind: 'clicks' | 'conversions') => SourceCount[];
+  /** min/max click row id over every click (the shape sample spreads over these like SQLite's). */
+  clickIdBounds?: () => { low: number | null; high: number | null };
+}
+
+/** Milliseconds since the epoch of a text timestamp: ISO 8601, `YYYY-MM-DD hh:mm:ss` (UTC) or unix seconds. */
+export function tsFromText(expression: string): string {
+  return `toUnixTimestamp64Milli(parseDateTime64BestEffortOrNull(${expression}, 3, 'UTC'))`;
+}
+
+/** Exact micro-units from a money value of any type: through its text, as Decimal, never as a Float. */
+export function microsFromAny(expression: string): string {
+  return `toInt64(toDecimal128OrNull(nullIf(trimBoth(toString(${expression})), ''), 6) * 1000000)`;
+}

@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { InputError, UsageError } from '../../errors.js';
+import type { Store } from '../../store/db.js';
+import { clickIdBounds, importFiles, sourceCounts } from '../../store/engine-meta.js';
+import { microsFromAny, tsFromText, type FieldExpressions, type Layout, type TableLayout } from './layout.js';
+import { sqlString } from './runner.js';
+
+type Kind = 'clicks' | 'conversions';
+
+const RUN_FILE = "if(run_id IS NULL, NULL, concat(source, ' run ', toString(run_id)))";
+
+/** tpb's own SQLite file, read in place by ClickHouse's sqlite() table function (no copy). */
+export function sqliteTable(kind: Kind, file: string): TableLayout {
+  const expr: FieldExpressions = {
+    id: 'id',
+    source: 'source',
+    click_id: 'click_id',
+    occurred_at: 'occurred_at',
+    ts: tsFromText('occurred_at'),
+    line: 'line',
+    file: `coalesce(nullIf(transform(ifNull(import_id, 0), {importIds:Array(Int64)}, {importFiles:Array(String)}, ''), ''), ${RUN_FILE})`,
+  };
+  if (kind === 'conversions') {
+    Object.assign(expr, { txid: 'txid', event: 'event', status: 'status', payout: 'payout_micros', currency: 'currency', conversion_id: 'conversion_id' });
+  }
+  return { label: `${file} (${kind})`, from: `sqlite(${sqlString(file)}, '${kind}')`, expr, canonicalText: true };
+}
+
+export function sqliteParams(store: Store): Record<string, unknown> {
+  const imports = importFiles(store);
+  return { importIds: imports.map((row) => row.id), importFiles: imports.map((row) => row.file) };
+}
+
+export function sqliteLayoutExtras(store: Store): Pick<Layout, 'sourceCounts' | 'clickIdBounds'> {
+  return { sourceCounts: (kind) => sourceCounts(store, kind), clickIdBounds: () => clickIdBounds(store) };
+}
+
+/** The fields a click or conversion table can have, and which are required. */
+const FIELDS: Record<Kind, readonly string[]> = {
+  clicks: ['id', 'source', 'click_id', 'occurred_at', 'line'],
+  conversions: ['id', 'source', 'click_id', 'occurred_at', 'line', 'txid', 'event', 'status', 'payout', 'payout_micros', 'currency', 'conversion_id'],
+};
+export const MAPPABLE_FIELDS = [...new Set([...FIELDS.clicks, ...FIELDS.conversions])];
+
+export interface Column {
+  name: string;
+  type: string;
+}
+
+const ident = (name: string) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
+const isText = (type: string) => /^(Nullable\()?(LowCardinality\()?(Nullable\()?(String|FixedString)/.test(type);
+const isTime = (type: string) => /DateTime|^(Nullable\()?Date/.test(type);
+
+/**
+ * Field expressions over a table whose columns are named like tpb's (click_id, occurred_at,
+ * payout…) or mapped with --map field=column. Values are read exactly: ids as text, instants from
+ * DateTime columns or text, money through Decimal.
+ */
+export function columnsLayout(
+  kind: Kind,
+  options: { label: string; from: string; columns: readonly Column[]; map: Readonly<Record<string, string>>; source: string; settings?: string; rowNumber?: 'file-csv' | 'file' | null; fileLiteral?: string | null },
+): TableLayout {
+  const byName = new Map(options.columns.map((column) => [column.name, column]));
+  const lowerName = new Map(options.columns.map((column) => [column.name.toLowerCase(), column]));
+  const column = (field: string): Column | undefined => {
+    const mapped = options.map[field];
+    if (mapped !== undefined) {
+      const found = byName.get(mapped) ?? lowerName.get(mapped.toLowerCase());
+      if (!found) {
+        throw new InputError(`--map ${field}=${mapped}: ${options.label} has no column ${JSON.stringify(mapped)}`, {
+          hint: `its columns: ${options.columns.map((c) => c.name).join(', ')}`,
+        });
+      }
+      return found;
+    }
+    return byName.get(field) ?? lowerName.get(field);
+  };
+  const text = (field: string): string | undefined => {
+    const found = column(field);
+    if (!found) return undefined;
+    return isText(found.type) ? ident(found.name) : `toString(${ident(found.name)})`;
+  };
+  const clickId = column('click_id');
+  if (!clickId) {
+    throw new InputError(`${options.label} has no click_id column`, {
+      hint: `its columns: ${options.columns.map((c) => c.name).join(', ')}; name the one that holds the click id with --map click_id=<column>`,
+    });
+  }
+  const time = column('occurred_at');
+  const ts = !time ? 'NULL' : isTime(time.type) ? `toUnixTimestamp64Milli(toDateTime64(${ident(time.name)}, 3, 'UTC'))` : tsFromText(text('occurred_at')!);
+  const id = column('id');
+  const line = column('line');
+  const rowLine = options.rowNumber === 'file-csv' ? 'toInt64(_row_number) + 2' : options.rowNumber === 'file' ? 'toInt64(_row_number) + 1' : 'NULL';
+  const expr: FieldExpressions = {
+    id: id ? ident(id.name) : options.rowNumber ? 'toInt64(_row_number) + 1' : null,
+    source: text('source') ?? sqlString(options.source),
+    click_id: text('click_id')!,
+    occurred_at: time ? (isTime(time.type) ? `formatDateTime(${ident(time.name)}, '%Y-%m-%dT%H:%i:%S.000Z', 'UTC')` : text('occurred_at')!) : 'NULL',
+    ts,
+    line: line ? ident(line.name) : rowLine,
+    file: options.fileLiteral ? sqlString(options.fileLiteral) : 'NULL',
+  };
+  if (kind === 'conversions') {
+    const micros = column('payout_micros');
+    const payout = column('payout');
+    Object.assign(expr, {
+      txid: text('txid') ?? 'NULL',
+      event: text('event') ?? 'NULL',
+      status: text('status') ?? 'NULL',
+      currency: text('currency') ?? 'NULL',
+      conversion_id: text('conversion_id') ?? 'NULL',
+      ...(payout && !options.map.payout_micros
+        ? { payout: microsFromAny(ident(payout.name)), payout_raw: `toString(${ident(payout.name)})` }
+        : micros
+          ? { payout: `toInt64(${ident(micros.name)})` }
+          : {}),
+    });
+  }
+  return { label: options.label, from: options.from, expr, canonicalText: false, ...(options.settings ? { settings: options.settings } : {}) };
+}
+
+/** CSV read exactly: every column as text, whitespace kept, empty cells as NULL. */
+export const CSV_SETTINGS =
+  'input_format_csv_use_best_effort_in_schema_inference = 0, input_format_csv_trim_whitespaces = 0, input_format_csv_empty_as_default = 1, schema_inference_make_columns_nullable = 1';
+
+/** What an export file is, from its name: CSV (optionally gzip) or Parquet. */
+export function fileFormat(file: string): { format: 'CSVWithNames' | 'Parquet'; settings?: string; rowNumber: 'file-csv' | 'file' } {
+  const name = file.toLowerCase().replace(/\.(gz|gzip|zst|xz|bz2)$/, '');
+  if (name.endsWith('.parquet')) return { format: 'Parquet', rowNumber: 'file' };
+  if (name.endsWith('.csv') || name.endsWith('.txt')) return { format: 'CSVWithNames', settings: CSV_SETTINGS, rowNumber: 'file-csv' };
+  throw new UsageError(`cannot tell the format of ${file}`, { hint: 'the chdb engine reads .csv, .csv.gz and .parquet files' });
+}
+
+export function fileSourceLabel(file: string): string {
+  return path.basename(file).replace(/\.(gz|gzip)$/i, '').replace(/\.(csv|parquet|txt)$/i, '');
+}
