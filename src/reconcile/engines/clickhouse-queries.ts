@@ -110,16 +110,23 @@ export class ClickHouseQueries implements ReconcileSource {
       : `NOT has({excludedSources:Array(String)}, ${source})`;
   }
 
+  /** SETTINGS of a read: expressions name the table's columns, never the output aliases. */
+  private readSettings(settings: string | undefined): string {
+    return `SETTINGS prefer_column_name_to_alias = 1${settings ? `, ${settings}` : ''}`;
+  }
+
   /** The statement that reads the clicks in scope once. */
   readClicksSql(): string {
     const { from, expr, settings } = this.layout.clicks;
     const id = expr.id ?? 'rowNumberInAllBlocks() + 1';
     return `CREATE ${this.runner.scratchTable} rc_k ENGINE = Memory AS
-SELECT toInt64(${id}) AS id, toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
-  CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.line} AS Nullable(Int64)) AS line, CAST(${expr.file} AS Nullable(String)) AS file,
-  (${expr.occurred_at} IS NOT NULL AND ${expr.occurred_at} != '' AND ts IS NULL) AS bad_ts
-FROM ${from}
-WHERE ${this.clickScope(expr.source)}${settings ? `\nSETTINGS ${settings}` : ''}`;
+SELECT id, source, click_id, ts, line, file, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts FROM (
+  SELECT toInt64(${id}) AS id, toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
+    CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.line} AS Nullable(Int64)) AS line, CAST(${expr.file} AS Nullable(String)) AS file,
+    CAST(${expr.occurred_at} AS Nullable(String)) AS at
+  FROM ${from}
+  WHERE ${this.clickScope(expr.source)})
+${this.readSettings(settings)}`;
   }
 
   /** The statement that reads the conversions in scope once. */
@@ -128,16 +135,17 @@ WHERE ${this.clickScope(expr.source)}${settings ? `\nSETTINGS ${settings}` : ''}
     const id = expr.id ?? 'rowNumberInAllBlocks() + 1';
     const text = (value: string | undefined) => `CAST(${value ?? 'NULL'} AS Nullable(String))`;
     return `CREATE ${this.runner.scratchTable} rc_c ENGINE = Memory AS
-SELECT toInt64(${id}) AS id, toString(${expr.source}) AS source, CAST(${expr.file} AS Nullable(String)) AS file,
-  CAST(${expr.line} AS Nullable(Int64)) AS line, ${text(expr.click_id)} AS click_id, ${text(expr.txid)} AS txid,
-  ${text(expr.event)} AS event, ${text(expr.status)} AS status, ${text(expr.occurred_at)} AS at,
-  CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.payout ?? 'NULL'} AS Nullable(Int64)) AS payout,
-  ${text(expr.currency)} AS currency, ${text(expr.conversion_id)} AS conversion_id,
-  ${hasIdOf('click_id')} AS has_id,
-  (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts,
-  (${expr.payout_raw === undefined ? '0' : `${text(expr.payout_raw)} IS NOT NULL AND trimBoth(${text(expr.payout_raw)}) != '' AND payout IS NULL`}) AS bad_payout
-FROM ${from}
-WHERE ${this.conversionScope(expr.source)}${settings ? `\nSETTINGS ${settings}` : ''}`;
+SELECT *, ${hasIdOf('click_id')} AS has_id, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts,
+  (payout_raw IS NOT NULL AND trimBoth(payout_raw) != '' AND payout IS NULL) AS bad_payout
+FROM (
+  SELECT toInt64(${id}) AS id, toString(${expr.source}) AS source, CAST(${expr.file} AS Nullable(String)) AS file,
+    CAST(${expr.line} AS Nullable(Int64)) AS line, ${text(expr.click_id)} AS click_id, ${text(expr.txid)} AS txid,
+    ${text(expr.event)} AS event, ${text(expr.status)} AS status, ${text(expr.occurred_at)} AS at,
+    CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.payout ?? 'NULL'} AS Nullable(Int64)) AS payout,
+    ${text(expr.currency)} AS currency, ${text(expr.conversion_id)} AS conversion_id, ${text(expr.payout_raw)} AS payout_raw
+  FROM ${from}
+  WHERE ${this.conversionScope(expr.source)})
+${this.readSettings(settings)}`;
   }
 
   /** Classify every conversion: matched, the earliest click, and the latest click at or before it when outside the window. */

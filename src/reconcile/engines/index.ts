@@ -65,7 +65,7 @@ function describe(runner: ClickHouseRunner, from: string, label: string, setting
   }
 }
 
-function fileTable(runner: ClickHouseRunner, kind: 'clicks' | 'conversions', file: string, map: Readonly<Record<string, string>>): TableLayout {
+function fileTable(runner: ClickHouseRunner, kind: 'clicks' | 'conversions', file: string, map: Readonly<Record<string, string>>, mapped: Set<string>): TableLayout {
   if (!fs.existsSync(file)) throw new InputError(`no such file: ${file}`, { hint: `--${kind} <file>: a CSV (optionally .gz) or Parquet export` });
   const format = fileFormat(file);
   const from = `file(${sqlString(file)}, '${format.format}')`;
@@ -79,39 +79,50 @@ function fileTable(runner: ClickHouseRunner, kind: 'clicks' | 'conversions', fil
     ...(format.settings ? { settings: format.settings } : {}),
     rowNumber: format.rowNumber,
     fileLiteral: file,
+    mapped,
   });
 }
 
-function serverTable(runner: ClickHouseRunner, kind: 'clicks' | 'conversions', table: string, map: Readonly<Record<string, string>>): TableLayout {
+function serverTable(runner: ClickHouseRunner, kind: 'clicks' | 'conversions', table: string, map: Readonly<Record<string, string>>, mapped: Set<string>): TableLayout {
   const from = tableIdent(table, `--${kind}-table`);
-  return columnsLayout(kind, { label: table, from, columns: describe(runner, from, table), map, source: table, rowNumber: null, fileLiteral: null });
+  return columnsLayout(kind, { label: table, from, columns: describe(runner, from, table), map, source: table, rowNumber: null, fileLiteral: null, mapped });
 }
 
 /** The ClickHouse engines' layout: where clicks and conversions come from. */
 function layoutFor(runner: ClickHouseRunner, options: EngineOptions): Layout {
   const map = options.map ?? {};
+  const mapped = new Set<string>();
+  let layout: Layout;
   if (options.engine === 'clickhouse') {
-    return {
-      clicks: serverTable(runner, 'clicks', options.clicksTable ?? 'clicks', map),
-      conversions: serverTable(runner, 'conversions', options.conversionsTable ?? 'conversions', map),
+    layout = {
+      clicks: serverTable(runner, 'clicks', options.clicksTable ?? 'clicks', map, mapped),
+      conversions: serverTable(runner, 'conversions', options.conversionsTable ?? 'conversions', map, mapped),
       params: {},
     };
+  } else {
+    const needsDb = !options.clicksFile || !options.conversionsFile;
+    let params: Record<string, unknown> = {};
+    let extras: Partial<Layout> = {};
+    if (needsDb) {
+      if (!options.store || !options.dbFile) throw new UsageError("the chdb engine reads tpb's database, and there is none", { hint: 'pass --clicks <file> and --conversions <file>, or --db' });
+      checkpoint(options.store);
+      params = sqliteParams(options.store);
+      if (!options.clicksFile) extras = sqliteLayoutExtras(options.store);
+    }
+    layout = {
+      clicks: options.clicksFile ? fileTable(runner, 'clicks', options.clicksFile, map, mapped) : sqliteTable('clicks', options.dbFile!),
+      conversions: options.conversionsFile ? fileTable(runner, 'conversions', options.conversionsFile, map, mapped) : sqliteTable('conversions', options.dbFile!),
+      params,
+      ...extras,
+    };
   }
-  const needsDb = !options.clicksFile || !options.conversionsFile;
-  let params: Record<string, unknown> = {};
-  let extras: Partial<Layout> = {};
-  if (needsDb) {
-    if (!options.store || !options.dbFile) throw new UsageError('the chdb engine reads tpb\'s database, and there is none', { hint: 'pass --clicks <file> and --conversions <file>, or --db' });
-    checkpoint(options.store);
-    params = sqliteParams(options.store);
-    if (!options.clicksFile) extras = sqliteLayoutExtras(options.store);
+  const unused = Object.entries(map).filter(([field]) => !mapped.has(field));
+  if (unused.length > 0) {
+    const tables = [layout.clicks.label, layout.conversions.label].filter((label, i) => (i === 0 ? options.clicksFile || options.engine === 'clickhouse' : options.conversionsFile || options.engine === 'clickhouse'));
+    throw new InputError(`--map ${unused.map(([field, column]) => `${field}=${column}`).join(' ')}: no such column in ${tables.join(' or ') || 'the tables read'}`, {
+      hint: '--map names a column of the export files (--engine chdb) or of the ClickHouse tables (--engine clickhouse)',
+    });
   }
-  const layout: Layout = {
-    clicks: options.clicksFile ? fileTable(runner, 'clicks', options.clicksFile, map) : sqliteTable('clicks', options.dbFile!),
-    conversions: options.conversionsFile ? fileTable(runner, 'conversions', options.conversionsFile, map) : sqliteTable('conversions', options.dbFile!),
-    params,
-    ...extras,
-  };
   return layout;
 }
 

@@ -58,7 +58,7 @@ const isTime = (type: string) => /DateTime|^(Nullable\()?Date/.test(type);
  */
 export function columnsLayout(
   kind: Kind,
-  options: { label: string; from: string; columns: readonly Column[]; map: Readonly<Record<string, string>>; source: string; settings?: string; rowNumber?: 'file-csv' | 'file' | null; fileLiteral?: string | null },
+  options: { label: string; from: string; columns: readonly Column[]; map: Readonly<Record<string, string>>; source: string; settings?: string; rowNumber?: 'file-csv' | 'file' | null; fileLiteral?: string | null; mapped?: Set<string> },
 ): TableLayout {
   const byName = new Map(options.columns.map((column) => [column.name, column]));
   const lowerName = new Map(options.columns.map((column) => [column.name.toLowerCase(), column]));
@@ -66,12 +66,10 @@ export function columnsLayout(
     const mapped = options.map[field];
     if (mapped !== undefined) {
       const found = byName.get(mapped) ?? lowerName.get(mapped.toLowerCase());
-      if (!found) {
-        throw new InputError(`--map ${field}=${mapped}: ${options.label} has no column ${JSON.stringify(mapped)}`, {
-          hint: `its columns: ${options.columns.map((c) => c.name).join(', ')}`,
-        });
+      if (found) {
+        options.mapped?.add(field);
+        return found;
       }
-      return found;
     }
     return byName.get(field) ?? lowerName.get(field);
   };
