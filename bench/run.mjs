@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: every part in bench/parts/ (sorted by name) measures tpb side by side with its
 // baseline in this one run, and this prints one table of the figures and ratios.
-// Usage: npm run bench [-- <part-name-substring>...]
+// Usage: npm run bench [-- <part-name-substring or keyword>...] [--flags the parts read, e.g. --big]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,24 +11,27 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.join(here, '.data'); // generated inputs, reused between runs (git-ignored)
 fs.mkdirSync(dataDir, { recursive: true });
 
-const only = process.argv.slice(2);
-const parts = fs
-  .readdirSync(path.join(here, 'parts'))
-  .filter((file) => file.endsWith('.mjs'))
-  .filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
-  .sort();
+const args = process.argv.slice(2);
+const flags = args.filter((arg) => arg.startsWith('--'));
+const only = args.filter((arg) => !arg.startsWith('--'));
+const parts = [];
+for (const file of fs.readdirSync(path.join(here, 'parts')).filter((name) => name.endsWith('.mjs')).sort()) {
+  const part = await import(pathToFileURL(path.join(here, 'parts', file)).href);
+  // a part runs when no names are given, or when a name is in its file name or its keywords
+  if (only.length === 0 || only.some((name) => file.includes(name) || (part.keywords ?? []).includes(name))) parts.push([file, part]);
+}
 
 const context = {
   repoRoot: path.resolve(here, '..'),
   bin: path.resolve(here, '..', 'bin', 'tpb.js'),
   dataDir,
+  flags,
   log: (message) => process.stderr.write(`  ${message}\n`),
 };
 
 console.error(`tpb bench on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
 const rows = [];
-for (const file of parts) {
-  const part = await import(pathToFileURL(path.join(here, 'parts', file)).href);
+for (const [file, part] of parts) {
   console.error(`\n▶ ${part.title ?? file}`);
   const started = Date.now();
   const partRows = await part.run(context);

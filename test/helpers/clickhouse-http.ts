@@ -52,13 +52,13 @@ export async function startClickHouseStandIn(options: { user: string; password: 
     request.on('end', () => {
       const fail = (status: number, code: number, message: string) => {
         response.writeHead(status, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': String(code) });
-        response.end(`Code: ${code}. DB::Exception: ${message}. (version 26.7.2.1 (official build))\n`);
+        response.end(`Code: ${code}. DB::Exception: ${message} (version 26.7.2.1 (official build))\n`);
       };
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const auth = request.headers.authorization ?? '';
       const [user, password] = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':') : [request.headers['x-clickhouse-user'], request.headers['x-clickhouse-key']];
       if (user !== options.user || password !== options.password) {
-        fail(403, 516, `${String(user ?? 'default')}: Authentication failed: password is incorrect, or there is no user with such name`);
+        fail(403, 516, `${String(user ?? 'default')}: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)`);
         return;
       }
       const sessionId = url.searchParams.get('session_id');

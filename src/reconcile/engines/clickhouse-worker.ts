@@ -21,7 +21,8 @@ const client: ClickHouseClient = createClient({
   session_id: sessionId,
   request_timeout: connection.timeoutMs,
   application: 'tpb',
-  clickhouse_settings: { output_format_json_quote_64bit_integers: 1, join_use_nulls: 0 },
+  // progress headers keep a long reconcile's connection alive through proxies and load balancers
+  clickhouse_settings: { output_format_json_quote_64bit_integers: 1, send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
 });
 
 function answer(reply: Record<string, unknown>): void {
@@ -58,7 +59,7 @@ port.on('message', (message: { kind: string; sql?: string; params?: Record<strin
       }
     } catch (error) {
       const err = error as Error & { code?: string; cause?: { code?: string } };
-      const code = err.code ?? err.cause?.code;
+      const code = err.code ?? err.cause?.code ?? /\bCode: (\d+)/.exec(err.message)?.[1];
       const network = (code !== undefined && NETWORK_CODES.has(code)) || /timeout|socket hang up|ECONNREFUSED/i.test(err.message);
       answer({ ok: false, error: err.message.split('\n')[0], ...(code !== undefined ? { code: String(code) } : {}), network });
     }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, NetworkError, UsageError } from '../../errors.js';
 import type { Store } from '../../store/db.js';
 import { checkpoint } from '../../store/engine-meta.js';
 import type { ReconcileScope } from '../../store/reconcile.js';
@@ -61,6 +61,7 @@ function describe(runner: ClickHouseRunner, from: string, label: string, setting
   try {
     return runner.rows<Column>(`DESCRIBE TABLE ${from}${settings ? ` SETTINGS ${settings}` : ''}`).map((row) => ({ name: row.name, type: row.type }));
   } catch (error) {
+    if (error instanceof NetworkError || (error instanceof UsageError && error.message.includes('credentials'))) throw error;
     throw new InputError(`cannot read ${label}: ${(error as Error).message.split('\n')[0]}`, { file: label, cause: error });
   }
 }

@@ -37,8 +37,8 @@ export function sqliteLayoutExtras(store: Store): Pick<Layout, 'sourceCounts' | 
 
 /** The fields a click or conversion table can have, and which are required. */
 const FIELDS: Record<Kind, readonly string[]> = {
-  clicks: ['id', 'source', 'click_id', 'occurred_at', 'line'],
-  conversions: ['id', 'source', 'click_id', 'occurred_at', 'line', 'txid', 'event', 'status', 'payout', 'payout_micros', 'currency', 'conversion_id'],
+  clicks: ['id', 'source', 'click_id', 'occurred_at', 'line', 'file'],
+  conversions: ['id', 'source', 'click_id', 'occurred_at', 'line', 'file', 'txid', 'event', 'status', 'payout', 'payout_micros', 'currency', 'conversion_id'],
 };
 export const MAPPABLE_FIELDS = [...new Set([...FIELDS.clicks, ...FIELDS.conversions])];
 
@@ -96,7 +96,7 @@ export function columnsLayout(
     occurred_at: time ? (isTime(time.type) ? `formatDateTime(${ident(time.name)}, '%Y-%m-%dT%H:%i:%S.000Z', 'UTC')` : text('occurred_at')!) : 'NULL',
     ts,
     line: line ? ident(line.name) : rowLine,
-    file: options.fileLiteral ? sqlString(options.fileLiteral) : 'NULL',
+    file: options.fileLiteral ? sqlString(options.fileLiteral) : (text('file') ?? 'NULL'),
   };
   if (kind === 'conversions') {
     const micros = column('payout_micros');
