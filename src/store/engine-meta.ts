@@ -22,3 +22,27 @@ export function clickIdBounds(store: Store): { low: number | null; high: number 
 export function checkpoint(store: Store): void {
   store.db.pragma('wal_checkpoint(PASSIVE)');
 }
+
+/** The distinct click sources (a skip scan of the clicks_source index: one probe per source). */
+export function distinctClickSources(store: Store): string[] {
+  const rows = store.db
+    .prepare(
+      `WITH RECURSIVE s(source) AS (
+        SELECT (SELECT min(source) FROM clicks)
+        UNION ALL SELECT (SELECT min(k.source) FROM clicks k WHERE k.source > s.source) FROM s WHERE s.source IS NOT NULL)
+      SELECT source FROM s WHERE source IS NOT NULL`,
+    )
+    .all() as Array<{ source: string }>;
+  return rows.map((row) => row.source);
+}
+
+/**
+ * The row ids a reconcile's overlap detection set aside on this connection (temp tables rc_overlap,
+ * rc_overlap_click of ReconcileQueries.findOverlaps), for engines that read the same file elsewhere.
+ */
+export function overlapRowIds(store: Store, kind: 'clicks' | 'conversions'): number[] {
+  const table = kind === 'conversions' ? 'rc_overlap' : 'rc_overlap_click';
+  const exists = store.db.prepare("SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = ?").get(table);
+  if (!exists) return [];
+  return (store.db.prepare(`SELECT id FROM temp.${table} ORDER BY id`).all() as Array<{ id: number }>).map((row) => row.id);
+}

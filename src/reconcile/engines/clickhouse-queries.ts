@@ -1,9 +1,18 @@
 import { InputError } from '../../errors.js';
-import type { ClickRow, FindingRow, ReconcileScope, ScopeCounts, SourceCount, UnmatchedId } from '../../store/reconcile.js';
+import { ReconcileQueries, type ClickRow, type FindingRow, type ReconcileScope, type ScopeCounts, type SourceCount, type UnmatchedId } from '../../store/reconcile.js';
 import { candidateIds } from '../click-id-diagnosis.js';
 import type { Layout } from './layout.js';
 import type { ClickHouseRunner } from './runner.js';
-import type { ReconcileSource } from './types.js';
+import type { QueryMethod, ReconcileSource } from './types.js';
+
+/**
+ * duplicate_clicks counts ids shared within one source once the SQLite queries do (they gain
+ * clicks_not_recorded with that change); before it, ids on more clicks than sources.
+ */
+const DUPLICATES_WITHIN_SOURCE = typeof (ReconcileQueries.prototype as unknown as Record<string, unknown>).findClicksNotRecorded === 'function';
+
+/** tpb click's own record of the clicks it made (the store's source name). */
+const TPB_CLICK = 'tpb:click';
 
 /**
  * reconcile's queries in ClickHouse SQL, with the same definitions as the SQLite ones
@@ -23,7 +32,7 @@ const trimBlank = (expression: string) => `trim(BOTH ' \\t\\n\\r' FROM ${express
 const hasIdOf = (expression: string) => `(${expression} IS NOT NULL AND match(${expression}, ${BLANK_RE}))`;
 
 /** The scratch tables, in the order they are dropped. */
-const SCRATCH = ['rc_dupclick_rows', 'rc_cand', 'rc_prefix', 'rc_side', 'rc_dup', 'rc_cls', 'rc_anchor', 'rc_conv', 'rc_c', 'rc_k'];
+const SCRATCH = ['rc_tpb', 'rc_notrec', 'rc_uid', 'rc_ov_c', 'rc_ov_k', 'rc_c_kept', 'rc_k_kept', 'rc_dupclick_rows', 'rc_cand', 'rc_prefix', 'rc_side', 'rc_dup', 'rc_cls', 'rc_anchor', 'rc_conv', 'rc_c', 'rc_k'];
 
 interface CountRow {
   [key: string]: string | number | null;
@@ -116,16 +125,16 @@ export class ClickHouseQueries implements ReconcileSource {
   }
 
   /** The statement that reads the clicks in scope once. */
-  readClicksSql(): string {
+  readClicksSql(table = 'rc_k', where?: string): string {
     const { from, expr, settings } = this.layout.clicks;
     const id = expr.id ?? 'rowNumberInAllBlocks() + 1';
-    return `CREATE ${this.runner.scratchTable} rc_k ENGINE = Memory AS
+    return `CREATE ${this.runner.scratchTable} ${table} ENGINE = Memory AS
 SELECT id, source, click_id, ts, line, file, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts FROM (
   SELECT toInt64(${id}) AS id, toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
     CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.line} AS Nullable(Int64)) AS line, CAST(${expr.file} AS Nullable(String)) AS file,
     CAST(${expr.occurred_at} AS Nullable(String)) AS at
   FROM ${from}
-  WHERE ${this.clickScope(expr.source)})
+  WHERE ${where ?? this.clickScope(expr.source)})
 ${this.readSettings(settings)}`;
   }
 
@@ -201,8 +210,14 @@ WHERE rn > 1`;
   }
 
   duplicateClicksSql(): string {
+    if (DUPLICATES_WITHIN_SOURCE) {
+      return `CREATE ${this.runner.scratchTable} rc_dupclick ENGINE = Memory AS
+SELECT source, click_id, count() AS n, min(id) AS first_id FROM rc_k
+WHERE click_id IS NOT NULL AND click_id != ''
+GROUP BY source, click_id HAVING count() > 1`;
+    }
     return `CREATE ${this.runner.scratchTable} rc_dupclick ENGINE = Memory AS
-SELECT click_id, count() AS n, min(id) AS first_id FROM rc_k
+SELECT '' AS source, click_id, count() AS n, min(id) AS first_id FROM rc_k
 WHERE click_id IS NOT NULL AND click_id != ''
 GROUP BY click_id HAVING count() > uniqExact(source)`;
   }
@@ -254,6 +269,7 @@ GROUP BY click_id HAVING count() > uniqExact(source)`;
     this.run('DROP TABLE IF EXISTS rc_k');
     this.run(this.readClicksSql());
     this.clicksRead = true;
+    if (this.overlapClickIds.length > 0) this.leaveOut('rc_k', 'rc_ov_k', this.overlapClickIds);
     const [bad] = this.select<{ n: string; line: string | null; id: string | null }>('SELECT count() AS n, min(line) AS line, min(id) AS id FROM rc_k WHERE bad_ts');
     if (bad && int(bad.n) > 0) {
       throw new InputError(`${int(bad.n)} click${int(bad.n) === 1 ? ' has' : 's have'} an occurred_at that is not a timestamp in ${this.layout.clicks.label}`, {
@@ -269,6 +285,7 @@ GROUP BY click_id HAVING count() > uniqExact(source)`;
     this.run('DROP TABLE IF EXISTS rc_c');
     this.run(this.readConversionsSql());
     this.conversionsRead = true;
+    if (this.overlapConversionIds.length > 0) this.leaveOut('rc_c', 'rc_ov_c', this.overlapConversionIds);
     const [bad] = this.select<{ ts: string; payout: string; ts_line: string | null; payout_line: string | null }>(
       'SELECT countIf(bad_ts) AS ts, countIf(bad_payout) AS payout, minIf(line, bad_ts) AS ts_line, minIf(line, bad_payout) AS payout_line FROM rc_c',
     );
@@ -285,6 +302,93 @@ GROUP BY click_id HAVING count() > uniqExact(source)`;
         });
       }
     }
+  }
+
+  private overlapClickIds: number[] = [];
+  private overlapConversionIds: number[] = [];
+
+  /** Rebuild a scratch table without the given row ids (overlapping imports, counted once). */
+  private leaveOut(table: string, idsTable: string, ids: readonly number[]): void {
+    const t = this.runner.scratchTable;
+    this.run(`DROP TABLE IF EXISTS ${idsTable}`);
+    this.run(`CREATE ${t} ${idsTable} (id Int64) ENGINE = Memory`);
+    for (let i = 0; i < ids.length; i += 50_000) this.runner.exec(`INSERT INTO ${idsTable} SELECT arrayJoin({ids:Array(Int64)})`, { ids: ids.slice(i, i + 50_000) });
+    this.run(`DROP TABLE IF EXISTS ${table}_kept`);
+    this.run(`CREATE ${t} ${table}_kept ENGINE = Memory AS SELECT * FROM ${table} WHERE id NOT IN (SELECT id FROM ${idsTable})`);
+    this.run(`DROP TABLE ${table}`);
+    this.run(`CREATE ${t} ${table} ENGINE = Memory AS SELECT * FROM ${table}_kept`);
+    this.run(`DROP TABLE ${table}_kept`);
+  }
+
+  /**
+   * Overlapping imports: the store finds them (it knows the imports; one query, nothing when no
+   * source has two imports), and every table here then leaves those rows out, as SQLite does.
+   * Export files and server tables have no imports, so no overlaps.
+   */
+  findOverlaps = (() => {
+    if (!this.layout.overlaps) return [];
+    const found = this.layout.overlaps(this.scope, this.windowMs);
+    this.overlapClickIds = found.clickIds;
+    this.overlapConversionIds = found.conversionIds;
+    if (this.clicksRead && found.clickIds.length > 0) this.leaveOut('rc_k', 'rc_ov_k', found.clickIds);
+    if (this.conversionsRead && found.conversionIds.length > 0) this.leaveOut('rc_c', 'rc_ov_c', found.conversionIds);
+    return found.counts;
+  }) as unknown as QueryMethod<'findOverlaps', () => unknown[]>;
+
+  private tpbRead = false;
+
+  /**
+   * clicks_not_recorded: tpb:click clicks with an id that no click matched against carries (the
+   * tracker redirected but never stored the click). Reads tpb's own clicks into rc_tpb.
+   */
+  findClicksNotRecorded(): number {
+    this.ensureClicks();
+    const source = this.layout.clicks.expr.source;
+    for (const table of ['rc_notrec', 'rc_tpb']) this.run(`DROP TABLE IF EXISTS ${table}`);
+    this.run(this.readClicksSql('rc_tpb', `toString(${source}) = '${TPB_CLICK}'`));
+    this.tpbRead = true;
+    this.run(
+      `CREATE ${this.runner.scratchTable} rc_notrec ENGINE = Memory AS
+SELECT id FROM rc_tpb WHERE ${hasIdOf('click_id')} AND click_id NOT IN (SELECT click_id FROM rc_k WHERE click_id IS NOT NULL)`,
+    );
+    return int(this.select<{ n: string }>('SELECT count() AS n FROM rc_notrec')[0]?.n);
+  }
+
+  private readonly tpbClicks = new Map<string, ClickRow>();
+
+  tpbClickWithId(clickId: string): ClickRow | undefined {
+    if (!this.tpbRead) return undefined;
+    if (this.hintsFetched) return this.tpbClicks.get(clickId);
+    const [row] = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_tpb WHERE click_id = {clickId:String} ORDER BY id LIMIT 1`, { clickId });
+    return row ? this.clickRow(row) : undefined;
+  }
+
+  clicksNotRecordedRows(limit: number): FindingRow[] {
+    if (!this.tpbRead) return [];
+    const rows = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_tpb WHERE id IN (SELECT id FROM rc_notrec) ORDER BY id${this.limitClause(limit)}`);
+    return rows.map((click) => ({
+      id: int(click.id),
+      source: click.source,
+      file: click.file,
+      line: intOrNull(click.line),
+      click_id: click.click_id,
+      txid: null,
+      event: null,
+      status: null,
+      occurred_at: iso(intOrNull(click.ts)),
+      payout_micros: null,
+      currency: null,
+      conversion_id: null,
+      group_size: null,
+      rel_id: null,
+      rel_source: null,
+      rel_file: null,
+      rel_line: null,
+      rel_click_id: null,
+      rel_occurred_at: null,
+      rel_payout_micros: null,
+      rel_status: null,
+    }));
   }
 
   conversionSources(): SourceCount[] {
@@ -412,6 +516,13 @@ GROUP BY hours ORDER BY rows DESC, hours ASC LIMIT 1`,
     const candidates = new Set<string>();
     for (const id of ids) for (const candidate of candidateIds(id)) candidates.add(candidate.candidate);
     const t = this.runner.scratchTable;
+    if (this.tpbRead) {
+      this.run('DROP TABLE IF EXISTS rc_uid');
+      this.run(`CREATE ${t} rc_uid (value String) ENGINE = Memory`);
+      this.runner.insertStrings('rc_uid', ids);
+      const rows = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_tpb WHERE click_id IN (SELECT value FROM rc_uid) ORDER BY click_id, id LIMIT 1 BY click_id`);
+      for (const row of rows) this.tpbClicks.set(row.click_id ?? '', this.clickRow(row));
+    }
     if (candidates.size > 0) {
       this.run('DROP TABLE IF EXISTS rc_cand');
       this.run(`CREATE ${t} rc_cand (value String) ENGINE = Memory`);
@@ -612,17 +723,18 @@ ORDER BY click_id, ts, id LIMIT 1 BY click_id, ts`,
   }
 
   duplicateClickRows(limit: number): FindingRow[] {
-    const groups = this.select<{ click_id: string; n: string; first_id: string }>(`SELECT click_id, n, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
+    const groups = this.select<{ source: string; click_id: string; n: string; first_id: string }>(`SELECT source, click_id, n, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
     if (groups.length === 0) return [];
     const t = this.runner.scratchTable;
     this.run('DROP TABLE IF EXISTS rc_dupclick_rows');
-    this.run(`CREATE ${t} rc_dupclick_rows ENGINE = Memory AS SELECT click_id, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
-    const seconds = this.select<RawClick>(
-      `SELECT k.id AS id, k.source AS source, k.file AS file, k.line AS line, k.click_id AS click_id, k.ts AS ts
+    this.run(`CREATE ${t} rc_dupclick_rows ENGINE = Memory AS SELECT source, click_id, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
+    const sameSource = DUPLICATES_WITHIN_SOURCE ? ' AND k.source = d.source' : '';
+    const seconds = this.select<RawClick & { first_id: string }>(
+      `SELECT d.first_id AS first_id, k.id AS id, k.source AS source, k.file AS file, k.line AS line, k.click_id AS click_id, k.ts AS ts
 FROM rc_k AS k INNER JOIN rc_dupclick_rows AS d ON k.click_id = d.click_id
-WHERE k.id > d.first_id ORDER BY k.click_id, k.id LIMIT 1 BY k.click_id`,
+WHERE k.id > d.first_id${sameSource} ORDER BY d.first_id, k.id LIMIT 1 BY d.first_id`,
     );
-    const second = new Map(seconds.map((click) => [click.click_id ?? '', click]));
+    const second = new Map(seconds.map((click) => [click.first_id, click]));
     const firsts = this.clickRowsByIds(groups.map((group) => int(group.first_id)));
     return groups.map((group) => {
       const first = firsts.get(int(group.first_id));
@@ -650,7 +762,7 @@ WHERE k.id > d.first_id ORDER BY k.click_id, k.id LIMIT 1 BY k.click_id`,
         rel_payout_micros: null,
         rel_status: null,
       };
-      return this.withClick(row, second.get(group.click_id));
+      return this.withClick(row, second.get(group.first_id));
     });
   }
 

@@ -7,7 +7,7 @@ import { clickhouseRunner, parseClickHouseUrl } from './clickhouse.js';
 import { chdbRunner, loadChdb } from './chdb.js';
 import { ClickHouseQueries } from './clickhouse-queries.js';
 import type { Layout, TableLayout } from './layout.js';
-import { columnsLayout, fileFormat, fileSourceLabel, MAPPABLE_FIELDS, sqliteLayoutExtras, sqliteParams, sqliteTable, type Column } from './layouts.js';
+import { columnsLayout, fileFormat, fileSourceLabel, MAPPABLE_FIELDS, sqliteLayoutExtras, sqliteOverlaps, sqliteParams, sqliteTable, type Column } from './layouts.js';
 import { bindForDisplay, sqlString, type ClickHouseRunner } from './runner.js';
 import type { EngineName, ReconcileBackend } from './types.js';
 
@@ -109,6 +109,13 @@ function layoutFor(runner: ClickHouseRunner, options: EngineOptions): Layout {
       checkpoint(options.store);
       params = sqliteParams(options.store);
       if (!options.clicksFile) extras = sqliteLayoutExtras(options.store);
+      const store = options.store;
+      const clicksFromDb = !options.clicksFile;
+      const conversionsFromDb = !options.conversionsFile;
+      extras.overlaps = (scope, windowMs) => {
+        const found = sqliteOverlaps(store, scope, windowMs);
+        return { counts: found.counts, clickIds: clicksFromDb ? found.clickIds : [], conversionIds: conversionsFromDb ? found.conversionIds : [] };
+      };
     }
     layout = {
       clicks: options.clicksFile ? fileTable(runner, 'clicks', options.clicksFile, map, mapped) : sqliteTable('clicks', options.dbFile!),
@@ -167,6 +174,10 @@ export async function openClickHouseBackend(options: EngineOptions): Promise<Cli
       return last;
     },
     transaction: (run) => run(),
+    clickSourceNames: () =>
+      (layout.sourceCounts ? layout.sourceCounts('clicks') : new ClickHouseQueries(runner, layout, { clickSources: null, conversionSources: null, excludedConversionSources: [] }, 1).clickSources()).map(
+        (row) => row.source,
+      ),
     close: () => runner.close(),
     statements: () => last?.log ?? [],
     emitSql: (scope, windowMs, dedupeKey) => {

@@ -42,6 +42,11 @@ export interface Layout {
   params: Record<string, unknown>;
   /** Source counts answered without a pass over the rows (tpb's SQLite file: an index scan). */
   sourceCounts?: (kind: 'clicks' | 'conversions') => SourceCount[];
+  /**
+   * Overlapping imports (rows of a later import of one source that repeat an earlier import's),
+   * found by the store: the counts, and the row ids every query then leaves out.
+   */
+  overlaps?: (scope: import('../../store/reconcile.js').ReconcileScope, windowMs: number) => { counts: unknown[]; clickIds: number[]; conversionIds: number[] };
   /** min/max click row id over every click (the shape sample spreads over these like SQLite's). */
   clickIdBounds?: () => { low: number | null; high: number | null };
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../../errors.js';
 import type { Store } from '../../store/db.js';
-import { clickIdBounds, importFiles, sourceCounts } from '../../store/engine-meta.js';
+import { clickIdBounds, importFiles, overlapRowIds, sourceCounts } from '../../store/engine-meta.js';
+import { ReconcileQueries, type ReconcileScope } from '../../store/reconcile.js';
 import { microsFromAny, tsFromText, type FieldExpressions, type Layout, type TableLayout } from './layout.js';
 import { sqlString } from './runner.js';
 
@@ -33,6 +34,21 @@ export function sqliteParams(store: Store): Record<string, unknown> {
 
 export function sqliteLayoutExtras(store: Store): Pick<Layout, 'sourceCounts' | 'clickIdBounds'> {
   return { sourceCounts: (kind) => sourceCounts(store, kind), clickIdBounds: () => clickIdBounds(store) };
+}
+
+/**
+ * Overlapping imports are the store's finding (it knows the imports): ask its own query, then take
+ * the row ids it set aside, so the engine leaves out exactly what SQLite leaves out.
+ */
+export function sqliteOverlaps(store: Store, scope: ReconcileScope, windowMs: number): { counts: unknown[]; clickIds: number[]; conversionIds: number[] } {
+  const queries = new ReconcileQueries(store, scope, windowMs) as unknown as { findOverlaps?: () => unknown[]; dispose(): void };
+  if (!queries.findOverlaps) return { counts: [], clickIds: [], conversionIds: [] };
+  try {
+    const counts = queries.findOverlaps();
+    return { counts, clickIds: overlapRowIds(store, 'clicks'), conversionIds: overlapRowIds(store, 'conversions') };
+  } finally {
+    queries.dispose();
+  }
 }
 
 /** The fields a click or conversion table can have, and which are required. */

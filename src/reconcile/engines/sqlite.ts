@@ -1,4 +1,5 @@
 import type { Store } from '../../store/db.js';
+import { distinctClickSources } from '../../store/engine-meta.js';
 import { ReconcileQueries } from '../../store/reconcile.js';
 import type { ReconcileBackend } from './types.js';
 
@@ -8,6 +9,7 @@ export function sqliteBackend(store: Store): ReconcileBackend {
     engine: 'sqlite',
     prepare: () => store.ensureIndexes(),
     queries: (scope, windowMs) => new ReconcileQueries(store, scope, windowMs),
+    clickSourceNames: () => distinctClickSources(store),
     transaction: (run) => store.db.transaction(run)(),
     close: () => undefined,
   };

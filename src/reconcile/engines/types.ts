@@ -12,6 +12,12 @@ export type EngineName = (typeof ENGINES)[number];
 export type ReconcileSource = { [K in keyof ReconcileQueries]: ReconcileQueries[K] };
 
 /**
+ * A method of the SQLite queries by name, or `Fallback` while main does not have it yet: lets an
+ * engine implement a method the reconcile capability is adding without breaking either side.
+ */
+export type QueryMethod<K extends string, Fallback> = K extends keyof ReconcileQueries ? ReconcileQueries[K] : Fallback;
+
+/**
  * An engine bound to its data: SQLite (tpb's database), chDB (in-process ClickHouse over tpb's
  * SQLite file or export files), or a ClickHouse server.
  */
@@ -20,6 +26,8 @@ export interface ReconcileBackend {
   /** Whatever the queries need built first (SQLite: the indexes). */
   prepare(): void;
   queries(scope: ReconcileScope, windowMs: number): ReconcileSource;
+  /** The click sources present (whatever the scope), cheaply. */
+  clickSourceNames(): string[];
   /** Run the whole reconcile as one consistent read. */
   transaction<T>(run: () => T): T;
   /** Release what the engine holds (a chDB session, a ClickHouse connection). */
