@@ -5,8 +5,10 @@ import type { SourceCount } from './reconcile.js';
  * What the ClickHouse engines ask tpb's SQLite file directly before they read it with ClickHouse's
  * sqlite() table function: small answers an index gives at once.
  */
-export function importFiles(store: Store): Array<{ id: number; file: string }> {
-  return store.db.prepare('SELECT id, file FROM imports ORDER BY id').all() as Array<{ id: number; file: string }>;
+export function importFiles(store: Store): Array<{ id: number; file: string; naive: number }> {
+  // naive: the import read timestamps without an offset (naive_times > 0, or not recorded)
+  const rows = store.db.prepare('SELECT * FROM imports ORDER BY id').all() as Array<{ id: number; file: string; naive_times?: number | null }>;
+  return rows.map((row) => ({ id: row.id, file: row.file, naive: row.naive_times === undefined || row.naive_times === null || row.naive_times > 0 ? 1 : 0 }));
 }
 
 export function sourceCounts(store: Store, kind: 'clicks' | 'conversions'): SourceCount[] {

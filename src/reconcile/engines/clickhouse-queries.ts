@@ -11,6 +11,9 @@ import type { QueryMethod, ReconcileSource } from './types.js';
  */
 const DUPLICATES_WITHIN_SOURCE = typeof (ReconcileQueries.prototype as unknown as Record<string, unknown>).findClicksNotRecorded === 'function';
 
+/** compareCounts gives the money on each side once the SQLite queries do (reconcile puts every key into the summary). */
+const COMPARE_PAYOUTS = String((ReconcileQueries.prototype as unknown as Record<string, unknown>).compareCounts).includes('missing_in_a_payout');
+
 /** tpb click's own record of the clicks it made (the store's source name). */
 const TPB_CLICK = 'tpb:click';
 
@@ -129,8 +132,8 @@ export class ClickHouseQueries implements ReconcileSource {
     const { from, expr, settings } = this.layout.clicks;
     const id = expr.id ?? 'rowNumberInAllBlocks() + 1';
     return `CREATE ${this.runner.scratchTable} ${table} ENGINE = Memory AS
-SELECT id, source, click_id, ts, line, file, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts FROM (
-  SELECT toInt64(${id}) AS id, toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
+SELECT id, source, click_id, ts, line, file, naive, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts FROM (
+  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '0'}) AS naive, toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
     CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.line} AS Nullable(Int64)) AS line, CAST(${expr.file} AS Nullable(String)) AS file,
     CAST(${expr.occurred_at} AS Nullable(String)) AS at
   FROM ${from}
@@ -147,7 +150,7 @@ ${this.readSettings(settings)}`;
 SELECT *, ${hasIdOf('click_id')} AS has_id, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts,
   (payout_raw IS NOT NULL AND trimBoth(payout_raw) != '' AND payout IS NULL) AS bad_payout
 FROM (
-  SELECT toInt64(${id}) AS id, toString(${expr.source}) AS source, CAST(${expr.file} AS Nullable(String)) AS file,
+  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '0'}) AS naive, toString(${expr.source}) AS source, CAST(${expr.file} AS Nullable(String)) AS file,
     CAST(${expr.line} AS Nullable(Int64)) AS line, ${text(expr.click_id)} AS click_id, ${text(expr.txid)} AS txid,
     ${text(expr.event)} AS event, ${text(expr.status)} AS status, ${text(expr.occurred_at)} AS at,
     CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.payout ?? 'NULL'} AS Nullable(Int64)) AS payout,
@@ -162,7 +165,7 @@ ${this.readSettings(settings)}`;
     const t = this.runner.scratchTable;
     return [
       `CREATE ${t} rc_conv ENGINE = Memory AS
-SELECT c.id AS id, c.click_id AS click_id, c.ts AS ts, c.payout AS payout, c.currency AS currency, c.has_id AS has_id,
+SELECT c.id AS id, c.click_id AS click_id, c.ts AS ts, c.payout AS payout, c.currency AS currency, c.has_id AS has_id, c.naive AS naive,
   toUInt8(c.has_id AND ifNull(k.found, 0) = 1) AS matched,
   if(k.null_ts = 1, NULL, k.min_ts) AS first_ts
 FROM rc_c AS c
@@ -176,7 +179,7 @@ INNER JOIN (SELECT id, click_id, ts FROM rc_conv WHERE matched AND first_ts IS N
 WHERE k.ts <= r.ts
 GROUP BY r.id`,
       `CREATE ${t} rc_cls ENGINE = Memory AS
-SELECT r.id AS id, r.click_id AS click_id, r.ts AS ts, r.payout AS payout, r.currency AS currency, r.has_id AS has_id, r.matched AS matched,
+SELECT r.id AS id, r.click_id AS click_id, r.ts AS ts, r.payout AS payout, r.currency AS currency, r.has_id AS has_id, r.naive AS naive, r.matched AS matched,
   r.first_ts AS first_ts, a.anchor AS anchor,
   coalesce(r.first_ts IS NOT NULL AND r.ts < r.first_ts, 0) AS before,
   coalesce(a.anchor IS NOT NULL AND r.ts > a.anchor + {window:Int64}, 0) AS outside
@@ -484,14 +487,19 @@ WHERE trimBoth(currency) != '' ORDER BY currency`,
     ).map((row) => row.currency);
   }
 
-  commonBeforeClickOffset(): { hours: number; rows: number } | null {
-    const [row] = this.select<{ hours: string; rows: string }>(
-      `SELECT toInt64(round(d)) AS hours, count() AS rows FROM (
-  SELECT (first_ts - ts) / 3600000.0 AS d FROM rc_cls WHERE before)
+  /** naive: rows whose conversion or earliest click was read without an offset (--timezone can move them). */
+  commonBeforeClickOffset(): { hours: number; rows: number; naive: number } | null {
+    const [row] = this.select<{ hours: string; rows: string; naive: string }>(
+      `SELECT toInt64(round(d)) AS hours, count() AS rows, sum(naive_row) AS naive FROM (
+  SELECT (b.first_ts - b.ts) / 3600000.0 AS d, toUInt8(b.naive OR ifNull(k.naive, 0)) AS naive_row
+  FROM (SELECT id, click_id, ts, first_ts, naive FROM rc_cls WHERE before) AS b
+  LEFT JOIN (SELECT click_id, ts, argMin(naive, id) AS naive FROM rc_k WHERE click_id IN (SELECT click_id FROM rc_cls WHERE before) GROUP BY click_id, ts) AS k
+    ON k.click_id = b.click_id AND k.ts = b.first_ts
+  SETTINGS join_use_nulls = 1)
 WHERE round(d) >= 1 AND abs(d - round(d)) <= 5.0 / 60 + 1e-9
 GROUP BY hours ORDER BY rows DESC, hours ASC LIMIT 1`,
     );
-    return row ? { hours: int(row.hours), rows: int(row.rows) } : null;
+    return row ? { hours: int(row.hours), rows: int(row.rows), naive: int(row.naive) } : null;
   }
 
   unmatchedIds(): UnmatchedId[] {
@@ -826,14 +834,29 @@ WHERE ${differs}`;
     return { statusSpellings: this.statusParams.spellings, statusCanonicals: this.statusParams.canonicals, tolerance };
   }
 
-  compareCounts(toleranceMicros: number): { missing_in_a: number; missing_in_b: number; payout_mismatch: number; status_mismatch: number } {
-    const count = (sql: string) => int(this.select<{ n: string }>(`SELECT count() AS n FROM (${sql})`, this.compareParams(toleranceMicros))[0]?.n);
-    return {
-      missing_in_a: count(this.onlyIn('b')),
-      missing_in_b: count(this.onlyIn('a')),
-      payout_mismatch: count(this.pairsSql('payout')),
-      status_mismatch: count(this.pairsSql('status')),
+  compareCounts(toleranceMicros: number): {
+    missing_in_a: number;
+    missing_in_b: number;
+    payout_mismatch: number;
+    status_mismatch: number;
+    missing_in_a_payout: number;
+    missing_in_b_payout: number;
+    payout_mismatch_payout: number;
+  } {
+    const params = this.compareParams(toleranceMicros);
+    const get = (sql: string) => this.select<{ n: string; payout: string | null }>(sql, params)[0];
+    const missing = (side: 'a' | 'b') => get(`SELECT count() AS n, sum(c.payout) AS payout FROM (${this.onlyIn(side)}) AS s INNER JOIN (SELECT id, payout FROM rc_c) AS c ON c.id = s.id`);
+    const inB = missing('b');
+    const inA = missing('a');
+    const payout = get(`SELECT count() AS n, sum(abs(pa - pb)) AS payout FROM (${this.pairsSql('payout').replace('SELECT a.id AS id, b.id AS rel', 'SELECT a.id AS id, b.id AS rel, ca.payout AS pa, cb.payout AS pb')})`);
+    const counts = {
+      missing_in_a: int(inB?.n),
+      missing_in_b: int(inA?.n),
+      payout_mismatch: int(payout?.n),
+      status_mismatch: int(get(`SELECT count() AS n, 0 AS payout FROM (${this.pairsSql('status')})`)?.n),
     };
+    const payouts = { missing_in_a_payout: int(inB?.payout), missing_in_b_payout: int(inA?.payout), payout_mismatch_payout: int(payout?.payout) };
+    return (COMPARE_PAYOUTS ? { ...counts, ...payouts } : counts) as typeof counts & typeof payouts;
   }
 
   missingInARows(limit: number): FindingRow[] {

@@ -12,6 +12,8 @@ export interface FieldExpressions {
   ts: string;
   line: string;
   file: string;
+  /** 1 when the row's timestamps were read without an offset (so --timezone can move them). */
+  naive?: string;
   /** Conversions only. Money is exact Int64 micro-units (from text or Decimal, never a Float). */
   txid?: string;
   event?: string;

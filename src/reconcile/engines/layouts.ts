@@ -20,6 +20,7 @@ export function sqliteTable(kind: Kind, file: string): TableLayout {
     ts: tsFromText('occurred_at'),
     line: 'line',
     file: `coalesce(nullIf(transform(ifNull(import_id, 0), {importIds:Array(Int64)}, {importFiles:Array(String)}, ''), ''), ${RUN_FILE})`,
+    naive: 'if(import_id IS NULL, 0, transform(import_id, {importIds:Array(Int64)}, {importNaive:Array(UInt8)}, 0))',
   };
   if (kind === 'conversions') {
     Object.assign(expr, { txid: 'txid', event: 'event', status: 'status', payout: 'payout_micros', currency: 'currency', conversion_id: 'conversion_id' });
@@ -29,7 +30,7 @@ export function sqliteTable(kind: Kind, file: string): TableLayout {
 
 export function sqliteParams(store: Store): Record<string, unknown> {
   const imports = importFiles(store);
-  return { importIds: imports.map((row) => row.id), importFiles: imports.map((row) => row.file) };
+  return { importIds: imports.map((row) => row.id), importFiles: imports.map((row) => row.file), importNaive: imports.map((row) => row.naive) };
 }
 
 export function sqliteLayoutExtras(store: Store): Pick<Layout, 'sourceCounts' | 'clickIdBounds'> {
