@@ -51,6 +51,8 @@ export interface LoadTiming {
   measuredFrom: number;
   /** performance.now() when the last request finished. */
   endedAt: number;
+  /** The end of the measured time: endedAt, or the planned end of a timed run if that is later. */
+  measuredUntil: number;
   /** Measured requests sent. */
   sent: number;
   /** Warm-up requests sent. */
@@ -79,7 +81,7 @@ export async function runSchedule(plan: LoadPlan, send: (slot: LoadSlot) => Prom
   const endAt = plan.durationMs !== undefined ? measuredFrom + plan.durationMs : Infinity;
   const countLimit = plan.count ?? Infinity;
   const lateAfterMs = plan.lateAfterMs ?? 10;
-  const timing: LoadTiming = { startedAt, measuredFrom, endedAt: startedAt, sent: 0, warmupSent: 0, behindSchedule: 0, dropped: 0, maxLagMs: 0, aborted: false };
+  const timing: LoadTiming = { startedAt, measuredFrom, endedAt: startedAt, measuredUntil: startedAt, sent: 0, warmupSent: 0, behindSchedule: 0, dropped: 0, maxLagMs: 0, aborted: false };
   let failure: { error: unknown } | undefined;
   let index = 0;
 
@@ -196,6 +198,9 @@ export async function runSchedule(plan: LoadPlan, send: (slot: LoadSlot) => Prom
     await allDone;
   }
   timing.endedAt = performance.now();
+  // A constant-rate run that ran out of time sent its last request one interval before the end.
+  const endedByTime = !timing.aborted && timing.sent < countLimit && Number.isFinite(endAt);
+  timing.measuredUntil = endedByTime ? Math.max(timing.endedAt, endAt) : timing.endedAt;
   if (failure) throw failure.error;
   return timing;
 }

@@ -51,16 +51,19 @@ export class LatencyHistogram {
 
   stats(): LatencyStats {
     if (this.count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+    // A percentile is its bucket's highest equivalent value: never show one above the max.
+    const max = round2(this.histogram.maxValue / 1000);
+    const at = (p: number) => Math.min(this.percentile(p), max);
     return {
       count: this.count,
       min: round2(this.histogram.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : this.histogram.minNonZeroValue / 1000),
       mean: round2(this.histogram.mean / 1000),
-      p50: this.percentile(50),
-      p90: this.percentile(90),
-      p95: this.percentile(95),
-      p99: this.percentile(99),
-      p999: this.percentile(99.9),
-      max: round2(this.histogram.maxValue / 1000),
+      p50: at(50),
+      p90: at(90),
+      p95: at(95),
+      p99: at(99),
+      p999: at(99.9),
+      max,
     };
   }
 
