@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runClicks } from '../../src/click/run.js';
+import { firePostbacks } from '../../src/fire/run.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { scriptedServer } from './server.js';
@@ -118,5 +119,47 @@ describe('click as a load test: latency from the schedule (coordinated omission)
     expect(tty.stderr).toMatch(/\r\u001b\[2Kclicks \[[█░]+\] +\d+%  [\d,]+ · captured [\d,]+ · failed 0 · [\d,]+\/s · ETA \d+s/);
     const pipe = await runCli(['click', `${server.url}/c`, '-d', '300ms', '-c', '2', '--json'], { cwd: tempDir() });
     expect(pipe.stderr).not.toContain('\r');
+  });
+});
+
+/** A postback endpoint answering like TUNE (200 success=true;) after `delayMs(index)`. */
+const slowPostbacks = (delayMs: (index: number) => number) =>
+  scriptedServer((_req, res, index) => {
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('success=true;');
+    }, delayMs(index));
+  });
+
+describe('fire as a load test', () => {
+  it('at a constant rate, a stalling endpoint shows in the latency from the schedule; each postback is still judged', async () => {
+    const server = await slowPostbacks((index) => (index === 5 ? 500 : 2));
+    const ids = Array.from({ length: 40 }, (_, i) => `id${i}`);
+    const result = await firePostbacks({ template: `${server.url}/pb?transaction_id={click_id}`, preset: 'tune', clickIds: ids, concurrency: 1, ratePerSecond: 50, retryPolicy: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
+    expect(result.summary.passed).toBe(40);
+    expect(result.summary.load.behindSchedule).toBeGreaterThanOrEqual(15);
+    expect(result.summary.latencyMs.p50).toBeGreaterThan(100);
+    expect(result.summary.load.serviceMs!.p50).toBeLessThan(50);
+    expect(result.postbacks.filter((p) => p.latencyMs > 400)).toHaveLength(1);
+  });
+
+  it('--duration goes round the ids again (seq stays unique), --warmup ones are stored apart, thresholds exit 1', async () => {
+    const server = await slowPostbacks(() => 3);
+    const dir = tempDir();
+    const run = await runCli(['fire', `${server.url}/pb?cid={click_id}`, '--click-id', 'a', '--click-id', 'b', '-d', '500ms', '--warmup', '100ms', '--rate', '40', '-c', '4', '--json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary.sent).toBeGreaterThanOrEqual(18);
+    expect(report.summary.sent).toBeLessThanOrEqual(21);
+    expect(report.summary.load.warmup.sent).toBeGreaterThanOrEqual(3);
+    expect(server.received).toHaveLength(report.summary.sent + report.summary.load.warmup.sent);
+    const db = new Database(path.join(dir, 'tpb.db'), { readonly: true });
+    const seqs = (db.prepare('SELECT seq FROM postbacks ORDER BY seq').all() as Array<{ seq: number }>).map((row) => row.seq);
+    db.close();
+    expect(new Set(seqs).size).toBe(server.received.length);
+
+    const broken = await runCli(['fire', `${server.url}/pb?cid={click_id}`, '--click-id', 'a', '--repeat', '20', '-c', '2', '--max-p95', '0.001'], { cwd: tempDir() });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/threshold broken: p95 latency [\d.]+ ms is over --max-p95 0.001 ms/);
   });
 });

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
-import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, parseKeyValue, parseNumber } from '../parsers.js';
+import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, parseKeyValue } from '../parsers.js';
 import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, NetworkError } from '../../errors.js';
 import type { ClickRunEvents } from '../../click/run.js';
