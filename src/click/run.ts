@@ -397,7 +397,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       });
     }
     if (slot.warmup) return;
-    recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now() }, record.ok);
+    recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, record.ok);
     if (keepClicks === 'all' || (keepClicks === 'failures' && !record.ok)) clicks.push(record);
     tally.add(record);
     progress.done += 1;

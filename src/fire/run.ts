@@ -522,7 +522,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
       sentAt: outcome.sentAt,
     });
     if (slot.warmup) return;
-    recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now() }, outcome.verdict.verdict === 'pass');
+    recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, outcome.verdict.verdict === 'pass');
     outcomes.push(outcome);
     progress.done += 1;
     if (outcome.verdict.verdict === 'pass') progress.passed += 1;

@@ -37,6 +37,12 @@ export interface LoadRecordTiming {
   sentAt: number;
   /** performance.now() when its answer (or failure) was complete. */
   endedAt: number;
+  /**
+   * The request's own time as its client measured it (the HTTP exchange, retries included); when
+   * given, latency is the wait for the send plus this, so the summary agrees with each request's
+   * figure; else endedAt − sentAt.
+   */
+  serviceMs?: number;
 }
 
 /**
@@ -58,11 +64,12 @@ export class LoadRecorder {
   }
 
   record(timing: LoadRecordTiming, ok: boolean): void {
-    const latency = timing.endedAt - timing.scheduledAt;
+    const service = timing.serviceMs ?? timing.endedAt - timing.sentAt;
+    const latency = timing.sentAt - timing.scheduledAt + service;
     this.count += 1;
     if (!ok) this.failed += 1;
     this.latency.record(latency);
-    if (this.openModel) this.service.record(timing.endedAt - timing.sentAt);
+    if (this.openModel) this.service.record(service);
     this.series.record(timing.endedAt, latency, ok);
   }
 
