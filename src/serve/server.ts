@@ -48,6 +48,8 @@ export interface MockTrackerOptions {
   postbackKey?: string;
   /** Query parameter names to redact in logs, beyond the default token names. */
   secrets?: readonly string[];
+  /** The run's redactor (the CLI's one); the secret names above are added to it. */
+  redactor?: Redactor;
   /** Clock, for tests. */
   now?: () => Date;
   /** How long close() lets in-flight requests finish before dropping their connections (ms). */
@@ -201,7 +203,8 @@ class MockTrackerServer implements MockTracker {
       ...(options.resetRate === undefined ? {} : { resetRate: options.resetRate }),
     });
     this.ids = streams.ids;
-    this.redactor = new Redactor(options.secrets ?? []);
+    this.redactor = options.redactor ?? new Redactor();
+    this.redactor.addNames(options.secrets ?? []);
     // The Keitaro postback key is a credential that sits in the path.
     if (this.preset === 'keitaro') this.redactor.addValue(postbackKey);
     this.landing = new URL(options.landing ?? DEFAULT_LANDING);

@@ -59,12 +59,12 @@ export function registerClick(program: Command, context: CliContext): void {
 /** The action: runClicks with progress on a TTY, -v lines, the report and the exit code. */
 async function clickAction(context: CliContext, url: string, options: ClickCommandOptions): Promise<void> {
   const { runClicks } = await import('../../click/run.js');
-  const { Redactor } = await import('../../text/redact.js');
   const { clickJson, renderClickExchange, renderClickReport } = await import('../../report/click.js');
   const { renderProgressLine } = await import('../../report/progress.js');
   const output = context.output;
   const color = output.stderrColor;
-  const redactor = new Redactor(options.secret ?? []);
+  const redactor = context.redactor;
+  redactor.addNames(options.secret ?? []);
   const verbose = context.globals.verbose && !context.globals.quiet;
   const progress = output.canShowProgress && !verbose && options.count >= 20;
   const abort = new AbortController();

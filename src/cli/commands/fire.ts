@@ -178,6 +178,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         expectations: { ...(options.expectStatus ? { status: options.expectStatus } : {}), ...(options.expectBody ? { body: options.expectBody } : {}) },
         lint: options.lint,
         secrets: options.secret ?? [],
+        redactor: context.redactor,
         dryRun: options.dryRun ?? false,
         // Opened after the template, ids and lint were checked: a usage error (exit 2) writes nothing.
         ...(options.dryRun ? {} : { openStore: () => context.openStore() }),
