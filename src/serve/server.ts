@@ -48,7 +48,10 @@ export interface MockTrackerOptions {
   postbackKey?: string;
   /** Query parameter names to redact in logs, beyond the default token names. */
   secrets?: readonly string[];
-  /** The run's redactor (the CLI's one); the secret names above are added to it. */
+  /**
+   * A redactor for the request log (the secret names above are added to it). Not the CLI's: the
+   * mock's own postback key is printed in its routes on purpose.
+   */
   redactor?: Redactor;
   /** Clock, for tests. */
   now?: () => Date;

@@ -181,7 +181,6 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(store === undefined ? {} : { store }),
       ...(options.secret === undefined ? {} : { secrets: options.secret }),
-      redactor: context.redactor,
       ...(options.postbackKey === undefined ? {} : { postbackKey: options.postbackKey }),
       maxStoredRequests: options.maxStored,
       log: (entry) => {
