@@ -46,3 +46,22 @@ const TEXT_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 export function escapeControls(text: string): string {
   return text.replace(TEXT_CONTROLS, unicodeEscape);
 }
+
+/**
+ * A deep copy of a JSON-like value with every string sanitised (and every object key): a renderer
+ * that takes its data through here cannot print a control from the data, whichever field it uses.
+ */
+export function sanitizeDeep<T>(value: T): T {
+  return deep(value) as T;
+}
+
+function deep(value: unknown): unknown {
+  if (typeof value === 'string') return sanitizeForDisplay(value);
+  if (Array.isArray(value)) return value.map(deep);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[sanitizeForDisplay(key)] = deep(item);
+    return out;
+  }
+  return value;
+}
