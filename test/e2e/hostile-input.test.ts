@@ -146,7 +146,7 @@ describe('amounts (item 10)', () => {
 describe('bounds (items 11, 12, 13, 15)', () => {
   it("a check fire step's timeout holds (it was always 10 s)", async () => {
     const server = http.createServer((_req, res) => {
-      setTimeout(() => res.end('ok'), 3000).unref();
+      setTimeout(() => res.end('ok'), 10_000).unref();
     });
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -156,7 +156,7 @@ describe('bounds (items 11, 12, 13, 15)', () => {
     stores.push(store);
     const started = performance.now();
     const result = await runScenario({ scenario, env: {}, store });
-    expect(performance.now() - started).toBeLessThan(2500);
+    expect(performance.now() - started).toBeLessThan(8000); // the old 10 s timeout would have waited for the answer
     expect(result.runs[0]!.steps[0]!.status).toBe('error');
     expect(result.runs[0]!.steps[0]!.reason).toMatch(/within 300 ms/);
   });
@@ -222,7 +222,7 @@ describe('bounds (items 11, 12, 13, 15)', () => {
     const drip = setInterval(() => socket.writable && socket.write('X-Slow: a\r\n'), 100);
     const closed = await new Promise<boolean>((resolve) => {
       socket.once('close', () => resolve(true));
-      setTimeout(() => resolve(false), 4000).unref();
+      setTimeout(() => resolve(false), 8000).unref();
     });
     clearInterval(drip);
     socket.destroy();

@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBin, type CliResult } from '../helpers/cli.js';
+import { BIN, cleanEnv, runBin, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -82,6 +83,9 @@ const S = {
   envQuery: 'env+Que/ry=16',
   envClick: 'env+Cli/ck=17',
   unparseable: 'unpa+rse/able=18',
+  serveKey: 'serveKeitaroKey19',
+  serveToken: 'ser+ve/Tok=20',
+  serveSecretParam: 'ser+ve/Pin=21',
 } as const;
 /** Too short to redact as free text: it must go wherever it is a token's value. */
 const SHORT = 'Q7z';
@@ -181,6 +185,26 @@ describe('planted secrets never leak (issue 11, items 1–6)', () => {
     expect(check.code, check.stdout + check.stderr).toBe(1);
     await run('check --json', ['check', 'secrets.yaml', '--json'], env);
 
+    // tpb serve's NDJSON request log and its stderr log: a postback with a token, a --secret
+    // parameter and the mock's own key in the path.
+    const serve = spawn(process.execPath, [BIN, 'serve', '--preset', 'keitaro', '--postback-key', S.serveKey, '--secret', 'pin', '--log', 'serve.ndjson', '--json'], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let serveOut = '';
+    let serveErr = '';
+    serve.stdout.setEncoding('utf8').on('data', (chunk: string) => (serveOut += chunk));
+    serve.stderr.setEncoding('utf8').on('data', (chunk: string) => (serveErr += chunk));
+    const serveExited = new Promise<void>((resolve) => serve.on('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${serveOut} ${serveErr}`)), 15_000);
+      serve.stdout.on('data', () => serveOut.includes('"url"') && serveOut.trimEnd().endsWith('}') && (clearTimeout(timer), resolve()));
+    });
+    const serveUrl = (JSON.parse(serveOut) as { url: string }).url;
+    const answer = await fetch(`${serveUrl}/${S.serveKey}/postback?subid=none&status=sale&token=${encodeURIComponent(S.serveToken)}&pin=${encodeURIComponent(S.serveSecretParam)}`);
+    await answer.text();
+    serve.kill('SIGTERM');
+    await serveExited;
+    // The routes tpb serve prints show its key on purpose (the user needs it): only its logs are judged.
+    outputs.push(['serve (log lines)', { code: 0, stdout: '', stderr: serveErr }]);
+
     // Everything stored, as the user would read it back.
     for (const table of ['postbacks', 'clicks', 'runs', 'conversions']) {
       await run(`db export ${table}`, ['db', 'export', table]);
@@ -189,6 +213,7 @@ describe('planted secrets never leak (issue 11, items 1–6)', () => {
 
     const found: string[] = [];
     for (const [label, result] of outputs) found.push(...leaks(`${label} stdout`, result.stdout), ...leaks(`${label} stderr`, result.stderr));
+    expect(fs.readFileSync(path.join(cwd, 'serve.ndjson'), 'utf8')).toContain('postback');
     for (const file of fs.readdirSync(cwd)) {
       if (file === 'secrets.yaml') continue;
       found.push(...leaks(file, fs.readFileSync(path.join(cwd, file))));
@@ -202,5 +227,5 @@ describe('planted secrets never leak (issue 11, items 1–6)', () => {
     expect(stored.split('\n').length).toBeGreaterThan(6);
     expect(stored).toContain('REDACTED');
     expect(fs.readFileSync(path.join(cwd, 'report.xml'), 'utf8')).toContain('testcase');
-  }, 180_000);
+  }, 300_000);
 });
