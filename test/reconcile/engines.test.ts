@@ -55,7 +55,7 @@ describe('every engine gives the same report on the corpus', () => {
   it.each(OPTION_SETS)('sqlite and chdb agree with %s: summary, hints and every finding', async (_name, options) => {
     const [sqlite, chdb] = await both(options);
     expect(chdb).toEqual(sqlite);
-  });
+  }, 120_000);
 
   it('the corpus holds every category (so the equality above covers them all)', async () => {
     const [sqlite] = await both({});
@@ -68,7 +68,7 @@ describe('every engine gives the same report on the corpus', () => {
     expect(sqlite.hints.map((hint) => hint.kind)).toContain('timezone_offset');
     expect(s.currencies).toEqual(['EUR', 'USD']);
     for (const key of ['missing_in_a', 'missing_in_b', 'payout_mismatch', 'status_mismatch'] as const) expect(compare.summary[key], key).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('money is exact: micro-unit payouts a Float would round sum to the same cents in both engines', async () => {
     const [sqlite, chdb] = await both({ conversionsSource: ['network'], windowMs: 60 * 86_400_000 });
@@ -77,7 +77,7 @@ describe('every engine gives the same report on the corpus', () => {
     expect(payouts).toContainEqual(['unmatched', 'ffffffff00000002', 19.999999]);
     expect(payouts).toContainEqual(['before_click', 'e2e2e2e2b3b3b3b3', 123456789.123456]);
     expect(chdb.summary.payout_at_stake).toEqual(sqlite.summary.payout_at_stake);
-  });
+  }, 120_000);
 
   it('timestamps compare as instants to the millisecond', async () => {
     const [, chdb] = await both({ windowMs: 60 * 86_400_000 });
@@ -88,7 +88,7 @@ describe('every engine gives the same report on the corpus', () => {
     expect(outside?.occurred_at).toBe('2026-05-05T09:30:00.001Z');
     // the click without a time is matched, and never before or outside
     expect(chdb.findings.some((f) => f.click_id === 'e3e3e3e3c4c4c4c4')).toBe(false);
-  });
+  }, 120_000);
 });
 
 describe('tpb reconcile --engine chdb (the built binary)', () => {
