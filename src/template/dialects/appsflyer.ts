@@ -1,0 +1,43 @@
+import type { Dialect } from './types.js';
+
+/** AppsFlyer postbacks to ad networks and partners (MMP → network). */
+export const appsflyer: Dialect = {
+  id: 'appsflyer',
+  title: 'AppsFlyer',
+  aliases: ['af'],
+  syntax: 'paren',
+  caseSensitive: true,
+  sends: 'install and in-app event postbacks to the ad network (macros in parentheses: &ip_address=(ip))',
+  clickIdMacros: ['clickid'],
+  payoutMacros: ['event_revenue'],
+  macros: [
+    { name: 'clickid', meaning: "the network's click id from the attribution link (clickid=)", role: 'click_id', uncertain: true, source: 2 },
+    { name: 'idfa', meaning: 'iOS advertising id', role: 'other', source: 0 },
+    { name: 'sha1-idfa', meaning: 'SHA1 of the iOS advertising id', role: 'other', source: 0 },
+    { name: 'advertiserId', meaning: 'Android GAID', role: 'other', source: 0 },
+    { name: 'sha1-advertiserId', meaning: 'SHA1 of the Android GAID', role: 'other', source: 0 },
+    { name: 'android-id', meaning: 'Android id', role: 'other', source: 0 },
+    { name: 'sha1-android-id', meaning: 'SHA1 of the Android id', role: 'other', source: 0 },
+    { name: 'app-id', meaning: 'app id', role: 'other', source: 0 },
+    { name: 'wifi', meaning: 'whether the conversion used wifi (TRUE/FALSE)', role: 'other', source: 0 },
+    { name: 'install-unix-ts', meaning: 'install (first open) time, UNIX', role: 'unix', source: 0 },
+    { name: 'click-ts', meaning: 'click or impression time', role: 'other', source: 0 },
+    { name: 'campaign', meaning: 'campaign name (c= of the link)', role: 'other', source: 0 },
+    { name: 'ip', meaning: 'IP of the device on conversion', role: 'other', source: 0 },
+    { name: 'event_name', meaning: 'name of the in-app event', role: 'event', source: 1 },
+    { name: 'event_revenue', meaning: 'event revenue in the event currency', role: 'payout', source: 1 },
+    { name: 'event_revenue_currency', meaning: 'currency code of the event revenue', role: 'currency', source: 1 },
+    { name: 'event_revenue_USD', meaning: 'event revenue in USD', role: 'other', source: 1 },
+    { name: 'event_time', meaning: 'time of the event', role: 'other', source: 1 },
+    { name: 'event_value', meaning: 'event values as JSON (with (encode))', role: 'other', source: 1 },
+    { name: 'event-name', meaning: 'name of the in-app event (ad-network postbacks)', role: 'event', uncertain: true, source: 2 },
+    { name: 'monetary', meaning: 'event revenue (ad-network postbacks)', role: 'revenue', uncertain: true, source: 2 },
+  ],
+  families: [],
+  encoding: { kind: 'unknown', note: 'not documented; tpb encodes once (RFC 3986); (encode) exists for JSON values', source: 1 },
+  sources: [
+    { url: 'https://support.appsflyer.com/hc/en-us/articles/207273946-Postback-macros-for-ad-networks', title: 'AppsFlyer: Postback macros for ad networks' },
+    { url: 'https://support.appsflyer.com/hc/en-us/articles/360016751637-Postback-macros-for-analytics-partners', title: 'AppsFlyer: Postback macros for analytics partners' },
+    { url: 'https://support.appsflyer.com/hc/en-us/articles/208537116', title: 'AppsFlyer: attribution link and postback macros (via trackers.md S93)' },
+  ],
+};
