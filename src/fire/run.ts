@@ -14,6 +14,7 @@ import { decimalToMicros } from '../units/micros.js';
 import { keitaroPostbackKey, presetPostbackTemplate } from './preset-url.js';
 import { expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, UnresolvedMacroError, type TemplateEncoding } from '../template/macros.js';
 import { judgeResponse, networkVerdict, type Expectations, type Verdict } from './verdict.js';
+import { lintSenderRun, playSender, type PlayedSender } from './sender.js';
 
 /** One postback, resolved and ready to send (secrets still in it: redact before showing). */
 export interface PostbackRequest {
@@ -178,6 +179,8 @@ export interface FireRunOptions {
   expectations?: Expectations;
   /** Lint the template and ids before sending (default true); errors stop the run. */
   lint?: boolean;
+  /** Play this sender (`--as`): a dialect id or 'auto'; the template is the URL as that platform's macros write it. */
+  as?: string;
   /** Extra secret names (query params, headers, JSON keys) to redact. */
   secrets?: readonly string[];
   /** Resolve and return the requests, send nothing, store nothing. */
@@ -247,6 +250,8 @@ export interface FireRunResult {
   postbacks: FireOutcome[];
   /** With dryRun: what would be sent. */
   resolved: ResolvedPostback[];
+  /** With `as`: the sender played, and what filled each of its macros. */
+  sender?: Pick<PlayedSender, 'dialect' | 'fills'>;
 }
 
 /** Build the macro values of every postback and expand templates; throws before anything is sent. */
@@ -313,6 +318,14 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
     }
   });
   return requests;
+}
+
+/** The sender played by --as, with the values of secret parameters redacted. */
+function redactedSender(played: PlayedSender, redactor: Redactor): Pick<PlayedSender, 'dialect' | 'fills'> {
+  return {
+    dialect: played.dialect,
+    fills: played.fills.map((fill) => ({ ...fill, value: fill.value === null ? null : fill.param !== null && redactor.isSecretName(fill.param) ? REDACTED : redactor.text(fill.value) })),
+  };
 }
 
 /** The URL template of a run: the user's, or the preset's filled with --base. */
@@ -409,14 +422,27 @@ export function lintFireRun(options: FireRunOptions, template: string): LintFind
 export async function firePostbacks(options: FireRunOptions, events: FireRunEvents = {}): Promise<FireRunResult> {
   const now = options.now ?? (() => new Date());
   const redactor = new Redactor(options.secrets ?? []);
-  const template = fireTemplate(options);
+  const original = fireTemplate(options);
+  // --as: the URL is written in the sender's macros; play it into tpb's (exit 2 for a macro without a value).
+  const played =
+    options.as === undefined
+      ? undefined
+      : playSender(original, options.as, {
+          ...(options.preset ? { preset: options.preset } : {}),
+          clickIds: options.clickIds,
+          values: { ...(options.payout !== undefined ? { payout: options.payout } : {}), ...(options.revenue !== undefined ? { revenue: options.revenue } : {}), ...(options.txid !== undefined ? { txid: options.txid } : {}), ...(options.status !== undefined ? { status: options.status } : {}), ...(options.event !== undefined ? { event: options.event } : {}), ...(options.currency !== undefined ? { currency: options.currency } : {}) },
+          vars: options.vars ?? [],
+        });
+  const template = played ? played.template : original;
+  if (played) options = { ...options, vars: [...(options.vars ?? []), ...played.vars] };
   for (const [name, value] of [['--payout', options.payout], ['--revenue', options.revenue]] as const) {
     if (value !== undefined && !/\{/.test(value) && decimalToMicros(value) === undefined) {
       throw new UsageError(`${name} "${value}" is not a decimal amount`, { hint: `write it like 1.50 (a dot, no currency sign)` });
     }
   }
   if ((options.repeat ?? 1) < 1) throw new UsageError('--repeat must be at least 1');
-  const lintWarnings = options.lint === false ? [] : lintFireRun(options, template);
+  const lintWarnings =
+    options.lint === false ? [] : played ? lintSenderRun(original, played, { ...(options.preset ? { preset: options.preset } : {}), ...(options.method ? { method: options.method } : {}), clickIds: options.clickIds }) : lintFireRun(options, template);
   const requests = resolvePostbacks(options, template, now());
   // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
   // They come from the template, --var, -H and --data, the same for every request: the first one suffices.
@@ -427,7 +453,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   }
   // Keitaro's postback key lives in the path; serve redacts it, so does fire (output and database).
   if (options.preset === 'keitaro') for (const key of keitaroPostbackKey(template)) redactor.addValue(key);
-  const redactedTemplate = redactor.url(template);
+  const redactedTemplate = redactor.url(original);
 
   const resolved: ResolvedPostback[] = requests.map((request) => ({
     seq: request.seq,
@@ -438,7 +464,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     clickId: request.clickId,
   }));
   if (options.dryRun) {
-    return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], 0), postbacks: [], resolved };
+    return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], 0), postbacks: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
   }
 
   const store = options.store ?? options.openStore?.();
@@ -518,7 +544,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   outcomes.sort((a, b) => a.seq - b.seq);
   const summary = summarize(outcomes, durationMs);
   if (store && runId !== undefined) finishRun(store, runId, summary, now());
-  return { ...(runId !== undefined ? { runId } : {}), template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [] };
+  return { ...(runId !== undefined ? { runId } : {}), template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
 }
 
 export { UnresolvedMacroError };

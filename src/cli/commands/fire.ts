@@ -6,6 +6,7 @@ import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, NetworkError, UsageError } from '../../errors.js';
 import type { HttpMethod } from '../../http/client.js';
 import { parseStatusExpectation, type StatusExpectation } from '../../fire/verdict.js';
+import { DIALECT_IDS } from '../../template/dialects/index.js';
 
 interface FireCommandOptions {
   clickId?: string[];
@@ -36,6 +37,7 @@ interface FireCommandOptions {
   dryRun?: boolean;
   secret?: string[];
   lint: boolean;
+  as?: string;
 }
 
 function parseExpectStatus(value: string): StatusExpectation {
@@ -65,7 +67,8 @@ export function registerFire(program: Command, context: CliContext): void {
     .option('--run <id>', 'with --from-db: the ids of this click run', parseInteger({ min: 1 }))
     .option('--from-csv <file>', 'click ids from a CSV file (.gz, UTF-8 or UTF-16; "-" reads stdin)')
     .option('--column <name>', 'with --from-csv: the column of click ids (default: a click-id-like header)')
-    .addOption(new Option('--preset <name>', "the tracker's postback template (with --base) and success rule").choices(PRESET_NAMES))
+    .addOption(new Option('--preset <name>', "the receiving tracker: its postback template (with --base), click-id parameter and success rule").choices(PRESET_NAMES))
+    .addOption(new Option('--as <platform>', "play the platform that sends the URL: its macros ({external_id}, #s2#…) get --click-id, --payout… and --var values; auto detects it").choices(['auto', ...DIALECT_IDS]))
     .option('--base <url>', "with --preset: the tracker's base URL (Keitaro: including the postback key)", parseHttpUrl)
     .option('--var <name=value>', 'a custom macro {name} (repeatable)', parseKeyValue)
     .option('--payout <amount>', 'value of {payout}, e.g. 1.50')
@@ -96,6 +99,8 @@ export function registerFire(program: Command, context: CliContext): void {
     ['tpb fire --preset keitaro --base https://t.example.com/k3y --from-csv ids.csv --column subid', 'ids from a CSV'],
     ['tpb fire "$PB" --click-id abc --txid T1 --repeat 2 --expect-body "^success=false"', 'the duplicate test'],
     ['tpb fire "$PB" --from-db --dry-run', 'what would be sent, secrets redacted'],
+    ["tpb fire 'https://t.example.com/k3y/postback?subid=#s2#&payout=#price#' --as cake --click-id abc --payout 2.5", 'the URL as copied from CAKE'],
+    ["tpb fire 'https://t.example.com/postback?cid=REPLACE&payout=OPTIONAL' --as auto --preset voluum --click-id abc --dry-run --json", 'placeholders filled; each fill shown'],
   ]);
 }
 
@@ -177,6 +182,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         retryPolicy: { retries: options.retries, baseDelayMs: options.retryDelay, maxDelayMs: Math.max(10_000, options.retryDelay), maxRetryAfterMs: 60_000 },
         expectations: { ...(options.expectStatus ? { status: options.expectStatus } : {}), ...(options.expectBody ? { body: options.expectBody } : {}) },
         lint: options.lint,
+        ...(options.as !== undefined ? { as: options.as } : {}),
         secrets: options.secret ?? [],
         dryRun: options.dryRun ?? false,
         // Opened after the template, ids and lint were checked: a usage error (exit 2) writes nothing.
