@@ -34,7 +34,7 @@ function renderAnalysis(analysis: PostbackAnalysis, color: ChalkInstance, verbos
   const lines: string[] = [];
   const d = analysis.dialect;
   if (d && d.chosen !== 'default') {
-    const how = d.chosen === 'sender' ? `sender ${d.title}` : d.id === 'unknown' ? `reads as no known dialect (${d.detection ?? ''})` : `reads as ${d.detection ?? d.title}`;
+    const how = d.chosen === 'sender' ? `sender ${d.title}` : d.detection === 'no macros' ? 'none (no macros)' : d.id === 'unknown' ? `reads as no known dialect (${d.detection ?? ''})` : `reads as ${d.detection ?? d.title}`;
     lines.push(`${color.dim('dialect:')} ${sanitizeForDisplay(how)}${d.mixed && d.id !== 'unknown' ? color.yellow(' — mixed') : ''}`);
   }
   const c = analysis.clickId;

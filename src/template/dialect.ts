@@ -1,4 +1,5 @@
-import { DIALECTS, findDialect, type Dialect, type MacroEntry, type MacroFamily, type MacroRole, type MacroSyntax } from './dialects/index.js';
+import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
+import { DIALECTS, findDialect, PLATFORM_DIALECTS, type Dialect, type MacroEntry, type MacroFamily, type MacroRole, type MacroSyntax } from './dialects/index.js';
 
 /**
  * Reading a postback URL in any platform's macro dialect: the macro tokens it holds (whatever the
@@ -15,7 +16,9 @@ export type ForeignSyntax =
   /** `%7Bname%7D`: a macro URL-encoded before it was filled. */
   | 'encoded'
   /** `[name]`: a documentation placeholder such as `[your_domain]`. */
-  | 'bracket';
+  | 'bracket'
+  /** `##name##`: Adsterra and other networks. */
+  | 'double-hash';
 
 export type TokenSyntax = MacroSyntax | ForeignSyntax;
 
@@ -31,6 +34,8 @@ export interface MacroToken {
   param: string | null;
   /** In the host or path (before the query). */
   inPath: boolean;
+  /** In the host (the authority): there a brace is a domain placeholder, not a sender's macro. */
+  inHost: boolean;
 }
 
 const SYNTAX_LABEL: Record<TokenSyntax, string> = {
@@ -42,6 +47,7 @@ const SYNTAX_LABEL: Record<TokenSyntax, string> = {
   dollar: '${name}',
   encoded: '%7Bname%7D',
   bracket: '[name]',
+  'double-hash': '##name##',
 };
 
 export function syntaxLabel(syntax: TokenSyntax): string {
@@ -75,6 +81,7 @@ const TOKEN_PATTERNS: ReadonlyArray<{ syntax: TokenSyntax; pattern: RegExp }> = 
   { syntax: 'double-bracket', pattern: /\[\[([A-Za-z_][\w.-]*)\]\]/g },
   { syntax: 'mustache', pattern: /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g },
   { syntax: 'dollar', pattern: /\$\{\(?([A-Za-z_][\w.-]*)\)?!?\}/g },
+  { syntax: 'double-hash', pattern: /##([A-Za-z_][\w.-]*)##/g },
   { syntax: 'encoded', pattern: /%7B(?:%7B)?([A-Za-z_][\w.-]*)%7D(?:%7D)?/gi },
   // {name}, {name:args}, and {} (an empty placeholder from documentation).
   { syntax: 'brace', pattern: /\{([^{}\r\n]{0,80})\}/g },
@@ -102,8 +109,11 @@ export function tokenize(url: string): MacroToken[] {
   raw.sort((a, b) => a.index - b.index);
   const masked = maskSpans(url, raw);
   const queryStart = masked.indexOf('?');
+  const authority = /^[a-z][a-z0-9+.()-]*:\/\//i.exec(masked);
+  const hostStart = authority ? authority[0].length : 0;
+  const hostEnd = hostStart + (/^[^/?#]*/.exec(masked.slice(hostStart))?.[0].length ?? 0);
   for (const token of raw) {
-    tokens.push({ ...token, param: paramAt(url, queryStart, token.index), inPath: queryStart < 0 || token.index < queryStart });
+    tokens.push({ ...token, param: paramAt(url, queryStart, token.index), inPath: queryStart < 0 || token.index < queryStart, inHost: token.index < hostEnd });
   }
   return tokens;
 }
@@ -152,7 +162,7 @@ function fromFamily(dialect: Dialect, family: MacroFamily, name: string, match: 
 
 /** What `dialect` knows of a macro written `name` in `syntax`, if anything. */
 export function lookupMacro(dialect: Dialect, syntax: TokenSyntax, name: string): MacroKnowledge | undefined {
-  if (syntax !== dialect.syntax) return undefined;
+  if (syntax !== dialect.syntax && !(dialect.altSyntaxes ?? []).includes(syntax as MacroSyntax)) return undefined;
   const same = (a: string, b: string) => (dialect.caseSensitive ? a === b : a.toLowerCase() === b.toLowerCase());
   const entry = dialect.macros.find((item) => same(item.name, name));
   if (entry) return fromEntry(dialect, entry);
@@ -219,12 +229,24 @@ export function equivalentIn(dialect: Dialect, known: Pick<MacroKnowledge, 'role
   return dialect.macros.find((item) => item.role === known.role && !item.uncertain)?.name ?? dialect.macros.find((item) => item.role === known.role)?.name;
 }
 
+/** A brace token that is a documentation placeholder, not a macro: {}, {NID}, {AID-FROM-DASHBOARD}, {your_domain}, {payout_token}. */
+export function isBracePlaceholder(token: Pick<MacroToken, 'syntax' | 'name'>): boolean {
+  if (token.syntax !== 'brace') return false;
+  if (token.name === '') return true;
+  if (/^[A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)*$/.test(token.name) && token.name.length >= 2) return true;
+  return /(^|[_-])(your|replace|insert|token|macro|parameter|placeholder)([_-]|$)|^your/i.test(token.name);
+}
+
 export interface DialectCandidate {
   dialect: Dialect;
   /** Macros of the URL it knows. */
   known: number;
   /** Sum over its known macros of 1 / (number of dialects that know each): how distinctive. */
   score: number;
+  /** 2: a macro is one of its declared click-id macros; 1: it reads one as the click id (or a sub id echoed in a click-id parameter); 0: neither. */
+  knowsClickId: number;
+  /** Macros it knows spelt exactly as written (case and all). */
+  exact: number;
 }
 
 export interface Detection {
@@ -240,28 +262,39 @@ export interface Detection {
 
 /** The macro tokens detection looks at: dialect syntaxes, in the query (host placeholders are not a sender's). */
 export function detectionTokens(tokens: readonly MacroToken[]): MacroToken[] {
-  return tokens.filter((token) => DIALECT_SYNTAXES.includes(token.syntax) && !token.inPath && token.name !== '');
+  return tokens.filter((token) => DIALECT_SYNTAXES.includes(token.syntax) && !token.inHost && token.name !== '' && !isBracePlaceholder(token));
 }
 
-/** Which dialect the URL reads as: the one that knows the most of its macros, the most distinctively. */
-export function detectDialect(tokens: readonly MacroToken[], dialects: readonly Dialect[] = DIALECTS): Detection {
+/**
+ * Which platform's dialect the URL reads as: the one that knows the most of its macros; on a tie,
+ * the one that reads a macro as the click id, then the one that knows them spelt exactly as
+ * written, then the most distinctive (macros few dialects share), then the order of DIALECTS.
+ * tpb's own dialect is not a candidate: a URL with only tpb's macros is tpb's template.
+ */
+export function detectDialect(tokens: readonly MacroToken[], dialects: readonly Dialect[] = PLATFORM_DIALECTS): Detection {
   const considered = detectionTokens(tokens);
-  const knowers = considered.map((token) => dialects.filter((dialect) => lookupMacro(dialect, token.syntax, token.name) !== undefined));
-  const candidates: DialectCandidate[] = dialects.map((dialect) => {
+  const knowledge = considered.map((token) => dialects.map((dialect) => lookupMacro(dialect, token.syntax, token.name)));
+  const candidates: DialectCandidate[] = dialects.map((dialect, d) => {
     let known = 0;
     let score = 0;
+    let exact = 0;
+    let knowsClickId = 0;
     considered.forEach((token, i) => {
-      if (knowers[i]!.includes(dialect)) {
-        known += 1;
-        score += 1 / knowers[i]!.length;
-      }
+      const item = knowledge[i]![d];
+      if (!item) return;
+      known += 1;
+      score += 1 / knowledge[i]!.filter(Boolean).length;
+      if (item.name === token.name) exact += 1;
+      if (dialect.clickIdMacros.includes(item.name)) knowsClickId = 2;
+      else if (item.role === 'click_id' || (item.sub !== undefined && token.param !== null && (KNOWN_CLICK_ID_PARAMS as readonly string[]).includes(token.param))) knowsClickId = Math.max(knowsClickId, 1);
     });
-    return { dialect, known, score };
+    return { dialect, known, score, exact, knowsClickId };
   });
-  const ranked = candidates.filter((item) => item.known > 0).sort((a, b) => b.known - a.known || b.score - a.score);
+  const order = (a: DialectCandidate, b: DialectCandidate) => b.known - a.known || b.knowsClickId - a.knowsClickId || b.exact - a.exact || b.score - a.score;
+  const ranked = candidates.filter((item) => item.known > 0).sort(order);
   const top = ranked[0];
   if (!top) return { dialect: null, total: considered.length, known: 0, tiedWith: [], candidates: [] };
-  const tiedWith = ranked.slice(1).filter((item) => item.known === top.known && Math.abs(item.score - top.score) < 1e-9).map((item) => item.dialect);
+  const tiedWith = ranked.slice(1).filter((item) => order(item, top) === 0 || Math.abs(order(item, top)) < 1e-9).map((item) => item.dialect);
   return { dialect: top.dialect, total: considered.length, known: top.known, tiedWith, candidates: ranked };
 }
 
@@ -276,3 +309,4 @@ export function describeDetection(detection: Detection): string {
 export function resolveDialect(name: string): Dialect | undefined {
   return findDialect(name);
 }
+

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
 import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
 import { FIRE_MACROS, MACRO_PATTERN, suggestMacro } from './macros.js';
-import { describeDetection, detectDialect, dialectsKnowing, didYouMean, equivalentIn, lookupMacro, maskTokens, syntaxLabel, tokenize, writeMacro, DIALECT_SYNTAXES, type Detection, type MacroKnowledge, type MacroToken } from './dialect.js';
+import { describeDetection, detectDialect, dialectsKnowing, didYouMean, equivalentIn, isBracePlaceholder, lookupMacro, maskTokens, syntaxLabel, tokenize, writeMacro, DIALECT_SYNTAXES, type Detection, type MacroKnowledge, type MacroToken } from './dialect.js';
 import { findDialect, type Dialect, type MacroRole } from './dialects/index.js';
 
 /**
@@ -58,7 +58,7 @@ const FOREIGN_MACROS: ReadonlyArray<{ pattern: RegExp; what: string }> = [
 ];
 
 /** Placeholder words copied from tracker documentation. */
-const PLACEHOLDER_VALUES = /^(REPLACE|OPTIONAL|CLICK_?ID|TRANSACTION_?ID|YOUR_[A-Z_]+|XXX+|xxx+|REPLACE_ME)$/;
+const PLACEHOLDER_VALUES = /^(REPLACE|OPTIONAL|CLICK_?ID|TRANSACTION_?ID|YOUR_[A-Z_]+|[Xx]{2,}|REPLACE_ME)$/;
 
 function decode(text: string): string {
   try {
@@ -170,13 +170,6 @@ export function isPlaceholderValue(value: string): boolean {
   return PLACEHOLDER_VALUES.test(value);
 }
 
-/** A brace token that is a documentation placeholder, not a macro: {}, {NID}, {AID-FROM-DASHBOARD}, {your_domain}. */
-function isBracePlaceholder(token: MacroToken): boolean {
-  if (token.name === '') return true;
-  if (/^[A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)*$/.test(token.name) && token.name.length >= 2) return true;
-  return /(^|_)(your|replace|insert)(_|$)|^your/i.test(token.name);
-}
-
 function clickIdParamNames(preset: PresetName | undefined): readonly string[] {
   return preset ? [PRESETS[preset].clickIdParam] : KNOWN_CLICK_ID_PARAMS;
 }
@@ -223,7 +216,9 @@ export function analyzePostback(template: string, options: LintOptions = {}): Po
       mixed = true;
     }
   }
-  const tpbMode = dialect === undefined || dialect.id === 'tpb';
+  // tpb's own template: no --sender, --sender tpb, or a detected URL with only tpb's macros. Otherwise an unknown
+  // dialect is read macro by macro (placeholders, then whatever some dictionary knows).
+  const tpbMode = dialect?.id === 'tpb' || (dialect === undefined && chosen === 'default');
   const knowledge = new Map<MacroToken, MacroKnowledge | undefined>();
 
   // Scheme and host.
@@ -256,7 +251,8 @@ export function analyzePostback(template: string, options: LintOptions = {}): Po
     findings.push(finding('error', 'whitespace', null, 'the URL has a space inside its address or around "&", "=" or "?" (copied with a space or a line wrap)', 'remove the spaces'));
   }
   for (const match of masked.matchAll(/&amp;/gi)) {
-    findings.push(finding('error', 'html-entity', paramAt(url, match.index + 5), '"&amp;" is HTML for "&": the URL was copied from page source', 'write a plain & between parameters'));
+    const name = /^[^=&#]*/.exec(url.slice(match.index + 5))?.[0] ?? '';
+    findings.push(finding('error', 'html-entity', name === '' ? null : decode(name), '"&amp;" is HTML for "&": the URL was copied from page source', 'write a plain & between parameters'));
   }
   for (const match of masked.matchAll(/[¤¶©®£¢§×¬°¹²³µ·÷±¥¡¿«»ªº¯¸´¨¦ðþßæ¼½¾]/g)) {
     const entity = EATEN_ENTITIES[match[0]]!;
@@ -265,6 +261,31 @@ export function analyzePostback(template: string, options: LintOptions = {}): Po
     findings.push(
       finding('error', 'html-entity', name, `"${match[0]}${rest}" is "&${name}" mangled by a web page: "&${entity}" was read as the HTML entity for ${match[0]}`, `write &${name}`),
     );
+  }
+  // A second "?" inside a parameter name: the name swallowed the path of another URL (click.php?cnv_id).
+  if (maskedQueryStart >= 0) {
+    const firstPairs = masked.slice(maskedQueryStart + 1).split('#', 1)[0]!.split('&');
+    for (const pair of firstPairs) {
+      const name = pair.split('=', 1)[0]!;
+      if (name.includes('?')) {
+        findings.push(finding('error', 'double-question-mark', null, `the parameter name "${url.slice(masked.indexOf(name), masked.indexOf(name) + name.length)}" holds a second "?": the receiver reads "${name.slice(name.lastIndexOf('?') + 1)}" as part of that name and never sees it`, 'keep one "?" before the first parameter and join the others with "&"'));
+        break;
+      }
+    }
+  }
+  // Hosts and paths that are documentation placeholders: xxxxx.bemobtrcks.com, NETWORK_ID.go2cloud.org, /NAMEOFADVERTISER/.
+  {
+    const authority = /^[a-z][a-z0-9+.()-]*:\/\/([^/?#]*)([^?#]*)/i.exec(url);
+    const host = (authority?.[1] ?? '').replace(/:\d+$/, '');
+    const path = authority?.[2] ?? '';
+    const plain = (text: string) => !/[{}[\]<>#]/.test(text);
+    const hostHit =
+      plain(host) && /^(Your|[A-Z][a-z]+[A-Z][A-Za-z]*)Domain$/.test(host)
+        ? host
+        : host.split('.').find((label) => plain(label) && (/^x{3,}$/i.test(label) || /^your/i.test(label) || /[_-]domain([_-]|$)/i.test(label) || /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/.test(label)));
+    const pathHit = path.split('/').find((segment) => plain(segment) && (/^[A-Z]{8,}$/.test(segment) || /^(YOUR|NAMEOF)[A-Z_]*$/i.test(segment)));
+    if (hostHit !== undefined) findings.push(finding('warning', 'placeholder-host', null, `"${hostHit}" in the host looks like a placeholder from documentation`, 'replace it with your real tracking domain'));
+    if (pathHit !== undefined) findings.push(finding('warning', 'placeholder-host', null, `"${pathHit}" in the path looks like a placeholder from documentation`, 'replace it with the real value'));
   }
   if (maskedQueryStart < 0 && scheme !== undefined) {
     const afterHost = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(.*)$/i.exec(masked)?.[1] ?? '';
@@ -509,9 +530,9 @@ function dialectFindings(token: MacroToken, dialect: Dialect | undefined, mixed:
     findings.push(finding('error', 'foreign-macro', token.param, `${token.raw} is a macro that was URL-encoded before being filled: the sender will not recognise it and sends it literally`, `write it unencoded: ${token.raw.replace(/%7B/gi, '{').replace(/%7D/gi, '}')}`));
     return undefined;
   }
-  if (token.syntax === 'mustache' || token.syntax === 'dollar') {
+  if (token.syntax === 'mustache' || token.syntax === 'dollar' || token.syntax === 'double-hash') {
     use(undefined);
-    findings.push(finding('error', 'foreign-macro', token.param, `${token.raw} is ${token.syntax === 'mustache' ? 'a template engine (Mustache, Jinja)' : 'Branch or shell'} macro syntax, which ${dialect ? dialect.title : 'no dialect tpb knows'} does not fill`, dialect ? `write ${dialect.title} macros as ${syntaxLabel(dialect.syntax)}` : 'write the sender\'s macro'));
+    findings.push(finding('error', 'foreign-macro', token.param, `${token.raw} is ${token.syntax === 'mustache' ? 'a template engine (Mustache, Jinja)' : token.syntax === 'double-hash' ? 'a network\'s ##name##' : 'Branch or shell'} macro syntax, which ${dialect ? dialect.title : 'no dialect tpb knows'} does not fill`, dialect ? `write ${dialect.title} macros as ${syntaxLabel(dialect.syntax)}` : 'write the sender\'s macro'));
     return undefined;
   }
   const own = dialect ? lookupMacro(dialect, token.syntax, token.name) : undefined;
@@ -541,7 +562,7 @@ function dialectFindings(token: MacroToken, dialect: Dialect | undefined, mixed:
     return others[0];
   }
   use(undefined);
-  if (!dialect) {
+  if (!dialect || mixed) {
     findings.push(finding('error', 'unknown-macro', token.param, `${token.raw} is no macro of any platform tpb knows: it would reach the receiver literally`, 'check the macro list of the platform that sends this URL'));
     return undefined;
   }
@@ -574,11 +595,21 @@ function dialectFindings(token: MacroToken, dialect: Dialect | undefined, mixed:
 }
 
 /** The click-id carriers of the URL: tpb's {click_id}; or macros meaning a click id; or a sub id echoed in a click-id parameter. */
-function clickIdLanding(url: string, tokens: readonly MacroToken[], knowledge: ReadonlyMap<MacroToken, MacroKnowledge | undefined>, tpbMode: boolean, preset: PresetName | undefined, pairs: readonly QueryPair[]): ClickIdLanding {
+function clickIdLanding(
+  url: string,
+  tokens: readonly MacroToken[],
+  knowledge: ReadonlyMap<MacroToken, MacroKnowledge | undefined>,
+  tpbMode: boolean,
+  preset: PresetName | undefined,
+  pairs: readonly QueryPair[],
+  explicitParam?: string,
+): ClickIdLanding {
   const receiverParam = preset ? PRESETS[preset].clickIdParam : null;
   const idParams = clickIdParamNames(preset);
   let carriers: MacroToken[];
-  if (tpbMode) {
+  if (explicitParam !== undefined) {
+    carriers = tokens.filter((token) => token.param === explicitParam);
+  } else if (tpbMode) {
     carriers = tokens.filter((token) => token.syntax === 'brace' && token.name === 'click_id');
   } else {
     const direct = tokens.filter((token) => knowledge.get(token)?.role === 'click_id');
@@ -588,6 +619,13 @@ function clickIdLanding(url: string, tokens: readonly MacroToken[], knowledge: R
     });
     const directInIdParam = direct.filter((token) => token.param !== null && idParams.includes(token.param));
     carriers = directInIdParam.length > 0 ? directInIdParam : echo.length > 0 ? echo : direct;
+    // Nothing reads as the click id where a receiver looks: the sender's declared click-id macro, wherever it is (#s2# in a path).
+    if (carriers.length === 0) {
+      carriers = tokens.filter((token) => {
+        const known = knowledge.get(token);
+        return known !== undefined && known.dialect.clickIdMacros.includes(known.name);
+      });
+    }
   }
   const params = [...new Set(carriers.map((token) => token.param).filter((param): param is string => param !== null))];
   const literal = receiverParam ? pairs.find((pair) => pair.name === receiverParam && pair.rawValue !== '' && !/[{}#[\]()]/.test(pair.rawValue) && !PLACEHOLDER_VALUES.test(decode(pair.rawValue))) : undefined;
@@ -601,11 +639,11 @@ function clickIdLanding(url: string, tokens: readonly MacroToken[], knowledge: R
 }
 
 /** The macros in the URL that carry the click id, as `tpb fire --as` fills them (same rules as lint). */
-export function clickIdCarriers(template: string, dialect: Dialect, preset?: PresetName): MacroToken[] {
+export function clickIdCarriers(template: string, dialect: Dialect | undefined, preset?: PresetName, clickIdParam?: string): MacroToken[] {
   const tokens = tokenize(template.trim());
   const knowledge = new Map<MacroToken, MacroKnowledge | undefined>();
-  for (const token of tokens) if (DIALECT_SYNTAXES.includes(token.syntax)) knowledge.set(token, lookupMacro(dialect, token.syntax, token.name));
-  const landing = clickIdLanding(template, tokens, knowledge, dialect.id === 'tpb', preset, []);
+  for (const token of tokens) if (dialect && DIALECT_SYNTAXES.includes(token.syntax)) knowledge.set(token, lookupMacro(dialect, token.syntax, token.name));
+  const landing = clickIdLanding(template, tokens, knowledge, dialect?.id === 'tpb', preset, [], clickIdParam);
   return tokens.filter((token) => landing.macros.includes(token.raw));
 }
 

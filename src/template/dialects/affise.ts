@@ -8,7 +8,7 @@ export const affise: Dialect = {
   syntax: 'brace',
   caseSensitive: true,
   sends: "affiliate postback (the network fires the affiliate's URL on a conversion); there is no clickid macro: affiliates get their id back from {sub1}…{sub8}",
-  clickIdMacros: ['sub1'],
+  clickIdMacros: ['sub1', 'clickid'],
   payoutMacros: ['sum'],
   macros: [
     { name: 'clickid', meaning: "Affise's click id (cross-postback links)", role: 'click_id', source: 1 },

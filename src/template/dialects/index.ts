@@ -24,9 +24,12 @@ export type { Dialect, DialectSource, MacroEntry, MacroFamily, MacroRole, MacroS
  * Every dialect tpb knows, in the order detection prefers on a tie (tpb's own first, then the
  * platforms whose dictionaries are best documented).
  */
-export const DIALECTS: readonly Dialect[] = [tpb, keitaro, binom, voluum, redtrack, peerclick, bemob, clickflare, tune, everflow, cake, affise, trackier, offer18, prosper202, impact, appsflyer, adjust];
+export const DIALECTS: readonly Dialect[] = [tpb, keitaro, binom, voluum, redtrack, peerclick, bemob, clickflare, tune, affise, everflow, cake, trackier, offer18, prosper202, impact, appsflyer, adjust];
 
 export const DIALECT_IDS: readonly string[] = DIALECTS.map((dialect) => dialect.id);
+
+/** The platforms' dialects, without tpb's own (what detection chooses among). */
+export const PLATFORM_DIALECTS: readonly Dialect[] = DIALECTS.filter((dialect) => dialect.id !== 'tpb');
 
 /** A dialect by id or alias (case-insensitive), or undefined. */
 export function findDialect(name: string): Dialect | undefined {

@@ -16,7 +16,8 @@ export const keitaro: Dialect = {
     { name: 'tid', meaning: 'transaction id of the conversion', role: 'txid', source: 0 },
     { name: 'revenue', meaning: 'conversion revenue', role: 'payout', source: 1 },
     { name: 'payout', meaning: 'conversion payout (used in traffic-source templates; not in the placeholder table)', role: 'payout', uncertain: true, source: 2 },
-    { name: 'status', meaning: 'conversion status (documented with a mapping: {status:lead=0 sale=1 rejected=2}; plain {status} seen in third-party templates)', role: 'status', uncertain: true, source: 3 },
+    { name: 'status', meaning: 'conversion status (lead, sale, rejected)', role: 'status', source: 5 },
+    { name: 'currency', meaning: 'account currency (RUB, USD, EUR…)', role: 'currency', source: 6 },
     { name: 'cost', meaning: 'cost of the click', role: 'other', source: 0 },
     { name: 'profit', meaning: 'profit (revenue - cost)', role: 'other', source: 0 },
     { name: 'ad_campaign_id', meaning: 'ad campaign id', role: 'other', source: 0 },
@@ -64,7 +65,7 @@ export const keitaro: Dialect = {
     { pattern: 'keyword(:.*)?', meaning: 'keyword or query (optional charset)', role: 'other', example: 'keyword:UTF-8', source: 0 },
     { pattern: '(random|sample|from_file):.+', meaning: 'a random number, a random value, or the content of a file', role: 'other', example: 'random:1,100', source: 0 },
     { pattern: '_[a-z_]+(:.*)?', meaning: 'a placeholder inserted raw (not encoded): {_name}', role: 'other', example: '_text', source: 1 },
-    { pattern: 'sub_id_([0-9]{1,2})', meaning: 'sub id N of the click (sub_id_1…; documented as postback parameters, as placeholders not confirmed)', role: 'other', subGroup: 1, example: 'sub_id_2', uncertain: true, source: 4 },
+    { pattern: 'sub_id_([0-9]{1,2})', meaning: 'sub id N of the click (sub_id_1…)', role: 'other', subGroup: 1, example: 'sub_id_2', source: 6 },
   ],
   encoding: { kind: 'unknown', note: 'values are encoded by default (the method is not documented); {_name} inserts a value raw', source: 1 },
   sources: [
@@ -73,5 +74,7 @@ export const keitaro: Dialect = {
     { url: 'https://docs.keitaro.dev/en/traffic-sources/traffic-source-postback.html', title: 'Keitaro: Traffic source S2S postback' },
     { url: 'https://intercom.help/adprofex/en/articles/8480900-postback-integration-keitaro', title: 'AdProfex: Postback integration (Keitaro) — third party' },
     { url: 'https://v9.help.keitaro.io/en/conversions-and-postback/postback.html', title: 'Keitaro v9: Postback (incoming parameters sub_id_1…sub_id_15)' },
+    { url: 'https://docs.keitaro.io/en/postbacks/s2s.html', title: 'Keitaro: Sending postbacks ({external_id}, {status}, {tid})' },
+    { url: 'http://v7.help-legacy.keitaro.io/en/sendpostbacks', title: 'Keitaro v7: Send postbacks (macro list with {sub_id_1}…{sub_id_4}, {revenue}, {currency})' },
   ],
 };

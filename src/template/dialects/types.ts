@@ -61,6 +61,8 @@ export interface Dialect {
   /** Other names a user may type (`hasoffers` for TUNE). */
   aliases: readonly string[];
   syntax: MacroSyntax;
+  /** Other syntaxes the platform's documentation also writes its macros in (AppsFlyer: {x} in templates, (x) in its macro list). */
+  altSyntaxes?: readonly MacroSyntax[];
   /** Whether the platform matches macro names case-sensitively (Impact: `{SubId1}` ≠ `{subid1}`). */
   caseSensitive: boolean;
   /** Which postback this dictionary describes (who fires it, to whom). */
