@@ -181,6 +181,8 @@ export interface FireRunOptions {
   lint?: boolean;
   /** Play this sender (`--as`): a dialect id or 'auto'; the template is the URL as that platform's macros write it. */
   as?: string;
+  /** With `as`: the parameter the click ids go into, when neither the preset nor the sender's dictionary tells. */
+  clickIdParam?: string;
   /** Extra secret names (query params, headers, JSON keys) to redact. */
   secrets?: readonly string[];
   /** Resolve and return the requests, send nothing, store nothing. */
@@ -294,7 +296,9 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
     for (let r = 1; r <= repeat; r += 1) {
       seq += 1;
       const perRequest = { ...values, seq: String(seq), repeat: String(r) };
-      const url = expandTemplate(template, perRequest, { where: 'the postback URL' });
+      // --as keeps what the sender would send literally (placeholders, foreign syntaxes) as written.
+      const raw = Object.keys(perRequest).filter((name) => name.startsWith('__tpb_raw_'));
+      const url = expandTemplate(template, perRequest, { where: 'the postback URL', ...(raw.length > 0 ? { raw } : {}) });
       const headers: Record<string, string> = {};
       for (const [name, value] of headerTemplates) headers[name.toLowerCase()] = expandTemplate(value, perRequest, { encoding: 'none', where: `header ${name}` });
       let body: string | undefined;
@@ -429,6 +433,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
       ? undefined
       : playSender(original, options.as, {
           ...(options.preset ? { preset: options.preset } : {}),
+          ...(options.clickIdParam !== undefined ? { clickIdParam: options.clickIdParam } : {}),
           clickIds: options.clickIds,
           values: { ...(options.payout !== undefined ? { payout: options.payout } : {}), ...(options.revenue !== undefined ? { revenue: options.revenue } : {}), ...(options.txid !== undefined ? { txid: options.txid } : {}), ...(options.status !== undefined ? { status: options.status } : {}), ...(options.event !== undefined ? { event: options.event } : {}), ...(options.currency !== undefined ? { currency: options.currency } : {}) },
           vars: options.vars ?? [],

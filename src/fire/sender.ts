@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { PresetName } from '../presets/catalog.js';
 import { PRESETS } from '../presets/catalog.js';
 import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
-import { describeDetection, detectDialect, lookupMacro, tokenize, DIALECT_SYNTAXES, type MacroToken } from '../template/dialect.js';
+import { describeDetection, detectDialect, isBracePlaceholder, lookupMacro, tokenize, DIALECT_SYNTAXES, type MacroToken } from '../template/dialect.js';
 import { findDialect, type Dialect, type MacroRole } from '../template/dialects/index.js';
 import { analyzePostback, clickIdCarriers, hasErrors, isPlaceholderValue, LintFailedError, lintClickId, PARAM_ROLES, type LintFinding } from '../template/lint.js';
 
@@ -66,12 +66,22 @@ function decode(text: string): string {
   }
 }
 
-/** Play `as` (a dialect id or 'auto') for this URL; throws a UsageError (exit 2) naming every macro left without a value. */
-export function playSender(
-  template: string,
-  as: string,
-  input: { preset?: PresetName; clickIds: readonly string[]; values: SenderValues; vars: ReadonlyArray<readonly [string, string]> },
-): PlayedSender {
+/** How `tpb fire --as` fills one macro of the URL. */
+export interface MacroPlan {
+  token: MacroToken;
+  /** What fills it: the click ids, a value flag, a generated value, a --var under the macro's own name, or nothing (sent as written: lint reports it). */
+  fill: 'click_id' | keyof SenderValues | 'timestamp' | 'unix' | 'var' | 'literal';
+  meaning: string | null;
+}
+
+export interface SenderPlan {
+  dialect: Dialect | undefined;
+  detection: string | null;
+  macros: MacroPlan[];
+}
+
+/** Which dialect plays the URL (`as`: an id or 'auto') and what fills each of its macros. */
+export function planSender(template: string, as: string, preset?: PresetName, clickIdParam?: string): SenderPlan {
   const url = template.trim();
   const tokens = tokenize(url);
   let dialect: Dialect | undefined;
@@ -84,7 +94,31 @@ export function playSender(
     dialect = findDialect(as);
     if (!dialect) throw new UsageError(`--as ${as}: no such platform`, { hint: 'one of the dialects in tpb fire --help, or auto' });
   }
-  const carriers = new Set(dialect ? clickIdCarriers(url, dialect, input.preset).map((token) => token.index) : []);
+  const carriers = new Set(dialect || clickIdParam !== undefined ? clickIdCarriers(url, dialect, preset, clickIdParam).map((token) => token.index) : []);
+  const macros = tokens.map((token): MacroPlan => {
+    const placeholder = token.syntax === 'bracket' || isBracePlaceholder(token);
+    const literalSyntax = token.syntax === 'encoded' || token.syntax === 'mustache' || token.syntax === 'dollar';
+    const known = dialect && DIALECT_SYNTAXES.includes(token.syntax) ? lookupMacro(dialect, token.syntax, token.name) : undefined;
+    const meaning = known ? `${dialect!.title}: ${known.meaning}` : null;
+    if (carriers.has(token.index) && !token.inHost) return { token, fill: 'click_id', meaning };
+    if (placeholder || literalSyntax || token.syntax === 'double-hash' || (token.inHost && !known)) return { token, fill: 'literal', meaning };
+    if (known?.role === 'click_id') return { token, fill: 'click_id', meaning };
+    if (known && (known.role === 'timestamp' || known.role === 'unix')) return { token, fill: known.role, meaning };
+    const flag = known ? ROLE_FLAG[known.role] : undefined;
+    return { token, fill: flag ?? 'var', meaning };
+  });
+  return { dialect, detection, macros };
+}
+
+/** Play `as` (a dialect id or 'auto') for this URL; throws a UsageError (exit 2) naming every macro left without a value. */
+export function playSender(
+  template: string,
+  as: string,
+  input: { preset?: PresetName; clickIdParam?: string; clickIds: readonly string[]; values: SenderValues; vars: ReadonlyArray<readonly [string, string]> },
+): PlayedSender {
+  const url = template.trim();
+  const plan = planSender(url, as, input.preset, input.clickIdParam);
+  const dialect = plan.dialect;
   const vars = new Map(input.vars.map(([name, value]) => [name, value]));
   const varNamed = (name: string): string | undefined => vars.get(name) ?? [...vars].find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
   const fills: SenderFill[] = [];
@@ -116,38 +150,31 @@ export function playSender(
     return `{${flag}}`;
   };
 
-  // 1. Macros.
+  // 1. Macros: an explicit --var under the macro's name wins; then what the plan says.
   let out = '';
   let at = 0;
-  for (const token of tokens) {
+  for (const { token, fill, meaning } of plan.macros) {
     out += url.slice(at, token.index);
     at = token.end;
-    const placeholder = token.syntax === 'bracket' || (token.syntax === 'brace' && token.name === '');
-    const literalSyntax = token.syntax === 'encoded' || token.syntax === 'mustache' || token.syntax === 'dollar';
-    if (placeholder || literalSyntax || (token.inPath && !(dialect && lookupMacro(dialect, token.syntax, token.name)))) {
-      out += token.raw; // placeholders are handled per parameter below; the rest lint reports
+    if (fill === 'literal') {
+      // Sent as written (lint reports it); kept out of tpb's own {macro} expansion, unencoded.
+      const name = `__tpb_raw_${internal.length + 1}`;
+      internal.push([name, token.raw]);
+      out += `{${name}}`;
       continue;
     }
-    const known = dialect && DIALECT_SYNTAXES.includes(token.syntax) ? lookupMacro(dialect, token.syntax, token.name) : undefined;
-    const meaning = known ? `${dialect!.title}: ${known.meaning}` : null;
-    // An explicit --var wins; then the click id; then the role's flag.
     const own = varNamed(token.name);
     if (own !== undefined) {
       fills.push({ macro: token.raw, param: token.param, meaning, filledBy: `--var ${token.name}`, value: own });
       out += internalName(own);
       continue;
     }
-    if (carriers.has(token.index)) {
-      out += byRole('click_id', token, meaning) ?? token.raw;
+    if (fill === 'var') {
+      missing.push({ macro: token.raw, meaning, give: `--var ${token.name}=…` });
+      out += token.raw;
       continue;
     }
-    const filled = known ? byRole(known.role, token, meaning) : undefined;
-    if (filled !== undefined) {
-      out += filled;
-      continue;
-    }
-    missing.push({ macro: token.raw, meaning, give: `--var ${token.name}=…` });
-    out += token.raw;
+    out += byRole(fill === 'click_id' ? 'click_id' : fill, token, meaning) ?? token.raw;
   }
   out += url.slice(at);
 
@@ -162,8 +189,11 @@ export function playSender(
     for (const pair of query.split('&')) {
       const eq = pair.indexOf('=');
       const name = decode(eq < 0 ? pair : pair.slice(0, eq));
-      const value = eq < 0 ? '' : pair.slice(eq + 1);
-      const isPlaceholder = isPlaceholderValue(decode(value)) || value === '{}' || /^\[[A-Za-z_][\w -]*\]$/.test(value);
+      const written = eq < 0 ? '' : pair.slice(eq + 1);
+      const rawName = /^\{(__tpb_raw_\d+)\}$/.exec(written)?.[1];
+      const value = rawName ? (internal.find(([key]) => key === rawName)?.[1] ?? written) : written;
+      const isPlaceholder =
+        isPlaceholderValue(decode(value)) || value === '{}' || /^\[[A-Za-z_][\w -]*\]$/.test(value) || (/^\{[^{}]*\}$/.test(value) && isBracePlaceholder({ syntax: 'brace', name: value.slice(1, -1) }));
       if (!isPlaceholder) {
         kept.push(pair);
         continue;
@@ -176,7 +206,7 @@ export function playSender(
         filledPlaceholders.push(name);
         continue;
       }
-      const role: MacroRole | undefined = name === receiverParam || (KNOWN_CLICK_ID_PARAMS as readonly string[]).includes(name) ? 'click_id' : PARAM_ROLES[name.toLowerCase()];
+      const role: MacroRole | undefined = name === input.clickIdParam || name === receiverParam || (KNOWN_CLICK_ID_PARAMS as readonly string[]).includes(name) ? 'click_id' : PARAM_ROLES[name.toLowerCase()];
       const optional = /^OPTIONAL$/i.test(decode(value)) || value === '{}';
       if (role !== undefined && (role === 'click_id' || input.values[ROLE_FLAG[role] ?? 'payout'] !== undefined || role === 'timestamp' || role === 'unix')) {
         const filled = byRole(role, { raw: shown, param: name }, `placeholder for ${role === 'click_id' ? 'the click id' : role}`);
@@ -202,7 +232,7 @@ export function playSender(
     });
   }
   return {
-    dialect: dialect ? { id: dialect.id, title: dialect.title, chosen: as === 'auto' ? 'detected' : 'sender', detection } : null,
+    dialect: dialect ? { id: dialect.id, title: dialect.title, chosen: as === 'auto' ? 'detected' : 'sender', detection: plan.detection } : null,
     template: out,
     vars: internal,
     fills,
@@ -216,7 +246,7 @@ export function playSender(
  */
 export function lintSenderRun(original: string, played: PlayedSender, options: { preset?: PresetName; method?: string; clickIds: readonly string[] }): LintFinding[] {
   const analysis = analyzePostback(original, {
-    sender: played.dialect?.id ?? 'auto',
+    sender: played.dialect && played.dialect.chosen === 'sender' ? played.dialect.id : 'auto',
     ...(options.preset ? { preset: options.preset } : {}),
     ...(options.method ? { method: options.method } : {}),
   });

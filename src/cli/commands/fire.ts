@@ -38,6 +38,7 @@ interface FireCommandOptions {
   secret?: string[];
   lint: boolean;
   as?: string;
+  clickIdParam?: string;
 }
 
 function parseExpectStatus(value: string): StatusExpectation {
@@ -68,6 +69,7 @@ export function registerFire(program: Command, context: CliContext): void {
     .option('--from-csv <file>', 'click ids from a CSV file (.gz, UTF-8 or UTF-16; "-" reads stdin)')
     .option('--column <name>', 'with --from-csv: the column of click ids (default: a click-id-like header)')
     .addOption(new Option('--preset <name>', "the receiving tracker: its postback template (with --base), click-id parameter and success rule").choices(PRESET_NAMES))
+    .option('--click-id-param <name>', 'with --as: the parameter the click ids go into (default: the preset\'s, or the sender\'s click-id macro)')
     .addOption(new Option('--as <platform>', "play the platform that sends the URL: its macros ({external_id}, #s2#…) get --click-id, --payout… and --var values; auto detects it").choices(['auto', ...DIALECT_IDS]))
     .option('--base <url>', "with --preset: the tracker's base URL (Keitaro: including the postback key)", parseHttpUrl)
     .option('--var <name=value>', 'a custom macro {name} (repeatable)', parseKeyValue)
@@ -147,6 +149,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const output = context.output;
   const color = output.stderrColor;
   if (template !== undefined && options.base !== undefined) throw new UsageError('give either a URL template or --preset with --base, not both');
+  if (options.clickIdParam !== undefined && options.as === undefined) throw new UsageError('--click-id-param goes with --as', { hint: 'tpb fire URL --as auto --click-id-param exid --click-id abc' });
   if (options.base !== undefined && options.preset === undefined) throw new UsageError('--base goes with --preset', { hint: `one of ${PRESET_NAMES.join(', ')}` });
   const clickIds = await clickIdsFor(context, options);
   const verbose = context.globals.verbose && !context.globals.quiet;
@@ -180,6 +183,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         expectations: { ...(options.expectStatus ? { status: options.expectStatus } : {}), ...(options.expectBody ? { body: options.expectBody } : {}) },
         lint: options.lint,
         ...(options.as !== undefined ? { as: options.as } : {}),
+        ...(options.clickIdParam !== undefined ? { clickIdParam: options.clickIdParam } : {}),
         secrets: options.secret ?? [],
         dryRun: options.dryRun ?? false,
         // Opened after the template, ids and lint were checked: a usage error (exit 2) writes nothing.
