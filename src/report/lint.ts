@@ -9,7 +9,13 @@ export function lintJson(template: string, preset: string | undefined, findings:
     template,
     preset: preset ?? null,
     receiver: preset ?? null,
-    ...(analysis ? { sender: analysis.dialect, macros: analysis.macros, click_id: analysis.clickId } : {}),
+    ...(analysis
+      ? {
+          sender: analysis.dialect ? { id: analysis.dialect.id, title: analysis.dialect.title, chosen: analysis.dialect.chosen, detection: analysis.dialect.detection, tied_with: analysis.dialect.tiedWith, mixed: analysis.dialect.mixed } : null,
+          macros: analysis.macros,
+          click_id: { macros: analysis.clickId.macros, params: analysis.clickId.params, receiver_param: analysis.clickId.receiverParam, lands: analysis.clickId.lands },
+        }
+      : {}),
     errors: findings.filter((item) => item.severity === 'error').length,
     warnings: findings.filter((item) => item.severity === 'warning').length,
     findings,

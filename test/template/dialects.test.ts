@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DIALECTS, findDialect } from '../../src/template/dialects/index.js';
+import { DIALECT_IDS, DIALECTS, findDialect } from '../../src/template/dialects/index.js';
 import { detectDialect, didYouMean, lookupMacro, tokenize } from '../../src/template/dialect.js';
 import { analyzePostback, type LintFinding } from '../../src/template/lint.js';
 import { planSender, playSender } from '../../src/fire/sender.js';
@@ -12,6 +12,7 @@ const errors = (findings: readonly LintFinding[]) => findings.filter((f) => f.se
 describe('dialect data files', () => {
   it('every dialect cites its sources, and every entry points at one of them', () => {
     expect(DIALECTS.length).toBeGreaterThanOrEqual(18);
+    expect(DIALECTS.map((d) => d.id)).toEqual([...DIALECT_IDS]);
     for (const dialect of DIALECTS) {
       expect(dialect.sources.length, dialect.id).toBeGreaterThan(0);
       for (const entry of [...dialect.macros, ...dialect.families]) expect(dialect.sources[entry.source], `${dialect.id}: ${JSON.stringify(entry)}`).toBeDefined();

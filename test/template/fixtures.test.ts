@@ -49,12 +49,12 @@ describe('postback template fixtures', () => {
   it('are real, sourced and broad: at least 60 templates from at least 12 platforms, 12 of them with a dialect', () => {
     expect(templates.length).toBeGreaterThanOrEqual(60);
     expect(new Set(templates.map((t) => t.platform)).size).toBeGreaterThanOrEqual(12);
-    expect(new Set(templates.map((t) => t.platform).filter((p) => DIALECT_IDS.includes(p))).size).toBeGreaterThanOrEqual(12);
+    expect(new Set(templates.map((t) => t.platform).filter((p) => (DIALECT_IDS as readonly string[]).includes(p))).size).toBeGreaterThanOrEqual(12);
     expect(new Set(templates.map((t) => t.id)).size).toBe(templates.length);
     for (const t of templates) {
       expect(t.source.url, t.id).toMatch(/^https:\/\//);
       expect(t.source.title.length, t.id).toBeGreaterThan(0);
-      if (t.sender !== null) expect(DIALECT_IDS, t.id).toContain(t.sender);
+      if (t.sender !== null) expect(DIALECT_IDS as readonly string[], t.id).toContain(t.sender);
       for (const damage of t.damage) expect(Object.keys(DAMAGE_CODES), `${t.id}: ${damage}`).toContain(damage);
     }
   });

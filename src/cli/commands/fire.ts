@@ -6,7 +6,7 @@ import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, NetworkError, UsageError } from '../../errors.js';
 import type { HttpMethod } from '../../http/client.js';
 import { parseStatusExpectation, type StatusExpectation } from '../../fire/verdict.js';
-import { DIALECT_IDS } from '../../template/dialects/index.js';
+import { DIALECT_IDS } from '../../template/dialects/ids.js';
 
 interface FireCommandOptions {
   clickId?: string[];

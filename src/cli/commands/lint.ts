@@ -4,7 +4,7 @@ import { addExamples } from '../help.js';
 import { collectList, parseKeyValue } from '../parsers.js';
 import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, UsageError } from '../../errors.js';
-import { DIALECT_IDS } from '../../template/dialects/index.js';
+import { DIALECT_IDS } from '../../template/dialects/ids.js';
 
 interface LintCommandOptions {
   sender: string;

@@ -26,7 +26,7 @@ export type { Dialect, DialectSource, MacroEntry, MacroFamily, MacroRole, MacroS
  */
 export const DIALECTS: readonly Dialect[] = [tpb, keitaro, binom, voluum, redtrack, peerclick, bemob, clickflare, tune, affise, everflow, cake, trackier, offer18, prosper202, impact, appsflyer, adjust];
 
-export const DIALECT_IDS: readonly string[] = DIALECTS.map((dialect) => dialect.id);
+export { DIALECT_IDS } from './ids.js';
 
 /** The platforms' dialects, without tpb's own (what detection chooses among). */
 export const PLATFORM_DIALECTS: readonly Dialect[] = DIALECTS.filter((dialect) => dialect.id !== 'tpb');
