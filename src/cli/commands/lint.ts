@@ -29,7 +29,6 @@ export function registerLint(program: Command, context: CliContext): void {
     .action(async (template: string, options: LintCommandOptions) => {
       const { analyzePostback } = await import('../../template/lint.js');
       const { FIRE_MACROS } = await import('../../template/macros.js');
-      const { Redactor } = await import('../../text/redact.js');
       const { lintJson, renderLintReport } = await import('../../report/lint.js');
       if (options.receiver && options.preset && options.receiver !== options.preset) throw new UsageError('--receiver and --preset name the same thing: give one');
       const receiver = options.receiver ?? options.preset;
@@ -39,7 +38,8 @@ export function registerLint(program: Command, context: CliContext): void {
         ...(receiver ? { preset: receiver } : {}),
         ...(options.method ? { method: options.method } : {}),
       });
-      const shown = new Redactor(options.secret ?? []).url(template);
+      context.redactor.addNames(options.secret ?? []);
+      const shown = context.redactor.url(template);
       if (context.globals.json) context.output.jsonDocument(lintJson(shown, receiver, analysis.findings, analysis));
       else context.output.data(renderLintReport(shown, receiver, analysis.findings, context.output.stdoutColor, { analysis, verbose: context.globals.verbose }));
       const errors = analysis.findings.filter((item) => item.severity === 'error').length;
