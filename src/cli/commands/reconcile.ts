@@ -9,7 +9,7 @@ import { parseAmountToMicros } from '../../units/micros.js';
 import type { DedupeKey, ReconcileReport, ThresholdCategory } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 
-const FORMATS = ['table', 'json', 'csv', 'markdown', 'junit'] as const;
+const FORMATS = ['table', 'json', 'csv', 'markdown', 'junit', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
 /** Rows per category when --limit is not given: all for machine formats, a screenful for people. */
@@ -19,6 +19,7 @@ const DEFAULT_LIMIT: Readonly<Record<Format, number | undefined>> = {
   junit: 20,
   json: undefined,
   csv: undefined,
+  html: undefined,
 };
 
 /** --max-<category> flags: one per category a CI run may bound. */
@@ -85,7 +86,7 @@ export function registerReconcile(program: Command, context: CliContext): void {
     .addOption(new Option('--payout-tolerance <amount>', 'payout difference tolerated with --compare').argParser(parseTolerance).default(10_000, '0.01'))
     .addOption(new Option('-f, --format <format>', 'output format (default: table; json with --json)').choices(FORMATS))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
-    .option('--limit <n>', 'at most n rows per category (default: 10 in table, 20 in markdown and junit, all in json and csv)', parseInteger({ min: 0 }))
+    .option('--limit <n>', 'at most n rows per category (default: 10 in table, 20 in markdown and junit, all in json, csv and html)', parseInteger({ min: 0 }))
     .option('--fail-on <categories>', 'fail (exit 1) on any finding in these categories: unmatched, missing_click_id, duplicate, duplicate_clicks, before_click, outside_window, missing_in_a, missing_in_b, payout_mismatch, status_mismatch, all', collectList);
   for (const [flags, category] of MAX_FLAGS) {
     command.option(flags, `fail (exit 1) when ${category} is over n`, parseInteger({ min: 0 }));
@@ -175,6 +176,12 @@ export function registerReconcile(program: Command, context: CliContext): void {
           text = renderReconcileJUnit(report, verdict, context.io.now().toISOString());
           break;
         }
+        case 'html': {
+          const { renderReconcileHtml } = await import('../../report/reconcile/html.js');
+          const { toolVersion } = await import('../version.js');
+          text = renderReconcileHtml(report, { ...(shownVerdict ? { verdict: shownVerdict } : {}), generatedAt: context.io.now().toISOString(), version: toolVersion() });
+          break;
+        }
         case 'table': {
           const { renderReconcileTable } = await import('../../report/reconcile/table.js');
           const color = options.out ? new (await import('chalk')).Chalk({ level: 0 }) : context.output.stdoutColor;
@@ -206,6 +213,7 @@ export function registerReconcile(program: Command, context: CliContext): void {
       ['tpb reconcile --format markdown --out report.md', 'a pull-request comment'],
       ['tpb reconcile --json --max-unmatched-rate 0.02 --fail-on duplicate', 'CI: exit 1 over 2% unmatched or on any duplicate'],
       ['tpb reconcile --format junit --out reconcile.xml --max-unmatched 0', 'one JUnit test case per category'],
+      ['tpb reconcile --format html --out report.html', 'one self-contained page to open, print or mail'],
       ['tpb reconcile --compare tpb:fire network', 'which fired postbacks the tracker did not record'],
       ['tpb reconcile --compare advertiser network --payout-tolerance 0.05', 'two conversion exports against each other'],
     ],
