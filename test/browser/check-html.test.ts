@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'puppeteer-core';
@@ -75,7 +76,7 @@ describe('tpb check --report-html in Chromium', () => {
       sections.map((section) => ({
         row: section.getAttribute('data-row'),
         data: section.querySelector('p.muted')?.textContent,
-        steps: Array.from(section.querySelectorAll('tbody tr')).map((row) => `${row.cells[0]!.querySelector('strong')!.textContent} ${row.querySelector('[data-status]')!.getAttribute('data-status')}`),
+        steps: Array.from(section.querySelectorAll<HTMLTableRowElement>("tbody tr")).map((row) => `${row.cells[0]!.querySelector('strong')!.textContent} ${row.querySelector('[data-status]')!.getAttribute('data-status')}`),
       })),
     );
     expect(runs).toEqual([
