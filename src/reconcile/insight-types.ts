@@ -107,7 +107,12 @@ export interface IgnoredRecent {
   /** Conversions later than this are left out of the threshold checks. */
   since: string | null;
   conversions: number;
+  /** What those conversions count in each category (left out of the thresholds). */
   counts: Pick<GroupCounts, 'unmatched' | 'missing_click_id' | 'duplicate_extra' | 'before_click' | 'outside_window' | 'matched'>;
+  /** Compare mode: rows on one side only among them. */
+  compare?: { missing_in_a: number; missing_in_b: number };
+  /** Duplicate groups with an extra row before `since` (what duplicate_groups is checked against). */
+  duplicate_groups_kept?: number;
 }
 
 export interface ReconcileInsights {
