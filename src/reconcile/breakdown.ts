@@ -11,6 +11,7 @@ import {
   type Group,
   type GroupCounts,
   type IgnoredRecent,
+  type InsightOptions,
   type Lag,
   type LagBucket,
   type Maturity,
@@ -20,25 +21,17 @@ import {
 } from './insight-types.js';
 import type { ReconcileReport } from './types.js';
 
-/** What the breakdowns, series, lag and maturity are computed with. */
-export interface InsightOptions {
-  /** Breakdowns: each a field or fields joined by "+" (parsed with parseBy). */
-  by?: readonly (readonly ByField[])[];
-  /** Time zone of `day`, `hour` and the daily series (default UTC). */
-  timezone?: string;
-  /** Leave conversions of the last this-many ms (before the latest conversion) out of the thresholds. */
-  ignoreLastMs?: number;
-}
 
 export interface InsightScope {
   windowMs: number;
   clickSources: readonly string[] | null;
 }
 
-/** The insights, and the groups to check per-group thresholds with (the same, or without the recent conversions). */
-export interface InsightResult {
-  insights: ReconcileInsights;
-  thresholdGroups: Group[];
+/** The groups to check per-group thresholds with: the report's, or without the conversions --ignore-last leaves out. */
+const THRESHOLD_GROUPS = new WeakMap<ReconcileReport, Group[]>();
+
+export function groupsForThresholds(report: ReconcileReport): Group[] {
+  return THRESHOLD_GROUPS.get(report) ?? report.groups ?? [];
 }
 
 /** Parse `--by source,affiliate+offer` into breakdowns; unknown fields are a usage error. */
@@ -68,7 +61,6 @@ export function parseTimezoneOption(spec: string): LocalClock {
 }
 
 const DAY_MS = 86_400_000;
-const QUARTER_MS = 900_000;
 /** Upper edges of the lag histogram's buckets (the window is added as an edge). */
 const LAG_EDGES_MS = [
   60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, DAY_MS, 2 * DAY_MS, 3 * DAY_MS, 7 * DAY_MS,
@@ -283,10 +275,11 @@ class Insights {
     if (total === 0) return none;
     const horizonMs = Math.min(this.scope.windowMs, quantile(inWindow, total, 1 - IMMATURE_SHARE) * 1000);
     const days = new Map<string, { clicks: number; missing: number }>();
-    for (const row of this.queries.clicksAfter(new Date(asOfMs - horizonMs - QUARTER_MS).toISOString())) {
-      const startMs = bucketStartMs(row.bucket);
-      if (startMs > asOfMs) continue;
-      const ageMs = Math.max(0, asOfMs - (startMs + QUARTER_MS / 2));
+    // About 2000 slots over the horizon: ages precise to a thousandth of it (at least a second).
+    const slotSeconds = Math.max(1, Math.ceil(horizonMs / 1000 / 2000));
+    for (const row of this.queries.clicksBetween(new Date(asOfMs - horizonMs - slotSeconds * 1000).toISOString(), asOf, slotSeconds)) {
+      const startMs = row.slot * slotSeconds * 1000;
+      const ageMs = Math.max(0, asOfMs - Math.min(asOfMs, startMs + (slotSeconds * 1000) / 2));
       const missing = 1 - cdf(inWindow, total, ageMs / 1000);
       const day = this.clock.local(startMs).slice(0, 10);
       const entry = days.get(day) ?? { clicks: 0, missing: 0 };
@@ -307,7 +300,7 @@ class Insights {
       as_of: asOf,
       days: list,
       incomplete_share: share,
-      message: `${span} ${list.length === 1 ? 'is' : 'are'} about ${Math.round(share * 100)} % incomplete: their clicks are still converting${median}, so a gap there is expected, not lost`,
+      message: `${span} ${list.length === 1 ? 'is' : 'are'} about ${Math.round(share * 100)} % incomplete: ${list.length === 1 ? 'its' : 'their'} clicks are still converting${median}, so a gap there is expected, not lost`,
     };
   }
 
@@ -387,7 +380,7 @@ function cdf(bins: readonly MergedBin[], total: number, seconds: number): number
  * Breakdowns, the daily series, lag and maturity for a reconcile run. Called by reconcile() inside
  * its transaction, after the findings, while its temporary tables exist.
  */
-export function computeInsights(store: Store, report: ReconcileReport, scope: InsightScope, options: InsightOptions): InsightResult {
+export function computeInsights(store: Store, report: ReconcileReport, scope: InsightScope, options: InsightOptions): ReconcileInsights {
   const insights = new Insights(store, report, scope, options);
   try {
     const by = options.by ?? [];
@@ -402,7 +395,8 @@ export function computeInsights(store: Store, report: ReconcileReport, scope: In
       result.ignored_recent = ignored;
       if (until !== null && by.length > 0) thresholdGroups = insights.groups(by, { until });
     }
-    return { insights: result, thresholdGroups };
+    THRESHOLD_GROUPS.set(report, thresholdGroups);
+    return result;
   } finally {
     insights.dispose();
   }

@@ -115,6 +115,16 @@ export interface IgnoredRecent {
   duplicate_groups_kept?: number;
 }
 
+/** What the breakdowns, series, lag and maturity are computed with. */
+export interface InsightOptions {
+  /** Breakdowns: each a field or fields joined by "+" (parsed with parseBy). */
+  by?: readonly (readonly ByField[])[];
+  /** Time zone of `day`, `hour` and the daily series (default UTC). */
+  timezone?: string;
+  /** Leave conversions of the last this-many ms (before the latest conversion) out of the thresholds. */
+  ignoreLastMs?: number;
+}
+
 export interface ReconcileInsights {
   /** --by, in the order given. */
   by: string[];

@@ -74,8 +74,8 @@ export interface LagBinRow {
   max_s: number;
 }
 
-export interface ClickBucketRow {
-  bucket: string;
+export interface ClickSlotRow {
+  slot: number;
   clicks: number;
 }
 
@@ -115,7 +115,7 @@ export class BreakdownQueries {
     this.db
       .prepare(
         `INSERT INTO rc_credit (id, click)
-         SELECT r.id, (SELECT k.id FROM clicks k WHERE k.click_id = r.click_id AND ifnull(k.occurred_at, '') = ${this.creditedAt} ${this.clickFilter} ORDER BY k.id LIMIT 1)
+         SELECT r.id, (SELECT k.id FROM clicks k WHERE k.click_id = r.click_id AND k.occurred_at IS nullif(${this.creditedAt}, '') ${this.clickFilter} ORDER BY k.id LIMIT 1)
          FROM rc_conv r WHERE r.first_click IS NOT NULL`,
       )
       .run(this.params);
@@ -181,12 +181,13 @@ export class BreakdownQueries {
 
   /**
    * Seconds from the credited click to each matched conversion not earlier than it, counted in
-   * display buckets (`edgesSeconds`: ascending upper edges; beyond the last is the last bucket) and
+   * display buckets (`edgesSeconds`: ascending upper edges, inclusive like the window's boundary;
+   * beyond the last is the last bucket) and
    * in fine log-scale bins for the percentiles.
    */
   lagBins(edgesSeconds: readonly number[]): LagBinRow[] {
-    const lag = `(julianday(r.occurred_at) - julianday(${this.creditedAt})) * 86400.0`;
-    const bucket = `CASE ${edgesSeconds.map((edge, i) => `WHEN s < ${Number(edge)} THEN ${i}`).join(' ')} ELSE ${edgesSeconds.length} END`;
+    const lag = `round((julianday(r.occurred_at) - julianday(${this.creditedAt})) * 86400000.0) / 1000.0`;
+    const bucket = `CASE ${edgesSeconds.map((edge, i) => `WHEN s <= ${Number(edge)} THEN ${i}`).join(' ')} ELSE ${edgesSeconds.length} END`;
     return this.db
       .prepare(
         `SELECT ${bucket} AS bucket, CAST(ln(s + 1) * 50 AS INTEGER) AS bin, count(*) AS n, min(s) AS min_s, max(s) AS max_s
@@ -196,14 +197,17 @@ export class BreakdownQueries {
       .all() as LagBinRow[];
   }
 
-  /** Clicks in scope later than `after` (ISO), per UTC quarter hour. */
-  clicksAfter(after: string): ClickBucketRow[] {
+  /**
+   * Clicks in scope after `after` and not after `until` (ISO), counted per slot of `slotSeconds`
+   * (slot n starts at n × slotSeconds after the epoch).
+   */
+  clicksBetween(after: string, until: string, slotSeconds: number): ClickSlotRow[] {
     return this.db
       .prepare(
-        `SELECT substr(k.occurred_at, 1, 14) || (CAST(substr(k.occurred_at, 15, 2) AS INTEGER) / 15) AS bucket, count(*) AS clicks
-         FROM clicks k WHERE k.occurred_at > @after ${this.clickFilter} GROUP BY 1 ORDER BY 1`,
+        `SELECT CAST(floor((julianday(k.occurred_at) - 2440587.5) * 86400.0 / @slot) AS INTEGER) AS slot, count(*) AS clicks
+         FROM clicks k WHERE k.occurred_at > @after AND k.occurred_at <= @until ${this.clickFilter} GROUP BY 1 ORDER BY 1`,
       )
-      .all({ ...this.params, after }) as ClickBucketRow[];
+      .all({ ...this.params, after, until, slot: slotSeconds }) as ClickSlotRow[];
   }
 
   dispose(): void {

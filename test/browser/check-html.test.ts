@@ -33,7 +33,7 @@ steps:
     fire: { url: "{tracker}/postback?click_id={click_id}&payout={payout}&txid=t-{offer}&token=\${TPB_TOKEN}", expect: { status: 200, preset: false } }
 `;
 
-describe('the Chromium harness', () => {
+describe('the Chromium harness', { timeout: 120_000 }, () => {
   it('catches a console error, a page error and a request (so the report tests can fail)', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'bad.html');
@@ -46,7 +46,7 @@ describe('the Chromium harness', () => {
   });
 });
 
-describe('tpb check --report-html in Chromium', () => {
+describe('tpb check --report-html in Chromium', { timeout: 120_000 }, () => {
   it('shows each data row, step, verdict and the (redacted) requests and answers', async () => {
     const mock = await startMockTracker({ preset: 'generic', seed: 3 });
     trackers.push(mock);

@@ -46,7 +46,7 @@ async function reportOf(dir: string, db: string, extra: string[] = []): Promise<
   return { html: path.join(dir, 'report.html'), json: JSON.parse(json.stdout) as ReconcileReport };
 }
 
-describe('reconcile --format html in Chromium', () => {
+describe('reconcile --format html in Chromium', { timeout: 120_000 }, () => {
   it('opens with no console error and no request; the numbers are the JSON report\'s; hostile ids stay text', async () => {
     const dir = tempDir();
     const db = seedHostile(dir);
@@ -78,6 +78,12 @@ describe('reconcile --format html in Chromium', () => {
       const rows = await page.$$eval(`#findings-${type} tbody tr`, (nodes) => nodes.length);
       expect(rows, type).toBe(json.findings.filter((finding) => finding.type === type).length);
     }
+    // A shared explanation is one note; its rows point to it, and the note carries the whole hint.
+    const notes = await page.$$eval('#findings-unmatched tbody tr[data-note]', (rows) => rows.map((row) => `${row.cells[4]!.textContent} ${document.getElementById(row.getAttribute('data-note')!)!.textContent}`));
+    for (const text of notes) {
+      const [head] = text.split(': [');
+      expect(json.findings.some((f) => f.type === 'unmatched' && f.hint!.startsWith(`${head}: `) && text.endsWith(f.hint!.slice(head!.length + 2)))).toBe(true);
+    }
     // The hostile ids are shown as the text they are.
     const ids = await page.$$eval('#findings-unmatched tbody tr td:nth-child(2)', (cells) => cells.map((cell) => cell.textContent));
     for (const id of HOSTILE_IDS) expect(ids).toContain(id);
@@ -94,7 +100,7 @@ describe('reconcile --format html in Chromium', () => {
     const { html, json } = await reportOf(dir, db);
     const opened = await openReport(browser, html);
     const { page } = opened;
-    const payouts = () => page.$$eval('#findings-unmatched tbody tr:not([hidden]) td:nth-child(4)', (cells) => cells.map((cell) => Number(cell.getAttribute('data-v'))));
+    const payouts = () => page.$$eval('#findings-unmatched tbody tr:not([hidden]) td:nth-child(4)', (cells) => cells.map((cell) => parseFloat(cell.textContent!)));
     await page.click('#findings-unmatched thead th:nth-child(4)');
     const descending = await payouts();
     expect(descending).toEqual([...descending].sort((a, b) => b - a));
@@ -136,5 +142,79 @@ describe('reconcile --format html in Chromium', () => {
     expect(dark.requests).toEqual([]);
     await light.page.close();
     await dark.page.close();
+  });
+});
+
+describe('the where-and-when sections in Chromium', { timeout: 120_000 }, () => {
+  it("the demo's database: breakdowns by source, offer and affiliate, the daily chart and the lag histogram carry the JSON numbers", async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'demo.db');
+    const demo = await runBin(['demo', '--db', db], { cwd: dir, timeoutMs: 120_000 });
+    expect(demo.code).toBe(0);
+    for (const extra of [[], ['--conversions-source', 'tpb:fire']]) {
+      const { html, json } = await reportOf(dir, db, [...extra, '--by', 'source,offer,affiliate']);
+      const opened = await openReport(browser, html);
+      const { page } = opened;
+      expect(opened.problems).toEqual([]);
+      expect(opened.requests).toEqual([]);
+      // One breakdown table per --by field (the html default is the same three), rows = JSON groups.
+      const headings = await page.$$eval('h3[data-by]', (nodes) => nodes.map((node) => node.getAttribute('data-by')));
+      expect(headings).toEqual(['source', 'offer', 'affiliate']);
+      for (const [index, by] of ['source', 'offer', 'affiliate'].entries()) {
+        const rows = await page.$$eval(`#groups-${index} tbody tr`, (nodes) => nodes.map((row) => [row.cells[0]!.textContent, Number(row.cells[1]!.textContent!.replace(/,/g, ''))]));
+        const groups = json.groups!.filter((group) => group.by === by);
+        expect(rows).toEqual(groups.map((group) => [group.key ?? '(none)', group.conversions]));
+        expect(rows.reduce((sum, row) => sum + (row[1] as number), 0)).toBe(json.summary.conversions);
+      }
+      // The daily chart: one point per day with conversions, its rate the series' rate.
+      const points = await page.$$eval('#chart-match-rate g.col', (nodes) => nodes.map((node) => [node.getAttribute('data-day'), Number(node.getAttribute('data-rate'))]));
+      expect(points).toEqual(json.series!.daily.map((day) => [day.day, day.match_rate]));
+      expect(await page.$$eval('#chart-match-rate circle', (nodes) => nodes.length)).toBe(json.series!.daily.filter((day) => day.conversions > 0).length);
+      // The lag histogram: one bar group per bucket with the JSON count.
+      const bars = await page.$$eval('#chart-lag g.col', (nodes) => nodes.map((node) => Number(node.getAttribute('data-count'))));
+      expect(bars).toEqual(json.lag!.buckets.map((bucket) => bucket.count));
+      expect(bars.reduce((a, b) => a + b, 0)).toBe(json.lag!.conversions);
+      expect(await page.$eval('[data-p="50"]', (node) => node.textContent)).not.toBe('–');
+      await screenshot(page, dir, `demo${extra.length > 0 ? '-fire' : ''}`);
+      await page.close();
+    }
+  }, 180_000);
+
+  it('marks immature days on the chart, says how incomplete they are, and shows the per-group verdict', async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'tpb.db');
+    const store = Store.open(db);
+    try {
+      const click = store.db.prepare("INSERT INTO clicks (source, line, click_id, occurred_at, affiliate_id) VALUES ('tracker', ?, ?, ?, ?)");
+      const conversion = store.db.prepare("INSERT INTO conversions (source, line, click_id, occurred_at, txid, payout_micros, currency, affiliate_id) VALUES ('network', ?, ?, ?, ?, 2000000, 'USD', ?)");
+      const start = Date.UTC(2026, 2, 1);
+      store.db.transaction(() => {
+        for (let i = 0; i < 1000; i += 1) {
+          const at = start + Math.floor((i / 1000) * 10 * 86_400_000);
+          click.run(i + 2, `c${i}`, new Date(at).toISOString(), i % 10 === 0 ? 'lossy' : 'fine');
+          const when = at + ((i * 7919) % 3) * 86_400_000 + 3_600_000;
+          if (i % 2 === 0 && when <= start + 10 * 86_400_000) {
+            // Every 20th click's conversion arrives with an id no click has; the network's row names the affiliate.
+            const lost = i % 20 === 0;
+            conversion.run(i + 2, lost ? `lost${i}` : `c${i}`, new Date(when).toISOString(), `T${i}`, lost ? 'lossy' : null);
+          }
+        }
+      })();
+    } finally {
+      store.close();
+    }
+    const { html, json } = await reportOf(dir, db, ['--by', 'affiliate', '--max-unmatched-rate', '0.2', '--ignore-last', '1d']);
+    expect(json.maturity!.days.length).toBeGreaterThan(0);
+    const opened = await openReport(browser, html);
+    const { page } = opened;
+    expect(opened.problems).toEqual([]);
+    expect(opened.requests).toEqual([]);
+    const shaded = await page.$$eval('#chart-match-rate rect.immature title', (nodes) => nodes.map((node) => node.textContent));
+    const immature = json.series!.daily.filter((day) => day.incomplete_share !== null && day.incomplete_share > 0.01).map((day) => day.day);
+    expect(shaded).toHaveLength(immature.length);
+    expect(await page.$eval('#maturity', (node) => node.textContent)).toBe(json.maturity!.message);
+    expect(await page.$eval('#thresholds', (node) => node.textContent)).toMatch(/Thresholds exceeded: .*affiliate "lossy": unmatched rate/);
+    await screenshot(page, dir, 'immature');
+    await page.close();
   });
 });

@@ -79,7 +79,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:var(--panel);position:sticky;top:0;font-weight:600;white-space:nowrap}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.n,th.n{text-align:right;white-space:nowrap}td.m{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}td sup{color:var(--muted)}ol.notes{font-size:.9em;color:var(--muted);margin:4px 0 6px;padding-left:1.6em}
 tr:last-child td{border-bottom:none}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th[aria-sort=ascending]::after{content:" \\25B2"}table.sortable th[aria-sort=descending]::after{content:" \\25BC"}
 .filter{margin:6px 0;padding:5px 8px;width:min(100%,320px);border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
@@ -90,14 +90,14 @@ table.sortable th{cursor:pointer;user-select:none}table.sortable th[aria-sort=as
 .chart .bar{fill:var(--bar)}.chart .bar.bad{fill:var(--bar2)}.chart .line{fill:none;stroke:var(--accent);stroke-width:2}
 .chart .dot{fill:var(--accent)}.chart .immature{fill:var(--immature)}.chart .mark{stroke:var(--bad);stroke-width:1.5;stroke-dasharray:4 3}.chart .mark-label{fill:var(--bad)}
 .legend{font-size:.85rem;color:var(--muted);margin:2px 0 0}
-.swatch{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin:0 .3em 0 .6em}.legend .bar{fill:var(--bar)}.legend .bar.bad{fill:var(--bar2)}
+.chart svg.swatch,.swatch{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin:0 .3em 0 .6em}.legend .bar{fill:var(--bar)}.legend .bar.bad{fill:var(--bar2)}
 .hbar{display:flex;align-items:center;gap:8px}.hbar .track{flex:1;height:.8em;background:var(--line);border-radius:3px;overflow:hidden;min-width:60px;display:block}.hbar svg{display:block;width:100%;height:100%}.hbar rect{fill:var(--bar2)}
 details{margin:6px 0}summary{cursor:pointer}
 .pill{display:inline-block;padding:0 6px;border-radius:10px;font-size:.8rem;border:1px solid var(--line)}
 .pill.passed{color:var(--ok);border-color:var(--ok)}.pill.failed,.pill.error{color:var(--bad);border-color:var(--bad)}.pill.skipped{color:var(--muted)}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:8px;margin:4px 0;font-size:.85em}
 footer{margin:2em 0 1em;color:var(--muted);font-size:.85rem}
-@media (max-width:600px){main{padding:10px}body{font-size:14px}th,td{padding:4px 6px}.hide-narrow{display:none}}
+@media (max-width:600px){main{padding:10px}body{font-size:14px}th,td{padding:4px 6px}.h{display:none}}
 @media print{.filter{display:none}.scroll{overflow:visible;border:none}th{position:static}details{display:block}a{color:inherit}}
 `;
 
@@ -107,7 +107,7 @@ footer{margin:2em 0 1em;color:var(--muted);font-size:.85rem}
  */
 const SCRIPT = `
 (function(){
-  function key(cell){var v=cell.getAttribute('data-v');if(v!==null&&v!==''&&!isNaN(+v))return +v;return (cell.textContent||'').trim().toLowerCase();}
+  function key(cell){var v=cell.getAttribute('data-v');if(v!==null&&v!==''&&!isNaN(+v))return +v;var t=(cell.textContent||'').trim();if(cell.classList.contains('n')){var x=parseFloat(t.replace(/,/g,''));if(!isNaN(x))return x;}return t.toLowerCase();}
   document.querySelectorAll('table.sortable').forEach(function(table){
     var heads=table.tHead?table.tHead.rows[0].cells:[];
     Array.prototype.forEach.call(heads,function(th,index){
@@ -130,7 +130,7 @@ const SCRIPT = `
     input.hidden=false;
     input.addEventListener('input',function(){
       var q=input.value.trim().toLowerCase();
-      Array.prototype.forEach.call(table.tBodies[0].rows,function(row){row.hidden=q!==''&&(row.textContent||'').toLowerCase().indexOf(q)<0;});
+      Array.prototype.forEach.call(table.tBodies[0].rows,function(row){var text=row.textContent||'';var n=row.getAttribute('data-note');if(n){var note=document.getElementById(n);if(note)text+=' '+note.textContent;}row.hidden=q!==''&&text.toLowerCase().indexOf(q)<0;});
     });
   });
 })();
@@ -179,9 +179,12 @@ export interface Column<Row> {
   label: string;
   /** The cell's content. */
   cell: (row: Row) => Content;
-  /** Sort key for numbers (written as data-v). */
+  /** Sort key, written as data-v when the cell's text does not sort as its number (durations, rates). */
   sortValue?: (row: Row) => number | null;
+  /** Right-aligned; sorts by the number its text starts with. */
   numeric?: boolean;
+  /** Monospace (ids, file:line). */
+  mono?: boolean;
   /** Hidden on narrow screens. */
   narrowHidden?: boolean;
 }
@@ -189,19 +192,25 @@ export interface Column<Row> {
 let tableCounter = 0;
 
 /** A sortable table (and a filter box when `filter` is set); `id` names it for the filter and tests. */
-export function dataTable<Row>(rows: readonly Row[], columns: ReadonlyArray<Column<Row>>, options: { id?: string; filter?: boolean; caption?: string } = {}): Html {
+export function dataTable<Row>(
+  rows: readonly Row[],
+  columns: ReadonlyArray<Column<Row>>,
+  options: { id?: string; filter?: boolean; caption?: string; rowNote?: (row: Row) => string | null } = {},
+): Html {
   tableCounter += 1;
   const id = options.id ?? `t${tableCounter}`;
-  const cls = (column: Column<Row>) => [column.numeric ? 'num' : '', column.narrowHidden ? 'hide-narrow' : ''].filter(Boolean).join(' ');
-  const head = columns.map((column) => html`<th scope="col"${raw(cls(column) ? ` class="${cls(column)}"` : '')}>${column.label}</th>`);
-  const body = rows.map(
-    (row) =>
-      html`<tr>${columns.map((column) => {
-        const value = column.sortValue?.(row);
-        const attributes = `${cls(column) ? ` class="${cls(column)}"` : ''}${value !== undefined && value !== null ? ` data-v="${value}"` : ''}`;
-        return html`<td${raw(attributes)}>${column.cell(row)}</td>`;
-      })}</tr>\n`,
-  );
+  // Short class names: a report can hold thousands of rows (n: numeric, h: hidden on phones, m: monospace).
+  const classes = columns.map((column) => [column.numeric ? 'n' : '', column.narrowHidden ? 'h' : '', column.mono ? 'm' : ''].filter(Boolean).join(' '));
+  const head = columns.map((column, i) => html`<th scope="col"${raw(classes[i] ? ` class="${classes[i]}"` : '')}>${column.label}</th>`);
+  const body = rows.map((row) => {
+    const note = options.rowNote?.(row) ?? null;
+    const cells = columns.map((column, i) => {
+      const value = column.sortValue?.(row);
+      const attributes = `${classes[i] ? ` class="${classes[i]}"` : ''}${value !== undefined && value !== null ? ` data-v="${value}"` : ''}`;
+      return `<td${attributes}>${render(column.cell(row))}</td>`;
+    });
+    return raw(`<tr${note ? ` data-note="${escapeHtml(note)}"` : ''}>${cells.join('')}</tr>\n`);
+  });
   return html`${options.filter ? html`<input class="filter" type="search" placeholder="Filter rows…" aria-label="Filter ${options.caption ?? 'rows'}" data-filter="${id}" hidden>` : ''}<div class="scroll"><table class="sortable" id="${id}">${options.caption ? html`<caption hidden>${options.caption}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>\n${body}</tbody></table></div>`;
 }
 

@@ -85,7 +85,7 @@ export function columnChart(options: ColumnChartOptions): Html {
   const barW = Math.max(1, band * 0.78);
   const out: string[] = [];
   out.push(
-    `<svg id="${escapeHtml(options.id)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(options.description)}" xmlns="http://www.w3.org/2000/svg">`,
+    `<svg id="${escapeHtml(options.id)}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(options.description)}">`,
   );
   out.push(`<title>${escapeHtml(options.description)}</title>`);
   columns.forEach((column, i) => {

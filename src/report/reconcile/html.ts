@@ -1,4 +1,4 @@
-import { CATEGORY_TITLES, SEVERITY, UNMATCHED_HINT_KINDS, type Finding, type FindingType, type ReconcileReport, type UnmatchedHintKind } from '../../reconcile/types.js';
+import { CATEGORY_TITLES, FINDING_TYPES, SEVERITY, UNMATCHED_HINT_KINDS, type Finding, type FindingType, type ReconcileReport, type UnmatchedHintKind } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 import type { Group, Lag, ReconcileInsights, Series } from '../../reconcile/insight-types.js';
 import { formatDuration } from '../../units/duration.js';
@@ -32,14 +32,14 @@ function stakeOf(report: ReconcileReport, type: FindingType): number {
   return (MONEY_CATEGORIES as readonly string[]).includes(type) ? report.summary.payout_at_stake[type as (typeof MONEY_CATEGORIES)[number]] : 0;
 }
 
-function location(finding: Pick<Finding, 'file' | 'line' | 'source'>): Html {
+/** "conversions.csv:15": the file name (the JSON report has the whole path) and line. */
+function location(finding: Pick<Finding, 'file' | 'line' | 'source'>): string {
   const base = finding.file ? finding.file.split(/[\\/]/).pop()! : finding.source;
-  const line = finding.line === null ? '' : `:${finding.line}`;
-  return html`<span class="mono" title="${finding.file ?? finding.source}">${base}${line}</span>`;
+  return `${base}${finding.line === null ? '' : `:${finding.line}`}`;
 }
 
-function id(value: string | null): Html {
-  return value === null ? html`<span class="muted">(none)</span>` : html`<code>${displayId(value)}</code>`;
+function id(value: string | null): Html | string {
+  return value === null ? html`<span class="muted">(none)</span>` : displayId(value);
 }
 
 function verdictBlock(report: HtmlReconcileReport, verdict: ThresholdResult | undefined): Html {
@@ -202,15 +202,15 @@ function groupSection(report: HtmlReconcileReport, maxRows: number): Html | stri
     const table = dataTable<Group>(
       shown,
       [
-        { label: field, cell: (row) => (row.key === null ? html`<span class="muted">(none)</span>` : html`<span class="mono">${row.key}</span>`) },
-        { label: 'conversions', cell: (row) => formatCount(row.conversions), sortValue: (row) => row.conversions, numeric: true },
-        { label: 'matched', cell: (row) => formatCount(row.matched), sortValue: (row) => row.matched, numeric: true, narrowHidden: true },
+        { label: field, cell: (row) => (row.key === null ? html`<span class="muted">(none)</span>` : row.key), mono: true },
+        { label: 'conversions', cell: (row) => formatCount(row.conversions), numeric: true },
+        { label: 'matched', cell: (row) => formatCount(row.matched), numeric: true, narrowHidden: true },
         { label: 'match rate', cell: (row) => formatPercent(row.match_rate), sortValue: (row) => row.match_rate, numeric: true },
-        { label: 'unmatched', cell: (row) => formatCount(row.unmatched), sortValue: (row) => row.unmatched, numeric: true },
-        { label: 'missing click id', cell: (row) => formatCount(row.missing_click_id), sortValue: (row) => row.missing_click_id, numeric: true, narrowHidden: true },
-        { label: 'duplicate extra', cell: (row) => formatCount(row.duplicate_extra), sortValue: (row) => row.duplicate_extra, numeric: true, narrowHidden: true },
-        { label: 'before click', cell: (row) => formatCount(row.before_click), sortValue: (row) => row.before_click, numeric: true, narrowHidden: true },
-        { label: 'outside window', cell: (row) => formatCount(row.outside_window), sortValue: (row) => row.outside_window, numeric: true, narrowHidden: true },
+        { label: 'unmatched', cell: (row) => formatCount(row.unmatched), numeric: true },
+        { label: 'missing click id', cell: (row) => formatCount(row.missing_click_id), numeric: true, narrowHidden: true },
+        { label: 'duplicate extra', cell: (row) => formatCount(row.duplicate_extra), numeric: true, narrowHidden: true },
+        { label: 'before click', cell: (row) => formatCount(row.before_click), numeric: true, narrowHidden: true },
+        { label: 'outside window', cell: (row) => formatCount(row.outside_window), numeric: true, narrowHidden: true },
         { label: 'at stake', cell: (row) => formatStake(row.payout_at_stake, report), sortValue: (row) => row.payout_at_stake, numeric: true },
       ],
       { id: `groups-${index}`, filter: shown.length > 10, caption: `by ${field}` },
@@ -221,16 +221,61 @@ function groupSection(report: HtmlReconcileReport, maxRows: number): Html | stri
   return html`<h2 id="breakdowns">Breakdowns</h2><p class="muted">Sorted by money at stake. Offer, affiliate and sub ids come from the conversion, or from its click when the conversion has none.</p>${sections}`;
 }
 
-function findingColumns(type: FindingType) {
-  const where = { label: 'where', cell: (f: Finding) => location(f) };
-  const clickId = { label: 'click id', cell: (f: Finding) => id(f.click_id) };
-  const hint = { label: 'hint', cell: (f: Finding) => f.hint ?? '' };
-  const payout = { label: 'payout', cell: (f: Finding) => formatPayout(f.payout, f.currency), sortValue: (f: Finding) => f.payout, numeric: true };
+/**
+ * Hints often end in the same explanation ("…: the postback was sent or recorded more than once").
+ * An explanation shared by several rows of a table is written once, as a numbered note above it,
+ * and the rows point to it — thousands of findings stay a file one can mail.
+ */
+interface HintNotes {
+  notes: string[];
+  /** The row's hint without the shared explanation, and the note's index. */
+  split(hint: string | null): { text: string; note: number | null };
+}
+
+const MIN_NOTE_ROWS = 3;
+/** "n3-1": note 1 of the fourth category (short: every row of the table carries it). */
+const noteId = (type: FindingType, index: number) => `n${FINDING_TYPES.indexOf(type)}-${index + 1}`;
+const MIN_NOTE_LENGTH = 30;
+
+function hintNotes(findings: readonly Finding[]): HintNotes {
+  const tail = (hint: string) => {
+    const at = hint.indexOf(': ');
+    return at < 0 ? null : { head: hint.slice(0, at), tail: hint.slice(at + 2) };
+  };
+  const counts = new Map<string, number>();
+  for (const finding of findings) {
+    const parts = finding.hint ? tail(finding.hint) : null;
+    if (parts && parts.tail.length >= MIN_NOTE_LENGTH) counts.set(parts.tail, (counts.get(parts.tail) ?? 0) + 1);
+  }
+  const notes = [...counts.entries()].filter(([, n]) => n >= MIN_NOTE_ROWS).sort((a, b) => b[1] - a[1]).map(([text]) => text);
+  const index = new Map(notes.map((text, i) => [text, i]));
+  return {
+    notes,
+    split(hint) {
+      if (!hint) return { text: '', note: null };
+      const parts = tail(hint);
+      const note = parts ? index.get(parts.tail) : undefined;
+      return note === undefined ? { text: hint, note: null } : { text: parts!.head, note };
+    },
+  };
+}
+
+function findingColumns(type: FindingType, notes: HintNotes) {
+  const where = { label: 'where', cell: (f: Finding) => location(f), mono: true };
+  const clickId = { label: 'click id', cell: (f: Finding) => id(f.click_id), mono: true };
+  const hint = {
+    label: 'hint',
+    cell: (f: Finding) => {
+      const { text, note } = notes.split(f.hint);
+      return note === null ? text : html`${text}: <sup>[${note + 1}]</sup>`;
+    },
+  };
+  const payout = { label: 'payout', cell: (f: Finding) => formatPayout(f.payout, f.currency), numeric: true };
   if (type === 'duplicate_clicks') {
-    return [where, clickId, { label: 'clicks', cell: (f: Finding) => f.count ?? '', sortValue: (f: Finding) => f.count, numeric: true }, hint];
+    return [where, clickId, { label: 'clicks', cell: (f: Finding) => f.count ?? '', numeric: true }, hint];
   }
   if (type === 'payout_mismatch' || type === 'status_mismatch' || type === 'missing_in_a' || type === 'missing_in_b') {
-    return [where, clickId, { label: 'txid', cell: (f: Finding) => (f.txid === null ? '' : html`<code>${f.txid}</code>`) }, payout, { label: 'status', cell: (f: Finding) => f.status ?? '' }, hint];
+    return [where, clickId, { label: 'txid', cell: (f: Finding) => f.txid ?? '', mono: true }, payout, { label: 'status', cell: (f: Finding) => f.status ?? '' }, hint];
   }
   return [where, clickId, { label: 'occurred at', cell: (f: Finding) => formatTime(f.occurred_at), narrowHidden: true }, payout, hint];
 }
@@ -241,7 +286,20 @@ function findingsSection(report: ReconcileReport): Html {
     .map((type) => {
       const total = categoryTotal(report, type);
       const shown = findingsOf(report, type);
-      const table = shown.length > 0 ? dataTable(shown, findingColumns(type), { id: `findings-${type}`, filter: shown.length > 10, caption: CATEGORY_TITLES[type] }) : '';
+      const notes = hintNotes(shown);
+      const noteList = notes.notes.length > 0 ? html`<ol class="notes">${notes.notes.map((text, i) => html`<li id="${noteId(type, i)}">${text}</li>`)}</ol>` : '';
+      const table =
+        shown.length > 0
+          ? html`${noteList}${dataTable(shown, findingColumns(type, notes), {
+              id: `findings-${type}`,
+              filter: shown.length > 10,
+              caption: CATEGORY_TITLES[type],
+              rowNote: (f) => {
+                const note = notes.split(f.hint).note;
+                return note === null ? null : noteId(type, note);
+              },
+            })}`
+          : '';
       const more = total > shown.length ? html`<p class="muted">… and ${formatCount(total - shown.length)} more (--limit &lt;n&gt; to list more; --format csv or json lists every finding).</p>` : '';
       return html`<details ${raw(SEVERITY[type] === 'error' ? 'open' : '')} data-category="${type}"><summary><strong class="${SEVERITY[type] === 'error' ? 'bad' : 'warn'}">${CATEGORY_TITLES[type]}</strong> — ${formatCount(total)}${shown.length < total ? ` (first ${formatCount(shown.length)} shown)` : ''}</summary>${table}${more}</details>`;
     });
