@@ -79,7 +79,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:var(--panel);position:sticky;top:0;font-weight:600;white-space:nowrap}
-td.n,th.n{text-align:right;white-space:nowrap}td.m{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}td sup{color:var(--muted)}ol.notes{font-size:.9em;color:var(--muted);margin:4px 0 6px;padding-left:1.6em}
+td.n,th.n{text-align:right;white-space:nowrap}td.m{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;white-space:nowrap}td sup{color:var(--muted)}ol.notes{font-size:.9em;color:var(--muted);margin:4px 0 6px;padding-left:1.6em}
 tr:last-child td{border-bottom:none}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th[aria-sort=ascending]::after{content:" \\25B2"}table.sortable th[aria-sort=descending]::after{content:" \\25BC"}
 .filter{margin:6px 0;padding:5px 8px;width:min(100%,320px);border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}

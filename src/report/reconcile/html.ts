@@ -1,7 +1,7 @@
 import { CATEGORY_TITLES, FINDING_TYPES, SEVERITY, UNMATCHED_HINT_KINDS, type Finding, type FindingType, type ReconcileReport, type UnmatchedHintKind } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 import type { Group, Lag, ReconcileInsights, Series } from '../../reconcile/insight-types.js';
-import { formatDuration } from '../../units/duration.js';
+import { formatDuration, formatWindow } from '../../units/duration.js';
 import { columnChart } from '../html/svg.js';
 import { dataTable, formatCount, formatPercent, html, raw, renderPage, shareBar, type Content, type Html } from '../html/page.js';
 import { CATEGORY_LABELS, categoryTotal, displayId, findingsOf, formatPayout, formatStake, formatTime, reportCategories, summaryLine } from './categories.js';
@@ -165,7 +165,8 @@ function lagSection(lag: Lag, report: ReconcileReport): Html | string {
     formatValue: (value) => formatCount(value),
     labelEvery: 1,
     columns: lag.buckets.map((bucket) => ({
-      label: bucket.label,
+      // The axis names each bar by its upper edge ("≤ 1h"); the tooltip has the whole range.
+      label: bucket.to_ms === null ? `> ${formatWindow(bucket.from_ms)}` : `≤ ${formatWindow(bucket.to_ms)}`,
       data: { from: bucket.from_ms, to: bucket.to_ms ?? '', count: bucket.count },
       segments: [{ value: bucket.count, cls: bucket.from_ms >= lag.window_ms ? 'bar bad' : 'bar', title: `${bucket.label}: ${formatCount(bucket.count)} conversions` }],
     })),
@@ -173,7 +174,7 @@ function lagSection(lag: Lag, report: ReconcileReport): Html | string {
   });
   const p = (ms: number | null) => (ms === null ? '–' : formatDuration(ms));
   return html`<h2 id="lag">Conversion lag</h2>
-<p>Of ${formatCount(lag.conversions)} matched conversions: median <strong data-p="50">${p(lag.p50_ms)}</strong>, p90 <strong data-p="90">${p(lag.p90_ms)}</strong>, p99 <strong data-p="99">${p(lag.p99_ms)}</strong> after the click${lag.beyond_window_share > 0 ? html`; <span class="bad">${formatPercent(lag.beyond_window_share)} after the ${report.options.window} window</span>` : ''}.</p>
+<p>Of ${formatCount(lag.conversions)} matched conversions (those not earlier than their click): median <strong data-p="50">${p(lag.p50_ms)}</strong>, p90 <strong data-p="90">${p(lag.p90_ms)}</strong>, p99 <strong data-p="99">${p(lag.p99_ms)}</strong> after the click${lag.beyond_window_share > 0 ? html`; <span class="bad">${formatPercent(lag.beyond_window_share)} after the ${report.options.window} window</span>` : ''}.</p>
 <div class="chart">${chart}</div>`;
 }
 
