@@ -6,7 +6,6 @@ import { readDataRows } from '../check/data.js';
 import { checkExitCode, runScenario } from '../check/run.js';
 import { starterFileName, starterScenario } from '../check/init.js';
 import { isPresetName } from '../presets/catalog.js';
-import { Redactor } from '../text/redact.js';
 import { renderCheckJUnit, renderCheckSummary, renderStepLine } from '../report/check.js';
 import type { CliContext } from './context.js';
 
@@ -58,7 +57,8 @@ export async function runCheckCommand(context: CliContext, scenarioArg: string |
   if (htmlFile !== undefined && !fs.existsSync(path.dirname(htmlFile))) {
     throw new InputError(`directory ${path.dirname(htmlFile)} does not exist`, { file: htmlFile });
   }
-  const redactor = new Redactor(options.secret ?? []);
+  const redactor = context.redactor;
+  redactor.addNames(options.secret ?? []);
   const stream = (text: string) => (out.json ? out.info(text) : out.data(text));
   const result = await runScenario({
     scenario,
@@ -76,14 +76,14 @@ export async function runCheckCommand(context: CliContext, scenarioArg: string |
     },
   });
   if (junitFile !== undefined) {
-    fs.writeFileSync(junitFile, renderCheckJUnit(result, context.io.now().toISOString()));
+    fs.writeFileSync(junitFile, context.redactedText(renderCheckJUnit(result, context.io.now().toISOString())));
     out.info(`JUnit report: ${junitFile}`);
   }
   if (htmlFile !== undefined) {
     const { renderCheckHtml } = await import('../report/html/check.js');
     const { toolVersion } = await import('./version.js');
     const rows = (data ?? []).map((row) => ({ row: row.row, values: Object.fromEntries(Object.entries(row.values).map(([name, value]) => [name, redactor.text(value)])) }));
-    writeFileAtomically(htmlFile, renderCheckHtml(result, { generatedAt: context.io.now().toISOString(), version: toolVersion(), data: rows }));
+    writeFileAtomically(htmlFile, context.redactedText(renderCheckHtml(result, { generatedAt: context.io.now().toISOString(), version: toolVersion(), data: rows })));
     out.info(`HTML report: ${htmlFile}`);
   }
   if (out.json) out.jsonDocument(result);
