@@ -16,6 +16,7 @@ import {
 import { formatDuration, formatWindow } from '../units/duration.js';
 import { formatMicros, microsToUnits } from '../units/micros.js';
 import { normalizeStatus, statusSpellingPairs } from './status.js';
+import { computeInsights } from './breakdown.js';
 import {
   DEFAULT_PAYOUT_TOLERANCE_MICROS,
   DEFAULT_WINDOW_MS,
@@ -389,6 +390,14 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     }
     summary.currencies = queries.currenciesAtStake();
     stage('findings');
+    if (options.insights) {
+      // breakdowns and series read the SQLite queries' tables: sqlite engine only for now
+      const insightStore = isBackend(store) ? store.store : store;
+      if (insightStore) {
+        Object.assign(report, computeInsights(insightStore, report, { windowMs, clickSources: options.clicksSource ?? null }, options.insights));
+        stage('insights');
+      }
+    }
   };
   try {
     backend.transaction(run);

@@ -7,6 +7,7 @@ import type { ReconcileBackend } from './types.js';
 export function sqliteBackend(store: Store): ReconcileBackend {
   return {
     engine: 'sqlite',
+    store,
     prepare: () => store.ensureIndexes(),
     queries: (scope, windowMs) => new ReconcileQueries(store, scope, windowMs),
     clickSourceNames: () => distinctClickSources(store),

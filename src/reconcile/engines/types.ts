@@ -1,3 +1,4 @@
+import type { Store } from '../../store/db.js';
 import type { ReconcileQueries, ReconcileScope } from '../../store/reconcile.js';
 
 /** The engines `tpb reconcile --engine` can run on. */
@@ -23,6 +24,8 @@ export type QueryMethod<K extends string, Fallback> = K extends keyof ReconcileQ
  */
 export interface ReconcileBackend {
   readonly engine: EngineName;
+  /** tpb's database when the engine reads it (series and breakdowns are computed there). */
+  readonly store?: Store;
   /** Whatever the queries need built first (SQLite: the indexes). */
   prepare(): void;
   queries(scope: ReconcileScope, windowMs: number): ReconcileSource;
