@@ -215,12 +215,12 @@ WHERE rn > 1`;
   duplicateClicksSql(): string {
     if (DUPLICATES_WITHIN_SOURCE) {
       return `CREATE ${this.runner.scratchTable} rc_dupclick ENGINE = Memory AS
-SELECT source, click_id, count() AS n, min(id) AS first_id FROM rc_k
+SELECT source AS dup_source, click_id, count() AS n, min(id) AS first_id FROM rc_k
 WHERE click_id IS NOT NULL AND click_id != ''
 GROUP BY source, click_id HAVING count() > 1`;
     }
     return `CREATE ${this.runner.scratchTable} rc_dupclick ENGINE = Memory AS
-SELECT '' AS source, click_id, count() AS n, min(id) AS first_id FROM rc_k
+SELECT '' AS dup_source, click_id, count() AS n, min(id) AS first_id FROM rc_k
 WHERE click_id IS NOT NULL AND click_id != ''
 GROUP BY click_id HAVING count() > uniqExact(source)`;
   }
@@ -731,11 +731,11 @@ ORDER BY click_id, ts, id LIMIT 1 BY click_id, ts`,
   }
 
   duplicateClickRows(limit: number): FindingRow[] {
-    const groups = this.select<{ source: string; click_id: string; n: string; first_id: string }>(`SELECT source, click_id, n, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
+    const groups = this.select<{ source: string; click_id: string; n: string; first_id: string }>(`SELECT dup_source AS source, click_id, n, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
     if (groups.length === 0) return [];
     const t = this.runner.scratchTable;
     this.run('DROP TABLE IF EXISTS rc_dupclick_rows');
-    this.run(`CREATE ${t} rc_dupclick_rows ENGINE = Memory AS SELECT source, click_id, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
+    this.run(`CREATE ${t} rc_dupclick_rows ENGINE = Memory AS SELECT dup_source AS source, click_id, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
     const sameSource = DUPLICATES_WITHIN_SOURCE ? ' AND k.source = d.source' : '';
     const seconds = this.select<RawClick & { first_id: string }>(
       `SELECT d.first_id AS first_id, k.id AS id, k.source AS source, k.file AS file, k.line AS line, k.click_id AS click_id, k.ts AS ts
