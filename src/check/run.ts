@@ -14,6 +14,7 @@ import type { Store } from '../store/db.js';
 import { Redactor } from '../text/redact.js';
 import { envAsMacros, interpolate, resolveEnvironment, type InterpolationScope } from './interpolate.js';
 import type { ClickStep, FireStep, IngestStep, ReconcileStep, Scenario, Step, WaitStep } from './scenario.js';
+import type { Catcher } from '../catch/index.js';
 
 export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
@@ -120,6 +121,9 @@ class ScenarioRunner {
   private readonly client = new HttpClient({ connections: 8 });
   private env = new Map<string, string>();
   private scenarioError: { message: string; hint: string | null } | undefined;
+  /** The scenario's receiver (`catch:`), and the requests expect_postback steps have used. */
+  private catcher: Catcher | undefined;
+  private readonly usedPostbacks = new Set<number>();
 
   constructor(private readonly options: CheckOptions) {
     this.redactor = options.redactor ?? new Redactor();
@@ -132,12 +136,15 @@ class ScenarioRunner {
     const rows: Array<DataRow | null> = this.options.data && this.options.data.length > 0 ? [...this.options.data] : [null];
     const runs: ScenarioRun[] = [];
     try {
+      // Loaded only for scenarios that catch postbacks.
+      if (scenario.catch) this.catcher = await (await import('./catch-step.js')).startScenarioCatcher(scenario.catch, scenario.file, this.options.store, this.redactor, { env: this.env, values: { ...scenario.vars, ...(this.options.vars ?? {}) } });
       for (const row of rows) {
         runs.push(await this.runOnce(row));
         if (this.scenarioError) break;
       }
     } finally {
       await this.client.close();
+      await this.catcher?.close();
     }
     const all = runs.flatMap((run) => run.steps);
     const count = (status: StepStatus) => all.filter((step) => step.status === status).length;
@@ -172,6 +179,7 @@ class ScenarioRunner {
       ...(this.options.vars ?? {}),
     };
     if (scenario.tracker !== undefined) values.tracker = interpolate(scenario.tracker, { env: this.env, values }, 'text').replace(/\/+$/, '');
+    if (this.catcher) values.catch_url = this.catcher.url;
     const done = new Map<number, StepResult>();
     let stopped: string | undefined;
     for (const [index, step] of scenario.steps.entries()) {
@@ -242,6 +250,11 @@ class ScenarioRunner {
           return await this.ingest(index, step, step.action, scope, elapsed);
         case 'reconcile':
           return this.reconcileStep(index, step, step.action, elapsed);
+        case 'expect_postback': {
+          const { expectPostback } = await import('./catch-step.js');
+          const outcome = await expectPostback(this.catcher!, step.action, scope, this.usedPostbacks);
+          return this.result(index, step, outcome.status, outcome.reason, elapsed(), { expected: outcome.expected, ...(outcome.actual === undefined ? {} : { actual: this.redactor.text(outcome.actual) }), details: outcome.details.map((line) => this.redactor.text(line)) });
+        }
       }
     } catch (error) {
       if (error instanceof TpbError && error.exitCode === 2) {
@@ -308,7 +321,8 @@ class ScenarioRunner {
     for (const [name, value] of Object.entries(action.values)) {
       if (!FIRE_VALUE_MACROS.has(name)) vars.push([name, interpolate(value, { env: this.env, values }, 'text')]);
     }
-    const rawTemplate = action.url === undefined ? undefined : envAsMacros(action.url.replace(/\{tracker\}/g, tracker ?? '{tracker}'));
+    // {tracker} and {catch_url} are base URLs: inserted as they are, not encoded as a value.
+    const rawTemplate = action.url === undefined ? undefined : envAsMacros(action.url.replace(/\{tracker\}/g, tracker ?? '{tracker}').replace(/^\{catch_url\}/, values.catch_url ?? '{catch_url}'));
     const usePresetRule = preset !== undefined && action.expect.preset !== false;
     const valueOptions = Object.fromEntries(
       [...FIRE_VALUE_MACROS].flatMap((name) => {
