@@ -182,6 +182,5 @@ describe('the commands tpb serve suggests', () => {
       running.child.kill('SIGTERM');
       await running.exited;
     }
-    // 30 process starts: on a shared 2-core machine at load 25 one start takes 2–4 s.
-  }, 240_000);
+  }, 240_000); // eleven presets, each a spawned serve, click and fire: minutes on a loaded 2-core machine
 });
