@@ -67,7 +67,7 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
   const { runClicks } = await import('../../click/run.js');
   const { Redactor } = await import('../../text/redact.js');
   const { clickJson, renderClickExchange, renderClickLine, renderClickReport } = await import('../../report/click.js');
-  const { renderProgressLine } = await import('../../report/progress.js');
+  const { ProgressBar } = await import('../progress.js');
   const { InterruptWatch } = await import('../interrupt.js');
   const { ItemLines } = await import('../item-lines.js');
   const output = context.output;
@@ -77,31 +77,22 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
   const progress = output.canShowProgress && !verbose && options.count >= 20;
   // One line per click on stdout at any count (not with --json, --print-ids or -q).
   const listing = !context.globals.json && !options.printIds && !context.globals.quiet;
-  const clearProgress = () => {
-    if (progress) context.io.stderr.write('\r\u001b[K');
-  };
+  const bar = progress ? new ProgressBar(output, { label: 'clicks', total: options.count }) : undefined;
+  const clearProgress = () => bar?.clear();
   const lines = new ItemLines((line) => {
     clearProgress();
     output.data(line);
   }, options.maxLines);
   const interrupts = new InterruptWatch();
 
-  let started = 0;
-  let lastDraw = 0;
-  const columns = (context.io.stderr as { columns?: number }).columns ?? 80;
   const events: ClickRunEvents = {
     onStart: ({ total, runId }) => {
-      started = performance.now();
       output.verbose(`run ${runId}: ${total} click${total === 1 ? '' : 's'} to ${redactor.url(url)}`);
     },
     onClick: (click, p) => {
       if (verbose) context.io.stderr.write(renderClickExchange(click, color));
       if (listing) lines.add(click.index, renderClickLine(click, output.stdoutColor), !click.ok);
-      if (!progress) return;
-      const now = performance.now();
-      if (now - lastDraw < 100 && p.done < p.total) return;
-      lastDraw = now;
-      context.io.stderr.write(`\r${renderProgressLine({ label: 'clicks', done: p.done, total: p.total, counters: [['captured', p.captured], ['failed', p.failed]], elapsedMs: now - started, columns })}\u001b[K`);
+      bar?.update({ done: p.done, total: p.total, counters: [['captured', p.captured], ['failed', p.failed]] });
     },
   };
 

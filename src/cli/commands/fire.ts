@@ -140,7 +140,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const { LintFailedError } = await import('../../template/lint.js');
   const { fireJson, renderDryRun, renderExchange, renderFireReport, renderPostbackLine } = await import('../../report/fire.js');
   const { renderLintFindings } = await import('../../report/lint.js');
-  const { renderProgressLine } = await import('../../report/progress.js');
+  const { ProgressBar } = await import('../progress.js');
   const { InterruptWatch } = await import('../interrupt.js');
   const { ItemLines } = await import('../item-lines.js');
   const output = context.output;
@@ -150,19 +150,14 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const clickIds = await clickIdsFor(context, options);
   const verbose = context.globals.verbose && !context.globals.quiet;
   const interrupts = new InterruptWatch();
-  let started = 0;
-  let lastDraw = 0;
-  let progress = false;
-  const clearProgress = () => {
-    if (progress) context.io.stderr.write('\r\u001b[K');
-  };
+  let bar: InstanceType<typeof ProgressBar> | undefined;
+  const clearProgress = () => bar?.clear();
   // One line per postback on stdout at any count (not with --json, --dry-run or -q); -v adds the exchanges on stderr.
   const listing = !context.globals.json && !options.dryRun && !context.globals.quiet;
   const lines = new ItemLines((line) => {
     clearProgress();
     output.data(line);
   }, options.maxLines);
-  const columns = (context.io.stderr as { columns?: number }).columns ?? 80;
 
   let result;
   try {
@@ -197,8 +192,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
       },
       {
         onStart: ({ total, runId }) => {
-          started = performance.now();
-          progress = output.canShowProgress && !verbose && total >= 20;
+          if (output.canShowProgress && !verbose && total >= 20) bar = new ProgressBar(output, { label: 'postbacks', total });
           output.verbose(`run ${runId}: ${total} postback${total === 1 ? '' : 's'}`);
         },
         onRetry: (request, attempt, next) => {
@@ -207,11 +201,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         onPostback: (outcome, p) => {
           if (verbose) context.io.stderr.write(renderExchange(outcome, color));
           if (listing) lines.add(outcome.seq, renderPostbackLine(outcome, output.stdoutColor), outcome.verdict.verdict !== 'pass');
-          if (!progress) return;
-          const now = performance.now();
-          if (now - lastDraw < 100 && p.done < p.total) return;
-          lastDraw = now;
-          context.io.stderr.write(`\r${renderProgressLine({ label: 'postbacks', done: p.done, total: p.total, counters: [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]], elapsedMs: now - started, columns })}\u001b[K`);
+          bar?.update({ done: p.done, total: p.total, counters: [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]] });
         },
       },
     );
