@@ -182,5 +182,5 @@ describe('the commands tpb serve suggests', () => {
       running.child.kill('SIGTERM');
       await running.exited;
     }
-  }, 60_000);
+  }, 180_000);
 });
