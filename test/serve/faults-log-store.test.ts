@@ -90,16 +90,17 @@ describe('fault injection seen by a client', () => {
   });
 
   it('--latency delays answers within the range', async () => {
-    const tracker = await start({ preset: 'generic', latency: { minMs: 80, maxMs: 120 } });
+    // Wide margins: on a loaded machine (2 cores, load 25) a plain loopback request took ~100 ms.
+    const tracker = await start({ preset: 'generic', latency: { minMs: 400, maxMs: 500 } });
     const started = performance.now();
     await request(tracker.routes.click);
     const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(75);
-    expect(elapsed).toBeLessThan(1_000);
+    expect(elapsed).toBeGreaterThanOrEqual(395);
+    expect(elapsed).toBeLessThan(2_000);
     // Exports are not slowed down.
     const exportStarted = performance.now();
     await request(tracker.routes.clicksExport);
-    expect(performance.now() - exportStarted).toBeLessThan(70);
+    expect(performance.now() - exportStarted).toBeLessThan(350);
   });
 });
 
