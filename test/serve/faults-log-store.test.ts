@@ -90,17 +90,17 @@ describe('fault injection seen by a client', () => {
   });
 
   it('--latency delays answers within the range', async () => {
-    // Wide margins: on a loaded machine (2 cores, load 25) a plain loopback request took ~100 ms.
-    const tracker = await start({ preset: 'generic', latency: { minMs: 400, maxMs: 500 } });
+    // Wide margins: the test machine is shared and loaded (a 70 ms bound failed at 72 ms).
+    const tracker = await start({ preset: 'generic', latency: { minMs: 300, maxMs: 350 } });
     const started = performance.now();
     await request(tracker.routes.click);
     const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(395);
-    expect(elapsed).toBeLessThan(2_000);
+    expect(elapsed).toBeGreaterThanOrEqual(295);
+    expect(elapsed).toBeLessThan(3_000);
     // Exports are not slowed down.
     const exportStarted = performance.now();
     await request(tracker.routes.clicksExport);
-    expect(performance.now() - exportStarted).toBeLessThan(350);
+    expect(performance.now() - exportStarted).toBeLessThan(250);
   });
 });
 

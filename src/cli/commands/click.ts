@@ -5,6 +5,7 @@ import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, p
 import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, NetworkError } from '../../errors.js';
 import type { ClickRunEvents } from '../../click/run.js';
+import { MAX_TIMEOUT_MS } from '../../units/duration.js';
 
 interface ClickCommandOptions {
   count: number;
@@ -43,7 +44,7 @@ export function registerClick(program: Command, context: CliContext): void {
     .option('--click-id-param <name>', 'parameter that carries the click id (repeatable; default: the known names)', collectList)
     .option('--click-id-json <path>', 'read the click id from a JSON answer at this dotted path (Everflow /clk: transaction_id)')
     .addOption(new Option('--follow [hops]', `follow redirects, capturing from any hop (default ${DEFAULT_FOLLOW_HOPS} hops; put it after the URL or write --follow=N)`).argParser(parseInteger({ min: 1, max: 50 })))
-    .addOption(new Option('--timeout <duration>', 'give up on a click after this long').argParser(durationParser('s')).default(10_000, '10s'))
+    .addOption(new Option('--timeout <duration>', 'give up on a click after this long').argParser(durationParser('s', MAX_TIMEOUT_MS)).default(10_000, '10s'))
     .option('--retries <n>', 'retry a click that got a network error, 429 or 5xx (a retried click may count twice at the tracker)', parseInteger({ min: 0, max: 10 }), 0)
     .addOption(new Option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter').argParser(durationParser('ms')).default(250, '250ms'))
     .option('--max-lines <n>', 'list at most N clicks on stdout, then count the rest (default: every click)', parseInteger({ min: 0 }))
@@ -65,14 +66,14 @@ export function registerClick(program: Command, context: CliContext): void {
 /** The action: runClicks with progress on a TTY, one line per click on stdout, -v exchanges, the report and the exit code. */
 async function clickAction(context: CliContext, url: string, options: ClickCommandOptions): Promise<void> {
   const { runClicks } = await import('../../click/run.js');
-  const { Redactor } = await import('../../text/redact.js');
   const { clickJson, renderClickExchange, renderClickLine, renderClickReport } = await import('../../report/click.js');
   const { ProgressBar } = await import('../progress.js');
   const { InterruptWatch } = await import('../interrupt.js');
   const { ItemLines } = await import('../item-lines.js');
   const output = context.output;
   const color = output.stderrColor;
-  const redactor = new Redactor(options.secret ?? []);
+  const redactor = context.redactor;
+  redactor.addNames(options.secret ?? []);
   const verbose = context.globals.verbose && !context.globals.quiet;
   const progress = output.canShowProgress && !verbose && options.count >= 20;
   // One line per click on stdout at any count (not with --json, --print-ids or -q).
