@@ -1,16 +1,16 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
-import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, parseKeyValue, parseNumber } from '../parsers.js';
+import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, parseKeyValue } from '../parsers.js';
 import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, NetworkError } from '../../errors.js';
 import type { ClickRunEvents } from '../../click/run.js';
+import { addLoadOptions, loadThresholds, type LoadCommandOptions } from '../load-options.js';
 import { MAX_TIMEOUT_MS } from '../../units/duration.js';
 
-interface ClickCommandOptions {
-  count: number;
+interface ClickCommandOptions extends LoadCommandOptions {
+  count?: number;
   concurrency: number;
-  rate?: number;
   param?: Array<[string, string]>;
   header?: Array<[string, string]>;
   userAgent?: string;
@@ -34,9 +34,9 @@ export function registerClick(program: Command, context: CliContext): void {
     .command('click')
     .description('send clicks to a tracking link and capture the click id of each (from the redirect, a meta refresh or a JSON answer)')
     .argument('<url>', 'tracking link; may use {i}, {uuid}, {rand}', parseHttpUrl)
-    .option('-n, --count <n>', 'clicks to send', parseInteger({ min: 1 }), 1)
-    .option('-c, --concurrency <n>', 'clicks in flight at once (and connections per host)', parseInteger({ min: 1, max: 1000 }), 10)
-    .option('--rate <per-second>', 'at most this many clicks per second', parseNumber({ min: 0.001 }))
+    .option('-n, --count <n>', 'clicks to send (default 1; with --duration, the most to send)', parseInteger({ min: 1 }))
+    .option('-c, --concurrency <n>', 'clicks in flight at once (and connections per host)', parseInteger({ min: 1, max: 1000 }), 10);
+  addLoadOptions(command, 'clicks')
     .option('--param <key=value>', 'add a query parameter (repeatable; values may use {i}, {uuid}, {rand})', parseKeyValue)
     .option('-H, --header <header>', 'add a request header "Name: value" (repeatable)', parseHeader)
     .option('--user-agent <string>', 'User-Agent (default: a current desktop Chrome, since trackers filter bots)')
@@ -50,8 +50,8 @@ export function registerClick(program: Command, context: CliContext): void {
     .option('--max-lines <n>', 'list at most N clicks on stdout, then count the rest (default: every click)', parseInteger({ min: 0 }))
     .addOption(new Option('--preset <name>', "tracker preset: looks for its click-id parameter first").choices(PRESET_NAMES))
     .option('--secret <name>', 'query parameter or header to redact in output and the database (repeatable)', collectList)
-    .option('--print-ids', 'print only the captured click ids, one per line (for pipes)')
-    .action(async (url: string, options: ClickCommandOptions) => {
+    .option('--print-ids', 'print only the captured click ids, one per line (for pipes)');
+  command.action(async (url: string, options: ClickCommandOptions) => {
       await clickAction(context, url, options);
     });
   addExamples(command, [
@@ -60,6 +60,7 @@ export function registerClick(program: Command, context: CliContext): void {
     ['tpb click "$LINK" --param sub1=run-{i} --follow', 'follow the chain until an id appears'],
     ['tpb click "https://e.example.com/clk?oid=1&affid=2" --click-id-json transaction_id', 'Everflow JSON click'],
     ['tpb click "$LINK" -n 10 --print-ids | xargs -n1 tpb fire "$PB" --click-id', 'ids for a pipe'],
+    ['tpb click "$LINK" -d 1m --warmup 10s --rate 2000 -c 200 --max-p99 250 --max-error-rate 0.001', 'load test: 2,000 clicks/s for a minute, CI gate on p99 and errors'],
   ]);
 }
 
@@ -75,25 +76,36 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
   const redactor = context.redactor;
   redactor.addNames(options.secret ?? []);
   const verbose = context.globals.verbose && !context.globals.quiet;
-  const progress = output.canShowProgress && !verbose && options.count >= 20;
+  const count = options.count ?? (options.duration === undefined ? 1 : undefined);
+  const progress = output.canShowProgress && !verbose && (count === undefined || count >= 20);
   // One line per click on stdout at any count (not with --json, --print-ids or -q).
   const listing = !context.globals.json && !options.printIds && !context.globals.quiet;
-  const bar = progress ? new ProgressBar(output, { label: 'clicks', total: options.count }) : undefined;
+  const interrupts = new InterruptWatch();
+
+  const bar = progress ? new ProgressBar(output, { label: 'clicks', ...(count !== undefined ? { total: count } : {}) }) : undefined;
+  // A timed run's bar moves with the clock (the count, if any, is only an upper bound).
+  const timedMs = options.duration !== undefined ? options.duration + (options.warmup ?? 0) : undefined;
+  let started = performance.now();
   const clearProgress = () => bar?.clear();
   const lines = new ItemLines((line) => {
     clearProgress();
     output.data(line);
   }, options.maxLines);
-  const interrupts = new InterruptWatch();
-
   const events: ClickRunEvents = {
-    onStart: ({ total, runId }) => {
-      output.verbose(`run ${runId}: ${total} click${total === 1 ? '' : 's'} to ${redactor.url(url)}`);
+    onStart: ({ runId }) => {
+      started = performance.now();
+      output.verbose(`run ${runId}: ${count !== undefined ? `${count} click${count === 1 ? '' : 's'}` : 'clicks'}${options.duration !== undefined ? ` for ${options.duration / 1000} s` : ''} to ${redactor.url(url)}`);
     },
     onClick: (click, p) => {
       if (verbose) context.io.stderr.write(renderClickExchange(click, color));
       if (listing) lines.add(click.index, renderClickLine(click, output.stdoutColor), !click.ok);
-      bar?.update({ done: p.done, total: p.total, counters: [['captured', p.captured], ['failed', p.failed]] });
+      if (!bar) return;
+      const counters: Array<[string, number]> = [['captured', p.captured], ['failed', p.failed]];
+      if (timedMs === undefined) return bar.update({ done: p.done, counters });
+      const elapsed = performance.now() - started;
+      const byTime = Math.min(1, elapsed / timedMs);
+      const byCount = count !== undefined ? p.done / count : 0;
+      bar.update({ done: p.done, total: 0, counters, fraction: Math.max(byTime, byCount), etaMs: byCount > byTime ? 0 : Math.max(0, timedMs - elapsed) });
     },
   };
 
@@ -102,9 +114,12 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
     result = await runClicks(
       {
         url,
-        count: options.count,
+        ...(count !== undefined ? { count } : {}),
+        ...(options.duration !== undefined ? { durationMs: options.duration } : {}),
+        ...(options.warmup !== undefined ? { warmupMs: options.warmup } : {}),
         concurrency: options.concurrency,
         ...(options.rate !== undefined ? { ratePerSecond: options.rate } : {}),
+        thresholds: loadThresholds(options),
         params: options.param ?? [],
         headers: options.header ?? [],
         ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
@@ -143,12 +158,23 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
     output.data(renderClickReport(result, output.stdoutColor));
   }
   if (result.interrupted) {
-    throw interrupts.error(`${result.summary.sent} of ${options.count} clicks were sent, and stored`);
+    throw interrupts.error(`${result.summary.sent}${count !== undefined ? ` of ${count}` : ''} clicks were sent, and stored`);
   }
 
   const s = result.summary;
-  if (s.failed === 0) return;
   const network = s.failures.network ?? 0;
+  if (s.sent > 0 && network === s.sent) {
+    const kinds = Object.entries(s.networkFailures).map(([kind, n]) => `${kind} ×${n}`).join(', ');
+    throw new NetworkError(`the tracker could not be reached: every click failed (${kinds})`, {
+      url: redactor.url(url),
+      hint: 'check the URL, that the tracker is up, and --timeout; --retries retries network errors, 429 and 5xx',
+    });
+  }
+  if (s.thresholds?.failed) {
+    throw new CheckFailed(`threshold${s.thresholds.reasons.length === 1 ? '' : 's'} broken: ${s.thresholds.reasons.join('; ')}`);
+  }
+  // With --max-error-rate the threshold decides how many failed clicks are too many.
+  if (s.failed === 0 || options.maxErrorRate !== undefined) return;
   // Exit 3 only when every failure was the network's; a click that got an answer without an id is a tracking bug (exit 1).
   if (network === s.failed) {
     const kinds = Object.entries(s.networkFailures).map(([kind, n]) => `${kind} ×${n}`).join(', ');
