@@ -14,7 +14,7 @@ const RUNS = 5;
 const DAY = 86_400_000;
 const WINDOW_SECONDS = 30 * 86_400;
 const SQLITE3 = '/usr/bin/sqlite3';
-const DATA_VERSION = 2;
+export const DATA_VERSION = 2;
 
 /** Deterministic PRNG (mulberry32): the same data on every machine and run. */
 function prng(seed) {
@@ -31,7 +31,7 @@ function prng(seed) {
 const iso = (ms) => new Date(ms).toISOString();
 
 /** clicks.csv and conversions.csv in the generic preset's headers, written once into dataDir. */
-function generate(dir, log) {
+export function generate(dir, log) {
   const clicksFile = path.join(dir, 'clicks.csv');
   const conversionsFile = path.join(dir, 'conversions.csv');
   if (fs.existsSync(clicksFile) && fs.existsSync(conversionsFile)) return { clicksFile, conversionsFile };
@@ -102,13 +102,13 @@ function generate(dir, log) {
 }
 
 /** Whether this build has `tpb ingest` (it lands on main from another branch). */
-function hasIngest(bin) {
+export function hasIngest(bin) {
   const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
   return /^\s+ingest\b/m.test(help.stdout);
 }
 
 /** Load with `tpb ingest` (the realistic path) when it exists, else with plain SQL inserts. */
-async function load(context, files, dbFile) {
+export async function load(context, files, dbFile) {
   const ingest = hasIngest(context.bin);
   if (ingest) {
     context.log('loading with tpb ingest');

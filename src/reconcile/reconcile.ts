@@ -14,6 +14,7 @@ import {
 import { formatDuration, formatWindow } from '../units/duration.js';
 import { formatMicros, microsToUnits } from '../units/micros.js';
 import { normalizeStatus, statusSpellingPairs } from './status.js';
+import { computeInsights } from './breakdown.js';
 import {
   DEFAULT_PAYOUT_TOLERANCE_MICROS,
   DEFAULT_WINDOW_MS,
@@ -387,6 +388,10 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     }
     summary.currencies = queries.currenciesAtStake();
     stage('findings');
+    if (options.insights) {
+      Object.assign(report, computeInsights(store, report, { windowMs, clickSources: options.clicksSource ?? null }, options.insights));
+      stage('insights');
+    }
   });
   try {
     run();

@@ -1,3 +1,5 @@
+import type { InsightOptions, ReconcileInsights } from './insight-types.js';
+
 /**
  * The reconcile report: what `tpb reconcile --json` prints and what demo and check consume.
  * Field names are snake_case because they are the JSON document's keys.
@@ -203,9 +205,11 @@ export interface ReconcileOptions {
   limit?: number;
   /** Called as each stage finishes (for -v timings). */
   onStage?: (stage: string, elapsedMs: number) => void;
+  /** Breakdowns (--by), the daily series, lag and maturity (src/reconcile/breakdown.ts); absent = not computed. */
+  insights?: InsightOptions;
 }
 
-export interface ReconcileReport {
+export interface ReconcileReport extends Partial<ReconcileInsights> {
   version: 1;
   options: {
     clicks_source: string[] | null;
