@@ -40,6 +40,11 @@ export interface IngestOptions {
   strict?: boolean;
   /** Replace an import of the same content instead of skipping. */
   force?: boolean;
+  /**
+   * Replace every earlier import of this source and kind, in the same transaction as this one (a
+   * fresh export that covers the earlier ones: days 1–2 after day 1).
+   */
+  replace?: boolean;
   /** Where parsing runs; "auto" (default) uses a worker thread for inputs over 2 MiB and streams. */
   threads?: 'auto' | 'worker' | 'inline';
 }
@@ -80,6 +85,8 @@ export interface IngestResult {
   warnings: string[];
   /** The import that was replaced (--force) or that already holds this content (unchanged). */
   previous?: Pick<ImportRecord, 'id' | 'file' | 'rows' | 'rejected' | 'finished_at'>;
+  /** Every import this one replaced (--replace, --force, or a re-import with other options), oldest first. */
+  replaced: Array<Pick<ImportRecord, 'id' | 'file' | 'rows' | 'rejected' | 'finished_at'>>;
   threads: 'worker' | 'inline';
 }
 
@@ -216,6 +223,10 @@ function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Arr
   };
 }
 
+function brief(record: ImportRecord): Pick<ImportRecord, 'id' | 'file' | 'rows' | 'rejected' | 'finished_at'> {
+  return { id: record.id, file: record.file, rows: record.rows, rejected: record.rejected, finished_at: record.finished_at };
+}
+
 function inputError(error: unknown, file: string): unknown {
   if (error instanceof ParseInputError) {
     return new InputError(error.message, { file, ...(error.line ? { line: error.line } : {}), ...(error.hint ? { hint: error.hint } : {}) });
@@ -293,6 +304,7 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
   let blankRecords = 0;
   let bytes = 0;
   let previous: ImportRecord | undefined;
+  let replaced: ImportRecord[] = [];
   const firstRejects: RejectRecord[] = [];
   const now = () => new Date().toISOString();
 
@@ -320,7 +332,8 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
       rowsPerSecond: seconds > 0 ? Math.round(rows / seconds) : rows,
       firstRejects,
       warnings: header!.warnings,
-      ...(previous ? { previous: { id: previous.id, file: previous.file, rows: previous.rows, rejected: previous.rejected, finished_at: previous.finished_at } } : {}),
+      ...(previous ? { previous: brief(previous) } : {}),
+      replaced: replaced.map(brief),
       threads: useWorker ? 'worker' : 'inline',
     };
   };
@@ -335,7 +348,7 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
         }
         if (sha256 !== undefined) {
           previous = findImportByContent(store, options.kind, importSource, sha256);
-          if (previous && !options.force) {
+          if (previous && !options.force && !options.replace) {
             bytes = totalBytes ?? 0;
             return result('unchanged', previous.id, sha256);
           }
@@ -367,12 +380,17 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
       // Checked again inside the transaction: another process may have imported the same content
       // while this one was reading.
       previous = writer!.findByContent(hash);
-      if (previous && !options.force) {
+      if (previous && !options.force && !options.replace) {
         writer!.rollback();
         return result('unchanged', previous.id, hash);
       }
-      if (previous) {
+      if (options.replace) {
+        replaced = writer!.deleteEarlierImports();
+        if (replaced.length > 0) status = 'replaced';
+        previous ??= replaced[replaced.length - 1];
+      } else if (previous) {
         writer!.deleteImport(previous.id);
+        replaced = [previous];
         status = 'replaced';
       }
       writer!.commit({ rows, rejected, sha256: hash, finishedAt: now() });

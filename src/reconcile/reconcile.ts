@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Store } from '../store/db.js';
-import { ReconcileQueries, type ClickRow, type FindingRow, type SourceCount } from '../store/reconcile.js';
+import { listClickSources, ReconcileQueries, type ClickRow, type FindingRow, type SourceCount } from '../store/reconcile.js';
 import {
   candidateIds,
   describeSteps,
@@ -15,6 +15,7 @@ import { formatDuration, formatWindow } from '../units/duration.js';
 import { formatMicros, microsToUnits } from '../units/micros.js';
 import { normalizeStatus, statusSpellingPairs } from './status.js';
 import {
+  CLICK_SOURCE,
   DEFAULT_PAYOUT_TOLERANCE_MICROS,
   DEFAULT_WINDOW_MS,
   FIRE_SOURCE,
@@ -70,6 +71,7 @@ function emptySummary(): ReconcileSummary {
     duplicate_groups: 0,
     duplicate_extra: 0,
     duplicate_clicks: 0,
+    clicks_not_recorded: 0,
     before_click: 0,
     outside_window: 0,
     missing_in_a: 0,
@@ -79,6 +81,8 @@ function emptySummary(): ReconcileSummary {
     payout_at_stake: { unmatched: 0, missing_click_id: 0, duplicate_extra: 0, outside_window: 0, total: 0 },
     currencies: [],
     unmatched_by_hint: Object.fromEntries(UNMATCHED_HINT_KINDS.map((kind) => [kind, 0])) as Record<UnmatchedHintKind, number>,
+    overlapping_conversions: 0,
+    overlapping_clicks: 0,
   };
 }
 
@@ -151,10 +155,34 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
   store.ensureIndexes();
   stage('indexes');
   const excluded = options.conversionsSource || compare ? [] : [FIRE_SOURCE];
+
+  // --- which clicks to match against ----------------------------------------------------------------
+  // The tracker's click export is the record that pays; tpb click's own record of the same clicks
+  // (tpb:click) is matched against only when it is all there is. Named sources must exist.
+  const presentClickSources = listClickSources(store);
+  let clickSources: string[] | null;
+  let excludedClickSources: string[] = [];
+  if (options.clicksSource) {
+    const unknown = options.clicksSource.filter((source) => !presentClickSources.includes(source));
+    if (unknown.length > 0) {
+      throw new UsageError(`--clicks-source: no clicks of source ${unknown.map(quote).join(', ')} in the database`, {
+        hint: presentClickSources.length > 0 ? `click sources in the database: ${presentClickSources.join(', ')}` : 'the database has no clicks: ingest the tracker\'s click export (tpb ingest clicks.csv --kind clicks)',
+      });
+    }
+    clickSources = [...new Set(options.clicksSource)];
+  } else if (presentClickSources.includes(CLICK_SOURCE) && presentClickSources.length > 1) {
+    clickSources = presentClickSources.filter((source) => source !== CLICK_SOURCE);
+    excludedClickSources = [CLICK_SOURCE];
+  } else {
+    clickSources = null;
+  }
+  const usedClickSources = clickSources ?? presentClickSources;
+  const checkRecorded = presentClickSources.includes(CLICK_SOURCE) && !usedClickSources.includes(CLICK_SOURCE) && usedClickSources.length > 0;
+
   const queries = new ReconcileQueries(
     store,
     {
-      clickSources: options.clicksSource ? [...options.clicksSource] : null,
+      clickSources,
       conversionSources: compare ? [...compare] : options.conversionsSource ? [...options.conversionsSource] : null,
       excludedConversionSources: excluded,
     },
@@ -165,6 +193,8 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     version: 1,
     options: {
       clicks_source: options.clicksSource ? [...options.clicksSource] : null,
+      click_sources: [...usedClickSources],
+      excluded_click_sources: excludedClickSources,
       conversions_source: options.conversionsSource ? [...options.conversionsSource] : null,
       excluded_sources: excluded,
       window: formatWindow(windowMs),
@@ -176,6 +206,7 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     },
     summary: emptySummary(),
     hints: [],
+    overlaps: [],
     findings: [],
   };
   const summary = report.summary;
@@ -222,7 +253,39 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
       });
     }
 
+    // --- overlapping imports: counted once, left out of everything below ------------------------------
+    report.overlaps = queries.findOverlaps();
+    for (const overlap of report.overlaps) {
+      if (overlap.kind === 'conversions') summary.overlapping_conversions += overlap.rows;
+      else summary.overlapping_clicks += overlap.rows;
+      const noun = overlap.kind === 'conversions' ? 'conversion' : 'click';
+      report.hints.push({
+        kind: 'overlap',
+        category: null,
+        count: overlap.rows,
+        message:
+          `${overlap.rows} ${noun} row${overlap.rows === 1 ? '' : 's'} of import ${overlap.import_id} repeat${overlap.rows === 1 ? 's' : ''} rows of import ${overlap.earlier_import_id} ` +
+          `(source ${quote(overlap.source)}): overlapping exports — counted once (tpb db imports lists them; tpb db drop ${overlap.earlier_import_id}, or ingest with --replace, keeps one)`,
+      });
+    }
+    stage('overlaps');
+
     summary.clicks = queries.countClicks();
+    if (excludedClickSources.length > 0) {
+      report.hints.push({
+        kind: 'click_sources',
+        category: null,
+        count: 0,
+        message: `matched against the clicks of ${usedClickSources.map(quote).join(', ')}, not the ${CLICK_SOURCE} clicks tpb click recorded (--clicks-source ${CLICK_SOURCE} to use those)`,
+      });
+    } else if (!options.clicksSource && usedClickSources.length === 1 && usedClickSources[0] === CLICK_SOURCE) {
+      report.hints.push({
+        kind: 'click_sources',
+        category: null,
+        count: 0,
+        message: `matched against the clicks tpb click recorded (${CLICK_SOURCE}): no tracker click export is in the database, so a click the tracker lost still matches — ingest its click export (tpb ingest clicks.csv --kind clicks)`,
+      });
+    }
     const clickMatching = !compare || summary.clicks > 0;
     if (summary.clicks === 0 && !compare) {
       const present = queries.clickSources();
@@ -260,6 +323,10 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     stage('duplicates');
     summary.duplicate_clicks = queries.findDuplicateClicks();
     stage('duplicate clicks');
+    if (checkRecorded) {
+      summary.clicks_not_recorded = queries.findClicksNotRecorded();
+      stage('clicks not recorded');
+    }
 
     if (compare) {
       queries.prepareComparison(compare[0], compare[1], keyByTxid, statusSpellingPairs());
@@ -273,7 +340,7 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
       const shape = summary.clicks > 0 ? shapeOf(queries.sampleClickIds(SHAPE_SAMPLE)) : null;
       const byKind = new Map<UnmatchedHintKind, { rows: number; literals: Map<string, number> }>();
       for (const { click_id: id, rows } of queries.unmatchedIds()) {
-        const diagnosis = diagnose(queries, id, shape, summary.clicks);
+        const diagnosis = diagnose(queries, id, shape, summary.clicks, checkRecorded);
         diagnoses.set(id, diagnosis);
         summary.unmatched_by_hint[diagnosis.kind] += rows;
         const entry = byKind.get(diagnosis.kind) ?? { rows: 0, literals: new Map<string, number>() };
@@ -341,8 +408,15 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
       findings.push(toFinding('duplicate_extra', row, hint, noTxid ? 'duplicate_no_txid' : 'duplicate'));
     }
     for (const row of queries.duplicateClickRows(limit)) {
-      const hint = `${row.group_size} clicks carry this id (${where(row.file, row.line, row.source)}, ${where(row.rel_file, row.rel_line, row.rel_source)}${(row.group_size ?? 0) > 2 ? ', …' : ''}): a conversion cannot tell which click it belongs to`;
+      const hint = `${row.group_size} clicks of ${quote(row.source)} carry this id (${where(row.file, row.line, row.source)}, ${where(row.rel_file, row.rel_line, row.rel_source)}${(row.group_size ?? 0) > 2 ? ', …' : ''}): a conversion cannot tell which click it belongs to`;
       findings.push(toFinding('duplicate_clicks', row, hint, 'duplicate_clicks'));
+    }
+    if (checkRecorded) {
+      const others = usedClickSources.map(quote).join(', ');
+      for (const row of queries.clicksNotRecordedRows(limit)) {
+        const hint = `tpb click captured this id, but no click of ${others} carries it: the tracker redirected without storing the click (same-IP debounce, link prefetch, bot filtering), or its export's date range misses it`;
+        findings.push(toFinding('clicks_not_recorded', row, hint, 'clicks_not_recorded'));
+      }
     }
     if (clickMatching) {
       for (const row of queries.beforeClickRows(limit)) {
@@ -412,7 +486,7 @@ function clickMatchingRate(summary: ReconcileSummary): number {
   return ratio(summary.unmatched + summary.missing_click_id, summary.conversions);
 }
 
-function diagnose(queries: ReconcileQueries, id: string, shape: IdShape | null, clicks: number): Diagnosis {
+function diagnose(queries: ReconcileQueries, id: string, shape: IdShape | null, clicks: number, checkRecorded: boolean): Diagnosis {
   const macro = detectLiteralMacro(id);
   if (macro?.kind === 'empty') {
     return {
@@ -427,6 +501,16 @@ function diagnose(queries: ReconcileQueries, id: string, shape: IdShape | null, 
       literal: macro.literal,
       hint: `the click id is the literal macro ${quote(macro.literal)}: the sender never replaced it — use the macro syntax of the network that fires the postback`,
     };
+  }
+  if (checkRecorded) {
+    const click = queries.tpbClickWithId(id);
+    if (click) {
+      return {
+        kind: 'not_recorded',
+        click,
+        hint: `tpb click captured this id (${where(click.file, click.line, click.source)}), but the tracker's click export lacks it: the tracker redirected without storing the click (same-IP debounce, link prefetch, bot filtering), or the export's date range misses it`,
+      };
+    }
   }
   if (clicks === 0) return { kind: 'not_found', hint: 'no clicks to match against: ingest the tracker\'s click export' };
   for (const candidate of candidateIds(id)) {
@@ -487,6 +571,8 @@ function unmatchedSummaryHint(kind: UnmatchedHintKind, rows: number, literals: R
       return `${conversions} a truncated click id: a length limit cuts the id on the way`;
     case 'shape':
       return `${conversions} ${one ? 'an id' : 'ids'} unlike the clicks' ids: another system's id is in the click-id parameter`;
+    case 'not_recorded':
+      return `${conversions} an id tpb click captured that the tracker's click export lacks (${top}${more}): the tracker redirected without storing the click (same-IP debounce, link prefetch, bot filtering)`;
     case 'not_found':
       return null;
   }

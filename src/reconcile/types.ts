@@ -9,6 +9,7 @@ export const FINDING_TYPES = [
   'missing_click_id',
   'duplicate_extra',
   'duplicate_clicks',
+  'clicks_not_recorded',
   'before_click',
   'outside_window',
   'missing_in_a',
@@ -25,6 +26,7 @@ export const THRESHOLD_CATEGORIES = [
   'duplicate_groups',
   'duplicate_extra',
   'duplicate_clicks',
+  'clicks_not_recorded',
   'before_click',
   'outside_window',
   'missing_in_a',
@@ -42,6 +44,7 @@ export const SEVERITY: Readonly<Record<FindingType, Severity>> = {
   missing_click_id: 'error',
   duplicate_extra: 'warning',
   duplicate_clicks: 'warning',
+  clicks_not_recorded: 'warning',
   before_click: 'warning',
   outside_window: 'error',
   missing_in_a: 'error',
@@ -54,7 +57,8 @@ export const CATEGORY_TITLES: Readonly<Record<FindingType, string>> = {
   unmatched: 'Unmatched conversions (no click has the id)',
   missing_click_id: 'Conversions without a click id',
   duplicate_extra: 'Duplicate conversions (beyond the first of each group)',
-  duplicate_clicks: 'Click ids shared by several clicks',
+  duplicate_clicks: 'Click ids shared by several clicks of one source',
+  clicks_not_recorded: 'Clicks tpb click made that the tracker did not record',
   before_click: 'Conversions earlier than their click',
   outside_window: 'Conversions outside the attribution window',
   missing_in_a: 'Only in source b',
@@ -64,7 +68,7 @@ export const CATEGORY_TITLES: Readonly<Record<FindingType, string>> = {
 };
 
 /** What diagnosed an unmatched click id. `not_found`: nothing wrong with the id itself. */
-export const UNMATCHED_HINT_KINDS = ['macro', 'empty', 'encoding', 'truncated', 'shape', 'not_found'] as const;
+export const UNMATCHED_HINT_KINDS = ['macro', 'empty', 'encoding', 'truncated', 'shape', 'not_recorded', 'not_found'] as const;
 export type UnmatchedHintKind = (typeof UNMATCHED_HINT_KINDS)[number];
 
 export type HintKind =
@@ -73,6 +77,7 @@ export type HintKind =
   | 'duplicate'
   | 'duplicate_no_txid'
   | 'duplicate_clicks'
+  | 'clicks_not_recorded'
   | 'timezone_offset'
   | 'before_click'
   | 'outside_window'
@@ -160,7 +165,10 @@ export interface ReconcileSummary {
   missing_click_id: number;
   duplicate_groups: number;
   duplicate_extra: number;
+  /** Click ids shared by more than one click of the same source ((source, id) groups). */
   duplicate_clicks: number;
+  /** Clicks tpb click captured an id for that no click of the matched sources carries. */
+  clicks_not_recorded: number;
   before_click: number;
   outside_window: number;
   missing_in_a: number;
@@ -173,11 +181,23 @@ export interface ReconcileSummary {
   currencies: string[];
   /** How many unmatched conversions each diagnosis explains. */
   unmatched_by_hint: Record<UnmatchedHintKind, number>;
+  /** Rows of a later import repeating rows of an earlier import of the same source: counted once, left out above. */
+  overlapping_conversions: number;
+  overlapping_clicks: number;
+}
+
+/** Rows of one import that repeat rows of an earlier import of the same source (overlapping exports). */
+export interface ImportOverlap {
+  kind: 'clicks' | 'conversions';
+  source: string;
+  import_id: number;
+  earlier_import_id: number;
+  rows: number;
 }
 
 /** A hint about many rows at once (a timezone offset, a macro on hundreds of conversions). */
 export interface SummaryHint {
-  kind: HintKind | 'no_clicks' | 'compare_key';
+  kind: HintKind | 'no_clicks' | 'compare_key' | 'overlap' | 'click_sources';
   category: FindingType | null;
   count: number;
   message: string;
@@ -188,7 +208,10 @@ export interface SummaryHint {
 export type DedupeKey = 'click_id+event+txid' | 'click_id';
 
 export interface ReconcileOptions {
-  /** Click sources to match against; undefined = every click. */
+  /**
+   * Click sources to match against; undefined = every source but tpb:click when another exists
+   * (then tpb:click is what clicks_not_recorded checks the others against), else tpb:click.
+   */
   clicksSource?: readonly string[];
   /** Conversion sources to reconcile; undefined = every source except `tpb:fire`. */
   conversionsSource?: readonly string[];
@@ -208,7 +231,12 @@ export interface ReconcileOptions {
 export interface ReconcileReport {
   version: 1;
   options: {
+    /** As given (--clicks-source), null by default. */
     clicks_source: string[] | null;
+    /** The click sources matched against (empty when there are no clicks). */
+    click_sources: string[];
+    /** Click sources present but not matched against by default (tpb:click when another exists). */
+    excluded_click_sources: string[];
     conversions_source: string[] | null;
     excluded_sources: string[];
     window: string;
@@ -220,9 +248,13 @@ export interface ReconcileReport {
   };
   summary: ReconcileSummary;
   hints: SummaryHint[];
+  /** Overlapping imports, one entry per pair of imports (also in hints, as one line each). */
+  overlaps: ImportOverlap[];
   findings: Finding[];
 }
 
 export const FIRE_SOURCE = 'tpb:fire';
+/** Clicks `tpb click` recorded (the store's TPB_CLICK_SOURCE). */
+export const CLICK_SOURCE = 'tpb:click';
 export const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 export const DEFAULT_PAYOUT_TOLERANCE_MICROS = 10_000;

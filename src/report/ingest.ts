@@ -26,7 +26,8 @@ export function renderIngestSummary(results: readonly IngestResult[], color: Cha
       continue;
     }
     const rejected = result.rejected > 0 ? color.red(`${count(result.rejected)} rejected`) : '0 rejected';
-    const verb = result.status === 'replaced' ? `replaced import ${result.previous?.id}: ` : '';
+    const ids = result.replaced.map((record) => record.id);
+    const verb = result.status === 'replaced' ? `replaced import${ids.length === 1 ? '' : 's'} ${ids.join(', ')} (${count(result.replaced.reduce((sum, record) => sum + record.rows, 0))} rows): ` : '';
     lines.push(
       `${file}: ${verb}${color.green(`${count(result.rows)} ${result.rows === 1 ? result.kind.replace(/s$/, '') : result.kind}`)} imported as import ${result.importId} (source ${source}), ${rejected}, in ${result.seconds.toFixed(2)} s (${count(result.rowsPerSecond)} rows/s)`,
     );
@@ -80,6 +81,7 @@ export function ingestJson(results: readonly IngestResult[]): unknown {
       first_rejects: result.firstRejects,
       warnings: result.warnings,
       ...(result.previous ? { previous_import: result.previous } : {}),
+      replaced_imports: result.replaced,
     })),
     totals: {
       files: results.length,

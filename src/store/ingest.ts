@@ -1,5 +1,5 @@
 import type { Store } from './db.js';
-import type { ImportRecord } from './imports.js';
+import { deleteImportRows, importsOfSource, type ImportRecord } from './imports.js';
 import { CLICK_FIELDS, CONVERSION_FIELDS, type CanonicalField, type ExportKind } from '../presets/exports.js';
 
 /**
@@ -145,12 +145,16 @@ export class ImportWriter {
     for (const reject of rejects) this.reject.run(this.importId, reject.line, reject.reason, reject.raw);
   }
 
-  /** Delete an earlier import and everything it brought in (`--force`). */
+  /** Delete an earlier import and everything it brought in (`--force`), in this transaction. */
   deleteImport(id: number): void {
-    const db = this.store.db;
-    db.prepare('DELETE FROM rejects WHERE import_id = ?').run(id);
-    db.prepare(`DELETE FROM ${this.start.kind} WHERE import_id = ?`).run(id);
-    db.prepare('DELETE FROM imports WHERE id = ?').run(id);
+    deleteImportRows(this.store, { id, kind: this.start.kind });
+  }
+
+  /** Delete every earlier import of this kind and source (`--replace`), in this transaction. */
+  deleteEarlierImports(): ImportRecord[] {
+    const earlier = importsOfSource(this.store, this.start.kind, this.start.source, this.importId);
+    for (const record of earlier) deleteImportRows(this.store, record);
+    return earlier;
   }
 
   findByContent(sha256: string): ImportRecord | undefined {

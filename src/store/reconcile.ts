@@ -13,7 +13,11 @@ import type { Store } from './db.js';
 
 /** Which rows take part. Source lists are bound as JSON arrays, never spliced into SQL. */
 export interface ReconcileScope {
-  /** Click sources to match against; null = every click. */
+  /**
+   * Click sources to match against; null = every click. By default reconcile passes every source
+   * but `tpb:click` when another exists (the tracker's export is the record that pays; tpb's own
+   * record of the same clicks is what clicks_not_recorded compares it with).
+   */
   clickSources: readonly string[] | null;
   /** Conversion sources to reconcile; null = every source not in excludedConversionSources. */
   conversionSources: readonly string[] | null;
@@ -76,6 +80,13 @@ export interface UnmatchedId {
   rows: number;
 }
 
+/** Every stored field of an exported row: rows equal in all of them are the same record. */
+const OVERLAP_CLICK_FIELDS = ['click_id', 'occurred_at', 'offer_id', 'affiliate_id', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'ip', 'user_agent'];
+const OVERLAP_CONVERSION_FIELDS = [
+  'click_id', 'occurred_at', 'conversion_id', 'txid', 'event', 'status', 'payout_micros', 'revenue_micros', 'currency',
+  'offer_id', 'affiliate_id', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'ip', 'user_agent',
+];
+
 const TS_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'";
 /** A click id counts as present unless it is NULL or only whitespace. */
 const BLANK = 'char(32, 9, 10, 13)';
@@ -91,7 +102,34 @@ const RELATED_CLICK = `kk.id AS rel_id, kk.source AS rel_source, ifnull(ki.file,
 const RELATED_CONVERSION = `cc.id AS rel_id, cc.source AS rel_source, ifnull(ci.file, CASE WHEN cc.run_id IS NOT NULL THEN cc.source || ' run ' || cc.run_id END) AS rel_file, cc.line AS rel_line,
   cc.click_id AS rel_click_id, cc.occurred_at AS rel_occurred_at, cc.payout_micros AS rel_payout_micros, cc.status AS rel_status`;
 
-const TEMP_TABLES = ['rc_conv', 'rc_dup', 'rc_dupclick', 'rc_side', 'rc_status'];
+const TEMP_TABLES = ['rc_conv', 'rc_dup', 'rc_dupclick', 'rc_notrec', 'rc_overlap', 'rc_overlap_click', 'rc_side', 'rc_status'];
+
+/** The source of the clicks `tpb click` recorded (the store's TPB_CLICK_SOURCE). */
+const TPB_CLICK = 'tpb:click';
+
+export interface OverlapCount {
+  kind: 'clicks' | 'conversions';
+  source: string;
+  import_id: number;
+  earlier_import_id: number;
+  rows: number;
+}
+
+/**
+ * The distinct click sources, without counting them: a skip scan of the clicks_source index (one
+ * probe per source), so it costs nothing on a table of millions.
+ */
+export function listClickSources(store: Store): string[] {
+  const rows = store.db
+    .prepare(
+      `WITH RECURSIVE s(source) AS (
+        SELECT (SELECT min(source) FROM clicks)
+        UNION ALL SELECT (SELECT min(k.source) FROM clicks k WHERE k.source > s.source) FROM s WHERE s.source IS NOT NULL)
+      SELECT source FROM s WHERE source IS NOT NULL`,
+    )
+    .all() as Array<{ source: string }>;
+  return rows.map((row) => row.source);
+}
 
 export class ReconcileQueries {
   private readonly statements = new Map<string, Statement>();
@@ -144,8 +182,12 @@ export class ReconcileQueries {
     return this.statement('clickSources', () => 'SELECT source, count(*) AS rows FROM clicks GROUP BY source ORDER BY source').all() as SourceCount[];
   }
 
+  /** Clicks matched against, overlap rows counted once (call after findOverlaps). */
   countClicks(): number {
-    return (this.statement('countClicks', () => `SELECT count(*) AS n FROM clicks k WHERE 1 = 1 ${this.clickFilter('k')}`).get(this.params) as { n: number }).n;
+    const all = (this.statement('countClicks', () => `SELECT count(*) AS n FROM clicks k WHERE 1 = 1 ${this.clickFilter('k')}`).get(this.params) as { n: number }).n;
+    if (!this.clickOverlap) return all;
+    const overlap = (this.db.prepare(`SELECT count(*) AS n FROM rc_overlap_click k WHERE 1 = 1 ${this.clickFilter('k')}`).get(this.params) as { n: number }).n;
+    return all - overlap;
   }
 
   countConversionsInScope(): number {
@@ -163,10 +205,70 @@ export class ReconcileQueries {
     for (const table of TEMP_TABLES) this.db.exec(`DROP TABLE IF EXISTS temp.${table}`);
   }
 
+  /** Whether findOverlaps() found overlap rows of each table (the queries then leave them out). */
+  private conversionOverlap = false;
+  private clickOverlap = false;
+
+  private notOverlap(alias: string, table: 'rc_overlap' | 'rc_overlap_click'): string {
+    const on = table === 'rc_overlap' ? this.conversionOverlap : this.clickOverlap;
+    return on ? `AND ${alias}.id NOT IN (SELECT id FROM ${table})` : '';
+  }
+
   /**
-   * Classify every conversion in scope: whether it has a click id, the earliest click with that id
-   * ('' when that click has no time, NULL when there is none) and, for the few later than that
-   * click + window, the latest click at or before the conversion (the one that would be credited).
+   * overlapping imports: a row identical in every stored field to a row of an EARLIER import of the
+   * same source (export day 1, then days 1–2) is the same record exported twice, not a duplicate.
+   * Rows pair one to one — the k-th copy within an import with the k-th copy of the earlier
+   * import — so a conversion the tracker really recorded twice is still a duplicate. Only sources
+   * with more than one import are looked at (one query per table, nothing when there are none).
+   * The overlap rows (rc_overlap, rc_overlap_click) are counted once: every later query leaves them out.
+   */
+  findOverlaps(): OverlapCount[] {
+    const overlaps: OverlapCount[] = [];
+    for (const kind of ['conversions', 'clicks'] as const) {
+      const table = kind === 'conversions' ? 'rc_overlap' : 'rc_overlap_click';
+      this.db.exec(`DROP TABLE IF EXISTS temp.${table}`);
+      this.db.exec(`CREATE TEMP TABLE ${table} (id INTEGER PRIMARY KEY, source TEXT NOT NULL, import_id INTEGER NOT NULL, earlier_import_id INTEGER NOT NULL)`);
+      const multi = this.db
+        .prepare("SELECT source FROM imports WHERE kind = ? AND finished_at IS NOT NULL GROUP BY source HAVING count(*) > 1")
+        .all(kind) as Array<{ source: string }>;
+      if (multi.length === 0) continue;
+      const fields = (kind === 'conversions' ? OVERLAP_CONVERSION_FIELDS : OVERLAP_CLICK_FIELDS).map((field) => `t.${field}`).join(', ');
+      const bare = (kind === 'conversions' ? OVERLAP_CONVERSION_FIELDS : OVERLAP_CLICK_FIELDS).join(', ');
+      this.db
+        .prepare(
+          `INSERT INTO ${table} (id, source, import_id, earlier_import_id)
+           SELECT id, source, import_id, first_import FROM (
+             SELECT id, source, import_id, first_value(import_id) OVER g AS first_import, row_number() OVER g AS n FROM (
+               SELECT t.id, t.source, t.import_id, ${fields},
+                 row_number() OVER (PARTITION BY t.import_id, ${fields} ORDER BY t.id) AS copy
+               FROM ${kind} t
+               WHERE t.import_id IN (SELECT i.id FROM imports i WHERE i.kind = @kind AND i.finished_at IS NOT NULL
+                 AND i.source IN (SELECT value FROM json_each(@sources))))
+             WINDOW g AS (PARTITION BY source, ${bare}, copy ORDER BY import_id, id))
+           WHERE n > 1`,
+        )
+        .run({ kind, sources: JSON.stringify(multi.map((row) => row.source)) });
+      const counts = this.db
+        .prepare(`SELECT source, import_id, earlier_import_id, count(*) AS rows FROM ${table} GROUP BY source, import_id, earlier_import_id ORDER BY import_id, earlier_import_id`)
+        .all() as Array<Omit<OverlapCount, 'kind'>>;
+      if (counts.length > 0) {
+        if (kind === 'conversions') this.conversionOverlap = true;
+        else this.clickOverlap = true;
+      }
+      for (const count of counts) overlaps.push({ kind, ...count });
+    }
+    return overlaps;
+  }
+
+  /**
+   * The conversions in scope, classified once into rc_conv (one pass, one indexed probe each):
+   * - has_id: the conversion carries a click id (not NULL, not only whitespace); else missing_click_id
+   * - first_click: the earliest click with that id among the click sources matched against
+   *   ('' when that click has no time, NULL when there is none = unmatched)
+   * - matched: first_click IS NOT NULL; before_click: earlier than first_click
+   * - anchor_click: for the few later than first_click + window only, the latest click at or before
+   *   the conversion (the one that would be credited); outside_window: later than anchor + window
+   * Overlap rows (findOverlaps) are left out.
    */
   classifyConversions(): void {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_conv');
@@ -180,7 +282,7 @@ export class ReconcileQueries {
            CASE WHEN ${hasId('c')} THEN
              (SELECT min(ifnull(k.occurred_at, '')) FROM clicks k WHERE k.click_id = c.click_id ${this.clickFilter('k')})
            END
-         FROM conversions c WHERE ${this.conversionScope}`,
+         FROM conversions c WHERE ${this.conversionScope} ${this.notOverlap('c', 'rc_overlap')}`,
       )
       .run(this.params);
     this.db
@@ -226,7 +328,7 @@ export class ReconcileQueries {
            -- Only click ids that occur more than once can be duplicates: an index-only scan finds
            -- them without sorting every conversion.
            WHERE c.click_id IN (SELECT click_id FROM conversions GROUP BY click_id HAVING count(*) > 1)
-             AND ${this.conversionScope} AND ${hasId('c')}
+             AND ${this.conversionScope} AND ${hasId('c')} ${this.notOverlap('c', 'rc_overlap')}
            WINDOW w AS (PARTITION BY c.source, c.click_id${key} ORDER BY c.occurred_at, c.id))
          WHERE rn > 1`,
       )
@@ -240,22 +342,63 @@ export class ReconcileQueries {
   }
 
   /**
-   * Click ids carried by more than one click of the same source (in rc_dupclick). The same click in
-   * two sources — tpb click's record and the tracker's export of it — is one click seen twice, not
-   * a duplicate.
+   * duplicate_clicks: a click id carried by more than one click WITHIN one source (rc_dupclick, one
+   * row per source and id). The same id in two sources — tpb click's record and the tracker's
+   * export of that click — is one click seen twice, the expected case; overlap rows are left out.
+   * Ids seen more than once at all are found first by an index-only group-by.
    */
   findDuplicateClicks(): number {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_dupclick');
-    this.db.exec('CREATE TEMP TABLE rc_dupclick (click_id TEXT PRIMARY KEY, n INTEGER NOT NULL, first_id INTEGER NOT NULL)');
+    this.db.exec('CREATE TEMP TABLE rc_dupclick (source TEXT NOT NULL, click_id TEXT NOT NULL, n INTEGER NOT NULL, first_id INTEGER NOT NULL, PRIMARY KEY (source, click_id))');
     this.db
       .prepare(
-        `INSERT INTO rc_dupclick (click_id, n, first_id)
-         SELECT k.click_id, count(*), min(k.id) FROM clicks k
-         WHERE k.click_id IS NOT NULL AND k.click_id <> '' ${this.clickFilter('k')}
-         GROUP BY k.click_id HAVING count(*) > count(DISTINCT k.source)`,
+        `INSERT INTO rc_dupclick (source, click_id, n, first_id)
+         SELECT k.source, k.click_id, count(*), min(k.id) FROM clicks k
+         WHERE k.click_id IN (SELECT click_id FROM clicks WHERE click_id IS NOT NULL AND click_id <> '' GROUP BY click_id HAVING count(*) > 1)
+           ${this.clickFilter('k')} ${this.notOverlap('k', 'rc_overlap_click')}
+         GROUP BY k.source, k.click_id HAVING count(*) > 1`,
       )
       .run(this.params);
     return (this.db.prepare('SELECT count(*) AS n FROM rc_dupclick').get() as { n: number }).n;
+  }
+
+  /**
+   * clicks_not_recorded: clicks for which tpb click captured an id (source tpb:click) that no click
+   * of the sources matched against carries — the tracker redirected but never stored the click
+   * (same-IP debounce, prefetch, bot filtering). Asked only when tpb:click is not matched against.
+   */
+  findClicksNotRecorded(): number {
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_notrec');
+    this.db.exec('CREATE TEMP TABLE rc_notrec (id INTEGER PRIMARY KEY)');
+    this.db
+      .prepare(
+        `INSERT INTO rc_notrec (id)
+         SELECT t.id FROM clicks t WHERE t.source = '${TPB_CLICK}' AND ${hasId('t')}
+           AND NOT EXISTS (SELECT 1 FROM clicks k WHERE k.click_id = t.click_id ${this.clickFilter('k')})`,
+      )
+      .run(this.params);
+    return (this.db.prepare('SELECT count(*) AS n FROM rc_notrec').get() as { n: number }).n;
+  }
+
+  /** The tpb:click click with exactly this id, whatever the click sources matched against. */
+  tpbClickWithId(clickId: string): ClickRow | undefined {
+    return this.statement(
+      'tpbClickWithId',
+      () => `SELECT ${this.clickColumns} FROM clicks k LEFT JOIN imports i ON i.id = k.import_id
+        WHERE k.click_id = @clickId AND k.source = '${TPB_CLICK}' ORDER BY k.id LIMIT 1`,
+    ).get({ clickId }) as ClickRow | undefined;
+  }
+
+  clicksNotRecordedRows(limit: number): FindingRow[] {
+    return this.statement(
+      'notRecordedRows',
+      () => `SELECT k.id AS id, k.source AS source, ifnull(i.file, CASE WHEN k.run_id IS NOT NULL THEN k.source || ' run ' || k.run_id END) AS file, k.line AS line, k.click_id AS click_id,
+          NULL AS txid, NULL AS event, NULL AS status, k.occurred_at AS occurred_at, NULL AS payout_micros,
+          NULL AS currency, NULL AS conversion_id, NULL AS group_size, ${NO_RELATED}
+        FROM (SELECT id FROM rc_notrec ORDER BY id LIMIT @limit) n
+        JOIN clicks k ON k.id = n.id LEFT JOIN imports i ON i.id = k.import_id
+        ORDER BY k.id`,
+    ).all({ limit }) as FindingRow[];
   }
 
   /** Currencies of the conversions that will not be paid. */
@@ -396,10 +539,11 @@ export class ReconcileQueries {
       () => `SELECT k.id AS id, k.source AS source, ifnull(i.file, CASE WHEN k.run_id IS NOT NULL THEN k.source || ' run ' || k.run_id END) AS file, k.line AS line, k.click_id AS click_id,
           NULL AS txid, NULL AS event, NULL AS status, k.occurred_at AS occurred_at, NULL AS payout_micros,
           NULL AS currency, NULL AS conversion_id, d.n AS group_size, ${RELATED_CLICK}
-        FROM (SELECT click_id, n, first_id FROM rc_dupclick ORDER BY first_id LIMIT @limit) d
+        FROM (SELECT source, click_id, n, first_id FROM rc_dupclick ORDER BY first_id LIMIT @limit) d
         JOIN clicks k ON k.id = d.first_id LEFT JOIN imports i ON i.id = k.import_id
         LEFT JOIN clicks kk ON kk.id = (
-          SELECT k2.id FROM clicks k2 WHERE k2.click_id = d.click_id AND k2.id > d.first_id ${this.clickFilter('k2')} ORDER BY k2.id LIMIT 1)
+          SELECT k2.id FROM clicks k2 WHERE k2.click_id = d.click_id AND k2.source = d.source AND k2.id > d.first_id
+            ${this.notOverlap('k2', 'rc_overlap_click')} ORDER BY k2.id LIMIT 1)
         LEFT JOIN imports ki ON ki.id = kk.import_id
         ORDER BY d.first_id`,
     ).all({ ...this.params, limit }) as FindingRow[];

@@ -12,8 +12,8 @@ import { Store } from '../../src/store/db.js';
 
 const SUMMARY_KEYS = [
   'conversions', 'clicks', 'matched', 'match_rate', 'unmatched', 'unmatched_rate', 'missing_click_id', 'duplicate_groups',
-  'duplicate_extra', 'duplicate_clicks', 'before_click', 'outside_window', 'missing_in_a', 'missing_in_b', 'payout_mismatch',
-  'status_mismatch', 'payout_at_stake', 'currencies', 'unmatched_by_hint',
+  'duplicate_extra', 'duplicate_clicks', 'clicks_not_recorded', 'before_click', 'outside_window', 'missing_in_a', 'missing_in_b', 'payout_mismatch',
+  'status_mismatch', 'payout_at_stake', 'currencies', 'unmatched_by_hint', 'overlapping_conversions', 'overlapping_clicks',
 ];
 
 /** The JSON report's schema, checked key by key and type by type. */
@@ -22,7 +22,7 @@ function checkReportSchema(report: Record<string, unknown>): void {
   expect(report.version).toBe(1);
   const summary = report.summary as Record<string, unknown>;
   expect(Object.keys(summary)).toEqual(SUMMARY_KEYS);
-  for (const key of SUMMARY_KEYS.slice(0, 16)) expect(typeof summary[key], key).toBe('number');
+  for (const key of SUMMARY_KEYS.slice(0, 17)) expect(typeof summary[key], key).toBe('number');
   expect(Object.keys(summary.payout_at_stake as object)).toEqual(['unmatched', 'missing_click_id', 'duplicate_extra', 'outside_window', 'total']);
   for (const hint of report.hints as Array<Record<string, unknown>>) {
     expect(typeof hint.kind).toBe('string');

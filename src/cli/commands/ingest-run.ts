@@ -10,7 +10,7 @@ import { describeInput, ingestJson, renderIngestSummary } from '../../report/ing
 import { sanitizeForDisplay } from '../../text/sanitize.js';
 
 /** The options of `tpb ingest`: ingestFile's, as commander parses them. */
-export type IngestCommandOptions = Pick<IngestOptions, 'kind' | 'preset' | 'map' | 'source' | 'timezone' | 'delimiter' | 'decimalComma' | 'strict' | 'force'>;
+export type IngestCommandOptions = Pick<IngestOptions, 'kind' | 'preset' | 'map' | 'source' | 'timezone' | 'delimiter' | 'decimalComma' | 'strict' | 'force' | 'replace'>;
 
 /** The body of `tpb ingest`, loaded when the command runs. */
 export async function runIngestCommand(
@@ -73,6 +73,7 @@ export async function runIngestCommand(
           ...(options.decimalComma ? { decimalComma: true } : {}),
           ...(options.strict ? { strict: true } : {}),
           ...(options.force ? { force: true } : {}),
+          ...(options.replace ? { replace: true } : {}),
         },
         (progress) => bar.update({ ...progress, file: file === '-' ? 'stdin' : path.basename(file) }),
       );

@@ -14,6 +14,7 @@ import {
   reportCategories,
   summaryLine,
   countOf,
+  clickSourcesText,
 } from './categories.js';
 
 /**
@@ -79,7 +80,8 @@ export function renderReconcileMarkdown(report: ReconcileReport, verdict?: Thres
   const scope = report.options.compare
     ? `Compared **${escapeMarkdown(report.options.compare.a)}** with **${escapeMarkdown(report.options.compare.b)}** by ${escapeMarkdown(report.options.compare.key)}`
     : `${countOf(s.conversions, 'conversion')} against ${countOf(s.clicks, 'click')}`;
-  out.push(`${scope} · window ${escapeMarkdown(report.options.window)} · dedupe key ${escapeMarkdown(report.options.dedupe_key)}`, '');
+  const clickText = report.options.compare ? '' : clickSourcesText(report);
+  out.push(`${scope} · window ${escapeMarkdown(report.options.window)} · dedupe key ${escapeMarkdown(report.options.dedupe_key)}${clickText ? ` · ${escapeMarkdown(clickText)}` : ''}`, '');
 
   const stake = s.payout_at_stake;
   const rows: unknown[][] = [[CATEGORY_LABELS.matched, s.matched, formatRate(s.match_rate), '']];

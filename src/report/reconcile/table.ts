@@ -15,6 +15,7 @@ import {
   formatTime,
   reportCategories,
   countOf,
+  clickSourcesText,
 } from './categories.js';
 
 export interface ReconcileTableOptions {
@@ -56,7 +57,8 @@ export function renderReconcileTable(report: ReconcileReport, options: Reconcile
     ? `${report.options.compare.a} against ${report.options.compare.b} (by ${report.options.compare.key})`
     : `${countOf(s.conversions, 'conversion')} against ${countOf(s.clicks, 'click')}`;
   const sources = report.options.conversions_source ? ` · conversions from ${report.options.conversions_source.join(', ')}` : '';
-  const clickSources = report.options.clicks_source ? ` · clicks from ${report.options.clicks_source.join(', ')}` : '';
+  const clickText = report.options.compare ? '' : clickSourcesText(report);
+  const clickSources = clickText ? ` · ${clickText}` : '';
   out.push(c.bold(`Reconcile: ${sanitizeForDisplay(scope)}`) + c.dim(` · window ${report.options.window} · dedupe ${report.options.dedupe_key}${sanitizeForDisplay(sources + clickSources)}`));
   out.push('');
 
