@@ -12,6 +12,7 @@ import { registerClick } from './commands/click.js';
 import { registerFire } from './commands/fire.js';
 import { registerLint } from './commands/lint.js';
 import { registerServe } from './commands/serve.js';
+import { registerCatch } from './commands/catch.js';
 import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 
@@ -71,6 +72,7 @@ export function buildProgram(io: Io): { program: Command; context: CliContext } 
   registerIngest(program, context);
   registerReconcile(program, context);
   registerServe(program, context);
+  registerCatch(program, context);
   registerDemo(program, context);
   registerCheck(program, context);
   registerDb(program, context);

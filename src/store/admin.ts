@@ -31,7 +31,7 @@ export function countRows(store: Store): TableCount[] {
 export function resetStore(store: Store): void {
   const wipe = store.db.transaction(() => {
     // Children first, so foreign keys hold at every step.
-    for (const table of ['rejects', 'postbacks', 'clicks', 'conversions', 'imports', 'runs', 'mock_clicks', 'mock_conversions']) {
+    for (const table of ['caught_requests', 'rejects', 'postbacks', 'clicks', 'conversions', 'imports', 'runs', 'mock_clicks', 'mock_conversions']) {
       store.db.prepare(`DELETE FROM ${table}`).run();
     }
   });

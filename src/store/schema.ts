@@ -146,6 +146,36 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX mock_conversions_dedupe ON mock_conversions (preset, dedupe_key) WHERE outcome = 'recorded';
   CREATE INDEX mock_conversions_click_id ON mock_conversions (click_id);
   `,
+  /* 2: tpb catch — every request the receiver caught, with its answer and the forwarded answer */ `
+  CREATE TABLE caught_requests (
+    id               INTEGER PRIMARY KEY,
+    run_id           INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq              INTEGER NOT NULL,  -- 1-based order of arrival within the run
+    received_at      TEXT NOT NULL,
+    method           TEXT NOT NULL,
+    path             TEXT NOT NULL,     -- decoded path, secrets redacted
+    query_raw        TEXT,              -- the query as received, secrets redacted
+    query_json       TEXT,              -- [[name, value], ...] in order, repeats kept, secrets redacted
+    headers_json     TEXT NOT NULL,     -- [[name, value], ...] as received, secrets redacted
+    body             TEXT,              -- at most --max-body bytes, secrets redacted
+    body_bytes       INTEGER NOT NULL DEFAULT 0,
+    body_truncated   INTEGER NOT NULL DEFAULT 0,
+    remote_addr      TEXT,
+    click_id         TEXT,
+    click_id_param   TEXT,
+    http_status      INTEGER,           -- what tpb catch answered; NULL when it dropped the connection
+    fault            TEXT,              -- fail | reset, when injected
+    rule             TEXT,              -- the --rules entry that answered
+    latency_ms       REAL,
+    forward_url      TEXT,
+    forward_status   INTEGER,
+    forward_body     TEXT,
+    forward_error    TEXT,
+    forward_latency_ms REAL
+  );
+  CREATE INDEX caught_requests_run ON caught_requests (run_id, seq);
+  CREATE INDEX caught_requests_click_id ON caught_requests (click_id);
+  `,
 ];
 
 /**
@@ -172,5 +202,6 @@ export const EXPORTABLE_TABLES = [
   'postbacks',
   'mock_clicks',
   'mock_conversions',
+  'caught_requests',
 ] as const;
 export type ExportableTable = (typeof EXPORTABLE_TABLES)[number];

@@ -349,7 +349,7 @@ describe('tpb click / fire in-process', () => {
     });
     const tty = await runCli(['click', `${server.url}/c`, '-n', '25', '--json'], { cwd: tempDir(), stderrIsTTY: true });
     expect(tty.code).toBe(0);
-    expect(tty.stderr).toMatch(/\rclicks 25\/25 \[#+\] 100%  captured 25  failed 0/);
+    expect(tty.stderr).toMatch(/\r\u001b\[2Kclicks \[█+\] 100%  25\/25 · captured 25 · failed 0 · [\d,]+\/s/);
     expect(JSON.parse(tty.stdout)).toMatchObject({ summary: { sent: 25, duplicate_ids: 24 } });
     const pipe = await runCli(['click', `${server.url}/c`, '-n', '25', '--json'], { cwd: tempDir() });
     expect(pipe.stderr).not.toContain('\r');

@@ -190,7 +190,7 @@ describe('tpb ingest through the built binary', () => {
     bigExport(file, 30_000);
     const tty = await runCli(['ingest', file, '-k', 'clicks'], { cwd: dir, stderrIsTTY: true });
     expect(tty.code).toBe(0);
-    expect(tty.stderr).toMatch(/\r\u001b\[2Krows\.csv \[[█░]+\] +\d+% [\d.]+\/[\d.]+ MB · [\d,]+ rows · [\d,]+ rows\/s/);
+    expect(tty.stderr).toMatch(/\r\u001b\[2Krows\.csv \[[█░]+\] +\d+%  [\d.]+\/[\d.]+ MB · rows [\d,]+ · [\d,]+ rows\/s · (ETA )?\d+s/);
     const pipe = await runCli(['ingest', file, '-k', 'clicks', '--source', 'again'], { cwd: dir });
     expect(pipe.stderr).not.toContain('rows/s');
   });

@@ -61,7 +61,7 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
   const { runClicks } = await import('../../click/run.js');
   const { Redactor } = await import('../../text/redact.js');
   const { clickJson, renderClickExchange, renderClickReport } = await import('../../report/click.js');
-  const { renderProgressLine } = await import('../../report/progress.js');
+  const { ProgressBar } = await import('../progress.js');
   const output = context.output;
   const color = output.stderrColor;
   const redactor = new Redactor(options.secret ?? []);
@@ -71,21 +71,14 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
 
-  let started = 0;
-  let lastDraw = 0;
-  const columns = (context.io.stderr as { columns?: number }).columns ?? 80;
+  const bar = progress ? new ProgressBar(output, { label: 'clicks', total: options.count }) : undefined;
   const events: ClickRunEvents = {
     onStart: ({ total, runId }) => {
-      started = performance.now();
       output.verbose(`run ${runId}: ${total} click${total === 1 ? '' : 's'} to ${redactor.url(url)}`);
     },
     onClick: (click, p) => {
       if (verbose) context.io.stderr.write(renderClickExchange(click, color));
-      if (!progress) return;
-      const now = performance.now();
-      if (now - lastDraw < 100 && p.done < p.total) return;
-      lastDraw = now;
-      context.io.stderr.write(`\r${renderProgressLine({ label: 'clicks', done: p.done, total: p.total, counters: [['captured', p.captured], ['failed', p.failed]], elapsedMs: now - started, columns })}\u001b[K`);
+      bar?.update({ done: p.done, total: p.total, counters: [['captured', p.captured], ['failed', p.failed]] });
     },
   };
 
@@ -119,7 +112,7 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
     );
   } finally {
     process.removeListener('SIGINT', onSignal);
-    if (progress) context.io.stderr.write('\r\u001b[K');
+    bar?.clear();
   }
 
   if (context.globals.json) output.jsonDocument(clickJson(result));

@@ -138,7 +138,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const { LintFailedError } = await import('../../template/lint.js');
   const { fireJson, renderDryRun, renderExchange, renderFireReport } = await import('../../report/fire.js');
   const { renderLintFindings } = await import('../../report/lint.js');
-  const { renderProgressLine } = await import('../../report/progress.js');
+  const { ProgressBar } = await import('../progress.js');
   const output = context.output;
   const color = output.stderrColor;
   if (template !== undefined && options.base !== undefined) throw new UsageError('give either a URL template or --preset with --base, not both');
@@ -148,10 +148,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
-  let started = 0;
-  let lastDraw = 0;
-  let progress = false;
-  const columns = (context.io.stderr as { columns?: number }).columns ?? 80;
+  let bar: InstanceType<typeof ProgressBar> | undefined;
 
   let result;
   try {
@@ -186,8 +183,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
       },
       {
         onStart: ({ total, runId }) => {
-          started = performance.now();
-          progress = output.canShowProgress && !verbose && total >= 20;
+          if (output.canShowProgress && !verbose && total >= 20) bar = new ProgressBar(output, { label: 'postbacks', total });
           output.verbose(`run ${runId}: ${total} postback${total === 1 ? '' : 's'}`);
         },
         onRetry: (request, attempt, next) => {
@@ -195,11 +191,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         },
         onPostback: (outcome, p) => {
           if (verbose) context.io.stderr.write(renderExchange(outcome, color));
-          if (!progress) return;
-          const now = performance.now();
-          if (now - lastDraw < 100 && p.done < p.total) return;
-          lastDraw = now;
-          context.io.stderr.write(`\r${renderProgressLine({ label: 'postbacks', done: p.done, total: p.total, counters: [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]], elapsedMs: now - started, columns })}\u001b[K`);
+          bar?.update({ done: p.done, total: p.total, counters: [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]] });
         },
       },
     );
@@ -208,7 +200,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
     throw error;
   } finally {
     process.removeListener('SIGINT', onSignal);
-    if (progress) context.io.stderr.write('\r\u001b[K');
+    bar?.clear();
   }
 
   if (result.lint.length > 0 && !context.globals.json) context.io.stderr.write(renderLintFindings(result.lint, color));
