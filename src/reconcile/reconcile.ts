@@ -78,7 +78,7 @@ function emptySummary(): ReconcileSummary {
     missing_in_b: 0,
     payout_mismatch: 0,
     status_mismatch: 0,
-    payout_at_stake: { unmatched: 0, missing_click_id: 0, duplicate_extra: 0, outside_window: 0, total: 0 },
+    payout_at_stake: { unmatched: 0, missing_click_id: 0, duplicate_extra: 0, outside_window: 0, missing_in_a: 0, missing_in_b: 0, payout_mismatch: 0, total: 0 },
     currencies: [],
     unmatched_by_hint: Object.fromEntries(UNMATCHED_HINT_KINDS.map((kind) => [kind, 0])) as Record<UnmatchedHintKind, number>,
     overlapping_conversions: 0,
@@ -330,7 +330,14 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
 
     if (compare) {
       queries.prepareComparison(compare[0], compare[1], keyByTxid, statusSpellingPairs());
-      Object.assign(summary, queries.compareCounts(tolerance));
+      const compared = queries.compareCounts(tolerance);
+      summary.missing_in_a = compared.missing_in_a;
+      summary.missing_in_b = compared.missing_in_b;
+      summary.payout_mismatch = compared.payout_mismatch;
+      summary.status_mismatch = compared.status_mismatch;
+      summary.payout_at_stake.missing_in_a = compared.missing_in_a_payout;
+      summary.payout_at_stake.missing_in_b = compared.missing_in_b_payout;
+      summary.payout_at_stake.payout_mismatch = compared.payout_mismatch_payout;
       stage('compare');
     }
 
@@ -360,19 +367,34 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
 
     // --- before_click: one timezone offset behind most of them? ----------------------------------
     let offsetHours: number | null = null;
+    let offsetExplicit = false;
     if (clickMatching && summary.before_click >= MIN_OFFSET_ROWS) {
       const offset = queries.commonBeforeClickOffset();
       if (offset && offset.rows * 2 > summary.before_click) {
         offsetHours = offset.hours;
-        report.hints.push({
-          kind: 'timezone_offset',
-          category: 'before_click',
-          count: offset.rows,
-          offset_hours: offset.hours,
-          message:
-            `conversion times look ${offset.hours}h behind click times (${offset.rows} of ${summary.before_click} conversions before their click ` +
-            `are ${offset.hours}h ± 5 min early): check the export timezones; re-ingest with --timezone`,
-        });
+        const early = `${offset.rows} of ${summary.before_click} conversions before their click are ${offset.hours}h ± 5 min early`;
+        // --timezone only moves timestamps written without an offset: when both sides' times
+        // carried one (Z, +02:00, unix time), re-ingesting cannot help and the hint says so.
+        if (offset.naive * 2 > offset.rows) {
+          report.hints.push({
+            kind: 'timezone_offset',
+            category: 'before_click',
+            count: offset.rows,
+            offset_hours: offset.hours,
+            message: `conversion times look ${offset.hours}h behind click times (${early}): check the export timezones; re-ingest with --timezone`,
+          });
+        } else {
+          offsetExplicit = true;
+          report.hints.push({
+            kind: 'clock_offset',
+            category: 'before_click',
+            count: offset.rows,
+            offset_hours: offset.hours,
+            message:
+              `conversion times look ${offset.hours}h behind click times (${early}), but both exports' timestamps carry an explicit offset, ` +
+              `so --timezone cannot change them: one system writes local time labelled as UTC (or the wrong offset), or its clock is off`,
+          });
+        }
       }
     }
 
@@ -425,8 +447,10 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
         let hint: string;
         let kind: HintKind = 'before_click';
         if (early !== null && offsetHours !== null && Math.abs(early - offsetHours * HOUR_MS) <= OFFSET_SLACK_MS) {
-          hint = `${formatDuration(early)} before its click at ${clickAt}: the ${offsetHours}h timezone offset between the exports`;
-          kind = 'timezone_offset';
+          hint = offsetExplicit
+            ? `${formatDuration(early)} before its click at ${clickAt}: the ${offsetHours}h offset between the two systems' timestamps`
+            : `${formatDuration(early)} before its click at ${clickAt}: the ${offsetHours}h timezone offset between the exports`;
+          kind = offsetExplicit ? 'clock_offset' : 'timezone_offset';
         } else {
           hint = `${early === null ? 'earlier than' : `${formatDuration(early)} before`} its click at ${clickAt}: the exports' clocks or timezones differ, or the click id was reused`;
         }
@@ -441,11 +465,11 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     if (compare) {
       const [a, b] = compare;
       const key = keyByTxid ? 'click id + txid' : 'click id';
-      for (const row of queries.missingInARows(limit)) {
-        findings.push(toFinding('missing_in_a', row, `in ${quote(b)} but not in ${quote(a)} (by ${key}): recorded by ${b} with no matching row in ${a}`, 'missing'));
-      }
       for (const row of queries.missingInBRows(limit)) {
         findings.push(toFinding('missing_in_b', row, `in ${quote(a)} but not in ${quote(b)} (by ${key}): it never reached ${b}, or ${b} refused it`, 'missing'));
+      }
+      for (const row of queries.missingInARows(limit)) {
+        findings.push(toFinding('missing_in_a', row, `in ${quote(b)} but not in ${quote(a)} (by ${key}): recorded by ${b} with no matching row in ${a}`, 'missing'));
       }
       for (const row of queries.payoutMismatchRows(limit, tolerance)) {
         const diff = Math.abs((row.payout_micros ?? 0) - (row.rel_payout_micros ?? 0));
@@ -471,12 +495,16 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
   summary.match_rate = ratio(summary.matched, summary.conversions);
   summary.unmatched_rate = clickMatchingRate(summary);
   const stake = summary.payout_at_stake;
-  const totalMicros = stake.unmatched + stake.missing_click_id + stake.duplicate_extra + stake.outside_window;
+  const totalMicros =
+    stake.unmatched + stake.missing_click_id + stake.duplicate_extra + stake.outside_window + stake.missing_in_a + stake.missing_in_b + stake.payout_mismatch;
   summary.payout_at_stake = {
     unmatched: microsToUnits(stake.unmatched) ?? 0,
     missing_click_id: microsToUnits(stake.missing_click_id) ?? 0,
     duplicate_extra: microsToUnits(stake.duplicate_extra) ?? 0,
     outside_window: microsToUnits(stake.outside_window) ?? 0,
+    missing_in_a: microsToUnits(stake.missing_in_a) ?? 0,
+    missing_in_b: microsToUnits(stake.missing_in_b) ?? 0,
+    payout_mismatch: microsToUnits(stake.payout_mismatch) ?? 0,
     total: microsToUnits(totalMicros) ?? 0,
   };
   return report;

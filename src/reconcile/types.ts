@@ -12,8 +12,8 @@ export const FINDING_TYPES = [
   'clicks_not_recorded',
   'before_click',
   'outside_window',
-  'missing_in_a',
   'missing_in_b',
+  'missing_in_a',
   'payout_mismatch',
   'status_mismatch',
 ] as const;
@@ -29,8 +29,8 @@ export const THRESHOLD_CATEGORIES = [
   'clicks_not_recorded',
   'before_click',
   'outside_window',
-  'missing_in_a',
   'missing_in_b',
+  'missing_in_a',
   'payout_mismatch',
   'status_mismatch',
 ] as const;
@@ -79,6 +79,7 @@ export type HintKind =
   | 'duplicate_clicks'
   | 'clicks_not_recorded'
   | 'timezone_offset'
+  | 'clock_offset'
   | 'before_click'
   | 'outside_window'
   | 'missing'
@@ -149,6 +150,10 @@ export interface PayoutAtStake {
   missing_click_id: number;
   duplicate_extra: number;
   outside_window: number;
+  /** --compare: payout of the rows only in b (missing in a), only in a, and the payout differences. */
+  missing_in_a: number;
+  missing_in_b: number;
+  payout_mismatch: number;
   /** The sum of the above: conversions that will not be paid. */
   total: number;
 }

@@ -11,6 +11,10 @@ export interface ImportRecord {
   rejected: number;
   started_at: string;
   finished_at: string | null;
+  /** The options that change stored values, as JSON (see ImportOptionsRecord); null when not recorded. */
+  options_json: string | null;
+  /** Rows whose timestamp carried no offset; null when not recorded. */
+  naive_times: number | null;
 }
 
 export function listImports(store: Store): ImportRecord[] {

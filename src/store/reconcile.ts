@@ -418,14 +418,20 @@ export class ReconcileQueries {
    * The most common whole number of hours by which before_click conversions precede their click,
    * counting only rows within ±5 minutes of a whole hour.
    */
-  commonBeforeClickOffset(): { hours: number; rows: number } | null {
+  commonBeforeClickOffset(): { hours: number; rows: number; naive: number } | null {
+    // naive: the conversion's or the click's import read naive timestamps in a timezone (imports.
+    // naive_times > 0, or not recorded), so --timezone can move them; tpb's own runs write UTC.
+    const naiveOf = (table: 'conversions' | 'clicks', where: string) =>
+      `ifnull((SELECT ifnull(i.naive_times, 1) FROM ${table} t JOIN imports i ON i.id = t.import_id WHERE ${where} LIMIT 1), 0) > 0`;
     const row = this.statement(
       'offset',
-      () => `SELECT CAST(round(d) AS INTEGER) AS hours, count(*) AS rows FROM (
-        SELECT (julianday(r.first_click) - julianday(r.occurred_at)) * 24.0 AS d FROM rc_conv r WHERE ${this.beforeClick})
+      () => `SELECT CAST(round(d) AS INTEGER) AS hours, count(*) AS rows, sum(naive) AS naive FROM (
+        SELECT (julianday(r.first_click) - julianday(r.occurred_at)) * 24.0 AS d,
+          (${naiveOf('conversions', 't.id = r.id')} OR ${naiveOf('clicks', `t.click_id = r.click_id AND t.occurred_at = r.first_click ${this.clickFilter('t')}`)}) AS naive
+        FROM rc_conv r WHERE ${this.beforeClick})
       WHERE round(d) >= 1 AND abs(d - round(d)) <= 5.0 / 60 + 1e-9
       GROUP BY 1 ORDER BY rows DESC, hours LIMIT 1`,
-    ).get() as { hours: number; rows: number } | undefined;
+    ).get(this.params) as { hours: number; rows: number; naive: number } | undefined;
     return row ?? null;
   }
 
@@ -598,13 +604,35 @@ export class ReconcileQueries {
       AND ${this.canonicalStatus('ca')} <> ${this.canonicalStatus('cb')}`;
   }
 
-  compareCounts(toleranceMicros: number): { missing_in_a: number; missing_in_b: number; payout_mismatch: number; status_mismatch: number } {
-    const count = (sql: string) => (this.db.prepare(`SELECT count(*) AS n FROM (${sql})`).get({ tolerance: toleranceMicros }) as { n: number }).n;
+  /**
+   * Compare counts, and the money they put at stake: the payout of each row missing on one side,
+   * and the payout difference of each pair that differs by more than the tolerance.
+   */
+  compareCounts(toleranceMicros: number): {
+    missing_in_a: number;
+    missing_in_b: number;
+    payout_mismatch: number;
+    status_mismatch: number;
+    missing_in_a_payout: number;
+    missing_in_b_payout: number;
+    payout_mismatch_payout: number;
+  } {
+    const get = (sql: string) => this.db.prepare(sql).get({ tolerance: toleranceMicros }) as { n: number; payout: number };
+    const missing = (side: 'a' | 'b') =>
+      get(`SELECT count(*) AS n, ifnull(sum(c.payout_micros), 0) AS payout FROM (${this.onlyIn(side)}) s JOIN conversions c ON c.id = s.id`);
+    const inB = missing('b');
+    const inA = missing('a');
+    const payout = get(`SELECT count(*) AS n, ifnull(sum(abs(ca.payout_micros - cb.payout_micros)), 0) AS payout FROM rc_side a
+      JOIN rc_side b ON b.side = 'b' AND b.click_id = a.click_id AND b.txkey = a.txkey
+      JOIN conversions ca ON ca.id = a.id JOIN conversions cb ON cb.id = b.id WHERE a.side = 'a' AND ${this.payoutDiffers}`);
     return {
-      missing_in_a: count(this.onlyIn('b')),
-      missing_in_b: count(this.onlyIn('a')),
-      payout_mismatch: count(`${this.pairs} AND ${this.payoutDiffers}`),
-      status_mismatch: count(`${this.pairs} AND ${this.statusDiffers}`),
+      missing_in_a: inB.n,
+      missing_in_b: inA.n,
+      payout_mismatch: payout.n,
+      status_mismatch: get(`SELECT count(*) AS n, 0 AS payout FROM (${this.pairs} AND ${this.statusDiffers})`).n,
+      missing_in_a_payout: inB.payout,
+      missing_in_b_payout: inA.payout,
+      payout_mismatch_payout: payout.payout,
     };
   }
 

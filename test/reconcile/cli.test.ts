@@ -23,7 +23,7 @@ function checkReportSchema(report: Record<string, unknown>): void {
   const summary = report.summary as Record<string, unknown>;
   expect(Object.keys(summary)).toEqual(SUMMARY_KEYS);
   for (const key of SUMMARY_KEYS.slice(0, 17)) expect(typeof summary[key], key).toBe('number');
-  expect(Object.keys(summary.payout_at_stake as object)).toEqual(['unmatched', 'missing_click_id', 'duplicate_extra', 'outside_window', 'total']);
+  expect(Object.keys(summary.payout_at_stake as object)).toEqual(['unmatched', 'missing_click_id', 'duplicate_extra', 'outside_window', 'missing_in_a', 'missing_in_b', 'payout_mismatch', 'total']);
   for (const hint of report.hints as Array<Record<string, unknown>>) {
     expect(typeof hint.kind).toBe('string');
     expect(typeof hint.message).toBe('string');
@@ -176,7 +176,7 @@ describe('tpb reconcile options', () => {
     expect(result.stdout).toMatch(/^Reconcile: advertiser against network \(by click_id\+txid\)/);
     expect(result.stdout).toMatch(/payout mismatch\s+1/);
     expect(result.stdout).toContain('Only in source a — 1');
-    expect(result.stderr).toContain('missing_in_a: 1 (--fail-on missing_in_a); missing_in_b: 1');
+    expect(result.stderr).toContain('missing_in_b: 1 (--fail-on missing_in_b); missing_in_a: 1');
   });
 
   it('-v reports the time of each stage on stderr', async () => {

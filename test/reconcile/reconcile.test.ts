@@ -50,7 +50,7 @@ describe('reconcile on the basic fixture', () => {
       missing_in_b: 0,
       payout_mismatch: 0,
       status_mismatch: 0,
-      payout_at_stake: { unmatched: 21, missing_click_id: 6, duplicate_extra: 13, outside_window: 15, total: 55 },
+      payout_at_stake: { unmatched: 21, missing_click_id: 6, duplicate_extra: 13, outside_window: 15, missing_in_a: 0, missing_in_b: 0, payout_mismatch: 0, total: 55 },
       currencies: ['USD'],
       unmatched_by_hint: { macro: 6, empty: 3, encoding: 5, truncated: 1, shape: 2, not_recorded: 0, not_found: 1 },
       overlapping_conversions: 0,

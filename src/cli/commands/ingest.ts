@@ -31,8 +31,10 @@ export function registerIngest(program: Command, context: CliContext): void {
     .option('-s, --source <label>', 'label of these rows in reconcile (default: the preset name, else "csv")')
     .option('--timezone <zone>', 'time zone of timestamps without an offset: IANA name or ±hh:mm (default UTC)', timezoneOption)
     .option('-d, --delimiter <char>', 'field delimiter (default: detected among , ; tab |)', delimiterOption)
-    .option('--decimal-comma', 'amounts are written 12,34 (and 1.234,56)')
+    .option('--decimal-comma', 'amounts are written 12,34 (and 1.234,56); detected in semicolon-separated files')
+    .option('--no-decimal-comma', 'amounts use a decimal point, even in a semicolon-separated file')
     .option('--strict', 'exit 1 when any row is rejected, and 2 for a header-only file')
+    .option('--force-kind', 'load the file as --kind says even when its columns look like the other kind')
     .option('--force', 'replace an earlier import of the same content instead of skipping it')
     .option('--replace', 'replace every earlier import of this source and kind, in the same transaction (a newer export covering the old ones)')
     .action(async (files: string[], options: IngestCommandOptions) => {

@@ -73,17 +73,42 @@ export const CATEGORY_LABELS: Readonly<Record<FindingType | 'matched' | 'duplica
   clicks_not_recorded: 'clicks not recorded',
   before_click: 'before click',
   outside_window: 'outside window',
-  missing_in_a: 'missing in a',
-  missing_in_b: 'missing in b',
+  missing_in_a: 'only in b',
+  missing_in_b: 'only in a',
   payout_mismatch: 'payout mismatch',
   status_mismatch: 'status mismatch',
 };
+
+/** Payout the summary puts at stake for a category (0 for those that carry none). */
+export function stakeOf(report: ReconcileReport, type: FindingType): number {
+  const stake = report.summary.payout_at_stake;
+  switch (type) {
+    case 'unmatched':
+    case 'missing_click_id':
+    case 'duplicate_extra':
+    case 'outside_window':
+    case 'missing_in_a':
+    case 'missing_in_b':
+    case 'payout_mismatch':
+      return stake[type] ?? 0;
+    default:
+      return 0;
+  }
+}
+
+/** A category's label, with the compared sources' names: "only in tpb:fire". */
+export function categoryLabel(report: ReconcileReport, type: FindingType): string {
+  const compare = report.options.compare;
+  if (compare && type === 'missing_in_b') return `only in ${compare.a}`;
+  if (compare && type === 'missing_in_a') return `only in ${compare.b}`;
+  return CATEGORY_LABELS[type];
+}
 
 /** One-line verdict: "18 unmatched, 2 missing click id, 3 duplicate extra" or "all 40 conversions matched". */
 export function summaryLine(report: ReconcileReport): string {
   const parts = reportCategories(report)
     .filter((type) => report.summary[type] > 0)
-    .map((type) => `${report.summary[type]} ${CATEGORY_LABELS[type]}`);
+    .map((type) => `${report.summary[type]} ${categoryLabel(report, type)}`);
   if (parts.length > 0) return parts.join(', ');
   return report.options.compare ? 'the two sources agree' : `all ${report.summary.conversions} conversions matched`;
 }

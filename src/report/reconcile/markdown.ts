@@ -15,6 +15,8 @@ import {
   summaryLine,
   countOf,
   clickSourcesText,
+  categoryLabel,
+  stakeOf,
 } from './categories.js';
 
 /**
@@ -88,8 +90,8 @@ export function renderReconcileMarkdown(report: ReconcileReport, verdict?: Thres
   for (const type of reportCategories(report)) {
     const count = categoryTotal(report, type);
     const share = type === 'unmatched' || type === 'missing_click_id' ? formatRate(s.conversions === 0 ? 0 : count / s.conversions) : '';
-    const money = type === 'unmatched' || type === 'missing_click_id' || type === 'duplicate_extra' || type === 'outside_window' ? stake[type] : 0;
-    rows.push([type === 'duplicate_extra' ? `duplicate extra (in ${s.duplicate_groups} group${s.duplicate_groups === 1 ? '' : 's'})` : CATEGORY_LABELS[type], count, share, money > 0 ? formatStake(money, report) : '']);
+    const money = stakeOf(report, type);
+    rows.push([type === 'duplicate_extra' ? `duplicate extra (in ${s.duplicate_groups} group${s.duplicate_groups === 1 ? '' : 's'})` : categoryLabel(report, type), count, share, money > 0 ? formatStake(money, report) : '']);
   }
   rows.push([{ raw: '**money at stake**' } satisfies Raw, '', '', formatStake(stake.total, report)]);
   out.push(...table(['category', 'count', 'share', 'payout at stake'], ['l', 'r', 'r', 'r'], rows), '');
