@@ -55,7 +55,7 @@ describe('tpb demo', () => {
     const again = await runBin(['demo', '--db', 'demo.db'], { cwd });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds data/);
-  });
+  }, 120_000);
 
   it('runs against another tracker flavour in-process (TUNE: 200 answers with success=false)', async () => {
     const store = Store.open(path.join(tempDir(), 'tpb.db'));
