@@ -89,15 +89,26 @@ export interface CheckOptions {
 const FIRE_VALUE_MACROS = new Set(['payout', 'revenue', 'txid', 'status', 'event', 'currency']);
 
 
-/** Query parameters and headers whose value comes from the environment are secrets. */
-function secretNamesOf(url: string | undefined, headers: ReadonlyArray<readonly [string, string]>): string[] {
+/**
+ * Query parameters, form fields, JSON keys and headers whose value comes from the environment are
+ * secrets by name too, so their value is redacted at any length wherever that name appears (the
+ * values themselves are secrets wherever they appear: resolveEnvironment).
+ */
+export function secretNamesOf(url: string | undefined, headers: ReadonlyArray<readonly [string, string]>, data?: string): string[] {
   const names: string[] = [];
-  const query = url?.split('?')[1] ?? '';
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(eq + 1).includes('${')) names.push(pair.slice(0, eq));
-  }
+  const pairs = (query: string) => {
+    for (const pair of query.split('&')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0 && pair.slice(eq + 1).includes('${')) names.push(pair.slice(0, eq).trim());
+    }
+  };
+  pairs(url?.split('?')[1]?.split('#')[0] ?? '');
   for (const [name, value] of headers) if (value.includes('${')) names.push(name);
+  if (data !== undefined) {
+    if (/^\s*[[{]/.test(data)) {
+      for (const match of data.matchAll(/"([^"\\]+)"\s*:\s*"[^"]*\$\{/g)) names.push(match[1]!);
+    } else pairs(data);
+  }
   return names;
 }
 
@@ -335,7 +346,7 @@ class ScenarioRunner {
     const clickId = values.click_id;
     // Parameters and headers filled from the environment are secrets by name too, so even a short
     // value (too short to redact wherever it appears) never shows in a URL.
-    const secrets = secretNamesOf(action.url, action.headers);
+    const secrets = secretNamesOf(action.url, action.headers, action.data);
     for (const name of secrets) this.redactor.addName(name);
     const result = await firePostbacks({
       template,
@@ -352,6 +363,7 @@ class ScenarioRunner {
       retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: action.retries ?? 0 },
       expectations,
       secrets,
+      redactor: this.redactor,
       store: this.options.store,
       client: this.client,
     });

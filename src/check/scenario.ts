@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { InputError } from '../errors.js';
 import { isPresetName, PRESET_NAMES, type PresetName } from '../presets/catalog.js';
-import { parseDurationMs } from '../units/duration.js';
+import { formatDuration, MAX_TIMEOUT_MS, MAX_WAIT_MS, parseDurationMs } from '../units/duration.js';
 
 /**
  * Scenario files for `tpb check`: YAML or JSON (JSON is read by the YAML parser too, so both get
@@ -180,11 +180,15 @@ class ScenarioReader {
     return value;
   }
 
-  integer(node: YamlNode | undefined, path: string, min: number): number | undefined {
+  integer(node: YamlNode | undefined, path: string, min: number, max?: number): number | undefined {
     const text = this.scalar(node, path);
     if (text === undefined) return undefined;
     if (!/^\d+$/.test(text) || Number(text) < min) {
       this.problem(node, path, `expected a whole number ≥ ${min}`);
+      return undefined;
+    }
+    if (max !== undefined && Number(text) > max) {
+      this.problem(node, path, `at most ${max}`);
       return undefined;
     }
     return Number(text);
@@ -210,15 +214,22 @@ class ScenarioReader {
     return node.value;
   }
 
-  duration(node: YamlNode | undefined, path: string): number | undefined {
+  /** A duration; with maxMs (it becomes a timer) a longer one is a problem. */
+  duration(node: YamlNode | undefined, path: string, maxMs?: number): number | undefined {
     const text = this.scalar(node, path);
     if (text === undefined) return undefined;
+    let ms: number;
     try {
-      return parseDurationMs(text);
+      ms = parseDurationMs(text);
     } catch {
       this.problem(node, path, 'expected a duration such as 500ms, 10s, 2m');
       return undefined;
     }
+    if (maxMs !== undefined && ms > maxMs) {
+      this.problem(node, path, `${text} is too long: at most ${formatDuration(maxMs, 5)}`);
+      return undefined;
+    }
+    return ms;
   }
 
   /** A mapping of names to scalar values. */
@@ -316,8 +327,8 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
         capture: reader.string(e.get('capture'), `${where}.capture`) ?? 'click_id',
         clickIdParams: reader.list(e.get('click_id_param'), `${where}.click_id_param`),
         clickIdJson: reader.string(e.get('click_id_json'), `${where}.click_id_json`),
-        follow: reader.integer(e.get('follow'), `${where}.follow`, 0),
-        timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`),
+        follow: reader.integer(e.get('follow'), `${where}.follow`, 0, MAX_FOLLOW),
+        timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`, MAX_TIMEOUT_MS),
         userAgent: reader.string(e.get('user_agent'), `${where}.user_agent`),
         ip: reader.string(e.get('ip'), `${where}.ip`),
       };
@@ -343,29 +354,29 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
         data: reader.string(e.get('data'), `${where}.data`),
         headers: Object.entries(reader.record(e.get('headers'), `${where}.headers`)),
         expect: readExpect(reader, e.get('expect'), `${where}.expect`),
-        retries: reader.integer(e.get('retries'), `${where}.retries`, 0),
-        repeat: reader.integer(e.get('repeat'), `${where}.repeat`, 1) ?? 1,
-        timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`),
+        retries: reader.integer(e.get('retries'), `${where}.retries`, 0, MAX_RETRIES),
+        repeat: reader.integer(e.get('repeat'), `${where}.repeat`, 1, MAX_REPEAT) ?? 1,
+        timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`, MAX_TIMEOUT_MS),
         values,
       };
       break;
     }
     case 'wait': {
       if (isScalar(body)) {
-        action = { kind, duration_ms: reader.duration(body, where), timeoutMs: 0, intervalMs: 0 };
+        action = { kind, duration_ms: reader.duration(body, where, MAX_WAIT_MS), timeoutMs: 0, intervalMs: 0 };
         break;
       }
       const e = reader.map(body, where, ['duration', 'until', 'timeout', 'interval']);
       if (!e) return undefined;
       const until = reader.string(e.get('until'), `${where}.until`);
-      const duration_ms = reader.duration(e.get('duration'), `${where}.duration`);
+      const duration_ms = reader.duration(e.get('duration'), `${where}.duration`, MAX_WAIT_MS);
       if (until === undefined && duration_ms === undefined) reader.problem(body, where, 'needs a duration or until: <later step name>');
       action = {
         kind,
         duration_ms,
         until,
-        timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`) ?? 30_000,
-        intervalMs: reader.duration(e.get('interval'), `${where}.interval`) ?? 1_000,
+        timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`, MAX_WAIT_MS) ?? 30_000,
+        intervalMs: reader.duration(e.get('interval'), `${where}.interval`, MAX_WAIT_MS) ?? 1_000,
       };
       break;
     }
@@ -408,8 +419,22 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
   return { name, line: reader.lineOf(node), continueOnFailure, action: action! };
 }
 
-/** Parse and validate scenario text. Throws one InputError listing every problem (file:line: key: message). */
+/** A scenario file larger than this is refused before it is parsed (a 50 MB one took 2.5 GB). */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
+export const MAX_STEPS = 500;
+export const MAX_REPEAT = 1000;
+export const MAX_RETRIES = 10;
+export const MAX_FOLLOW = 20;
+/** YAML aliases (`*name`) in one scenario: a few reuse a block; thousands are an attack. */
+export const MAX_ALIASES = 1000;
+/** Problems listed in one error; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 20;
+
+/** Parse and validate scenario text. Throws one InputError listing the problems (file:line: key: message). */
 export function parseScenario(text: string, file: string): Scenario {
+  if (Buffer.byteLength(text, 'utf8') > MAX_SCENARIO_BYTES) {
+    throw new InputError(`the scenario is ${(Buffer.byteLength(text, 'utf8') / 1024 / 1024).toFixed(1)} MB: at most ${MAX_SCENARIO_BYTES / 1024 / 1024} MB`, { file, hint: 'split it, or drive many runs from one scenario with --data rows.csv' });
+  }
   const lines = new LineCounter();
   const document = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -417,6 +442,9 @@ export function parseScenario(text: string, file: string): Scenario {
     const line = first.linePos?.[0]?.line ?? lines.linePos(first.pos[0]).line;
     throw new InputError(`not valid YAML or JSON: ${first.message.split('\n')[0]}`, { file, line });
   }
+  let aliases = 0;
+  visit(document, { Alias: () => (aliases += 1) });
+  if (aliases > MAX_ALIASES) throw new InputError(`the scenario uses ${aliases} YAML aliases: at most ${MAX_ALIASES}`, { file });
   const reader = new ScenarioReader(lines);
   const root = reader.map(document.contents, '', ['name', 'tracker', 'preset', 'vars', 'steps']);
   if (!root) throw toInputError(reader.problems, file);
@@ -431,6 +459,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const steps: Step[] = [];
   if (stepsNode === undefined) reader.problem(document.contents as YamlNode, 'steps', 'is required: a list of click, fire, wait, ingest and reconcile steps');
   else if (!isSeq(stepsNode) || stepsNode.items.length === 0) reader.problem(stepsNode, 'steps', 'expected a non-empty list of steps');
+  else if (stepsNode.items.length > MAX_STEPS) reader.problem(stepsNode, 'steps', `${stepsNode.items.length} steps: at most ${MAX_STEPS}`);
   else {
     stepsNode.items.forEach((item, index) => {
       const step = readStep(reader, item as YamlNode, index);
@@ -464,7 +493,8 @@ export function parseScenario(text: string, file: string): Scenario {
 function toInputError(problems: Problem[], file: string): InputError {
   const sorted = [...problems].sort((a, b) => a.line - b.line);
   const first = sorted[0]!;
-  const rest = sorted.slice(1).map((problem) => `\n${file}:${problem.line}: ${problem.path}: ${problem.message}`);
+  const rest = sorted.slice(1, MAX_LISTED_PROBLEMS).map((problem) => `\n${file}:${problem.line}: ${problem.path}: ${problem.message}`);
+  if (sorted.length > MAX_LISTED_PROBLEMS) rest.push(`\n… and ${sorted.length - MAX_LISTED_PROBLEMS} more problems`);
   return new InputError(`${first.path ? `${first.path}: ` : ''}${first.message}${rest.join('')}`, {
     file,
     line: first.line,
@@ -475,8 +505,13 @@ function toInputError(problems: Problem[], file: string): InputError {
 export function loadScenario(file: string): Scenario {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_SCENARIO_BYTES) {
+      throw new InputError(`the scenario is ${(size / 1024 / 1024).toFixed(1)} MB: at most ${MAX_SCENARIO_BYTES / 1024 / 1024} MB`, { file, hint: 'split it, or drive many runs from one scenario with --data rows.csv' });
+    }
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(`cannot read the scenario: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { file });
   }
   return parseScenario(text, file);

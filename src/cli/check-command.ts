@@ -6,7 +6,6 @@ import { readDataRows } from '../check/data.js';
 import { checkExitCode, runScenario } from '../check/run.js';
 import { starterFileName, starterScenario } from '../check/init.js';
 import { isPresetName } from '../presets/catalog.js';
-import { Redactor } from '../text/redact.js';
 import { renderCheckJUnit, renderCheckSummary, renderStepLine } from '../report/check.js';
 import type { CliContext } from './context.js';
 
@@ -41,7 +40,8 @@ export async function runCheckCommand(context: CliContext, scenarioArg: string |
   if (junitFile !== undefined && !fs.existsSync(path.dirname(junitFile))) {
     throw new InputError(`directory ${path.dirname(junitFile)} does not exist`, { file: junitFile });
   }
-  const redactor = new Redactor(options.secret ?? []);
+  const redactor = context.redactor;
+  redactor.addNames(options.secret ?? []);
   const stream = (text: string) => (out.json ? out.info(text) : out.data(text));
   const result = await runScenario({
     scenario,
@@ -59,7 +59,7 @@ export async function runCheckCommand(context: CliContext, scenarioArg: string |
     },
   });
   if (junitFile !== undefined) {
-    fs.writeFileSync(junitFile, renderCheckJUnit(result, context.io.now().toISOString()));
+    fs.writeFileSync(junitFile, context.redactedText(renderCheckJUnit(result, context.io.now().toISOString())));
     out.info(`JUnit report: ${junitFile}`);
   }
   if (out.json) out.jsonDocument(result);

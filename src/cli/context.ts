@@ -5,6 +5,7 @@ import type { Io } from './io.js';
 import { Output, type GlobalOptions } from './output.js';
 import { Store, type OpenStoreOptions } from '../store/db.js';
 import { InputError, type ExitCode } from '../errors.js';
+import { Redactor, redactingStream } from '../text/redact.js';
 
 /**
  * What a command's action gets: the process io, the parsed global options, one Output, and the
@@ -16,10 +17,25 @@ export class CliContext {
   private store: Store | undefined;
   private outputInstance: Output | undefined;
 
+  /**
+   * The run's one redactor: commands add --secret names and capabilities the secret values they
+   * learn; stdout, stderr and every stored text column pass through it.
+   */
+  readonly redactor = new Redactor();
+  /** The process io with stdout and stderr passing through the redactor. */
+  readonly io: Io;
+
   constructor(
-    readonly io: Io,
+    io: Io,
     readonly program: Command,
-  ) {}
+  ) {
+    this.io = { ...io, stdout: redactingStream(io.stdout, this.redactor), stderr: redactingStream(io.stderr, this.redactor) };
+  }
+
+  /** A file the command writes (a JUnit report…), redacted like stdout. */
+  redactedText(text: string): string {
+    return this.redactor.text(text);
+  }
 
   get globals(): GlobalOptions {
     const opts = this.program.opts<{ db: string; config?: string; json?: boolean; color?: boolean; quiet?: boolean; verbose?: boolean }>();
@@ -51,7 +67,10 @@ export class CliContext {
   }
 
   openStore(options: OpenStoreOptions = {}): Store {
-    this.store ??= Store.open(this.dbPath, options);
+    if (!this.store) {
+      this.store = Store.open(this.dbPath, options);
+      this.store.redactor = this.redactor;
+    }
     return this.store;
   }
 

@@ -18,8 +18,10 @@ function describe(error: TpbError): string {
  * Run tpb with `argv` (without node and script) and return the exit code. Every error ends here and
  * is mapped to design.md's exit-code table; nothing else in tpb exits or sets process.exitCode.
  */
-export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const { program, context } = buildProgram(io);
+export async function main(argv: readonly string[], rawIo: Io): Promise<ExitCode> {
+  const { program, context } = buildProgram(rawIo);
+  // Errors are written through the run's redactor like everything else.
+  const io = context.io;
   const red = (text: string) => (colorLevel(io.stderr, io.env, !argv.includes('--no-color')) > 0 ? `\u001b[31m${text}\u001b[39m` : text);
   try {
     await program.parseAsync([...argv], { from: 'user' });

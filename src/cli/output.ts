@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Io, OutStream } from './io.js';
-import { sanitizeForDisplay } from '../text/sanitize.js';
+import { sanitizeForDisplay, toJson } from '../text/sanitize.js';
 
 export interface GlobalOptions {
   db: string;
@@ -73,7 +73,7 @@ export class Output {
   jsonDocument(value: unknown): void {
     if (this.jsonWritten) throw new Error('a second JSON document was written to stdout');
     this.jsonWritten = true;
-    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.io.stdout.write(`${toJson(value, 2)}\n`);
   }
 
   /** Human message on stderr (silenced by --quiet). */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { DurationError, parseDurationMs, type DurationUnit } from '../units/duration.js';
+import { DurationError, parseDurationMs, parseTimerDurationMs, type DurationUnit } from '../units/duration.js';
 
 /**
  * Option-argument parsers: each validates at the edge and throws commander's InvalidArgumentError,
@@ -33,10 +33,11 @@ export function parseNumber(options: { min?: number; max?: number } = {}) {
 /** A ratio between 0 and 1 inclusive. */
 export const parseRatio = parseNumber({ min: 0, max: 1 });
 
-export function durationParser(bareUnit: DurationUnit = 's') {
+/** A duration flag; with maxMs (a timer's duration) a longer one is refused. */
+export function durationParser(bareUnit: DurationUnit = 's', maxMs?: number) {
   return (value: string): number => {
     try {
-      return parseDurationMs(value, bareUnit);
+      return maxMs === undefined ? parseDurationMs(value, bareUnit) : parseTimerDurationMs(value, maxMs, bareUnit);
     } catch (error) {
       if (error instanceof DurationError) throw new InvalidArgumentError(error.message);
       throw error;

@@ -275,9 +275,9 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   const userAgent = baseHeaders['user-agent'] ?? null;
 
   // Secret values in the link and headers are redacted wherever an answer echoes them.
-  for (const param of queryParams(options.url)) if (redactor.isSecretName(param.name) && !param.value.includes('{')) redactor.addValue(param.value);
+  redactor.learnUrl(options.url);
   for (const [name, value] of options.params ?? []) if (redactor.isSecretName(name) && !value.includes('{')) redactor.addValue(value);
-  for (const [name, value] of Object.entries(baseHeaders)) if (redactor.isSecretName(name)) redactor.addValue(value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
+  redactor.learnHeaders(baseHeaders);
 
   const startedAt = now();
   const redactedUrl = redactor.url(options.url);
@@ -364,7 +364,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
         ...(hop.status !== undefined ? { status: hop.status } : {}),
         ...(hop.location !== undefined ? { location: redactor.url(hop.location) } : {}),
         ...(hop.contentType !== undefined ? { contentType: redactor.text(hop.contentType) } : {}),
-        ...(hop.body !== undefined ? { body: redactor.text(hop.body), bodyTruncated: hop.bodyTruncated ?? false } : {}),
+        ...(hop.body !== undefined ? { body: redactor.body(hop.body), bodyTruncated: hop.bodyTruncated ?? false } : {}),
         ...(hop.failure !== undefined ? { failure: redactor.text(hop.failure) } : {}),
         latencyMs: Math.round(hop.latencyMs * 100) / 100,
       }));

@@ -152,6 +152,38 @@ function isValidUtf8(sample: Buffer, complete: boolean): boolean {
   }
 }
 
+/**
+ * What no field of a real export holds: C0 controls other than tab and line breaks, DEL, C1
+ * controls (U+009B is an 8-bit CSI), and U+FFFD — what invalid UTF-8 decodes to. The first 64 KiB
+ * are sniffed whole (binaryReason); after that every text chunk is tested, and a row whose field
+ * holds one is rejected with its line (fieldControlProblem), never stored.
+ */
+// eslint-disable-next-line no-control-regex
+export const FIELD_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/;
+
+/** Why a field cannot be stored, or undefined when it can. */
+export function fieldControlProblem(field: string): string | undefined {
+  const match = FIELD_CONTROL.exec(field);
+  if (!match) return undefined;
+  if (match[0] === '\ufffd') return 'a cell holds U+FFFD: the file is not valid UTF-8 here (or holds a replacement character from an earlier conversion); re-export it as UTF-8';
+  return `a cell holds the control character U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** The most columns tpb reads: no export has more, and a record of a million fields exhausts memory. */
+export const MAX_COLUMNS = 1000;
+
+/** The first line of the text has more than MAX_COLUMNS fields for a likely delimiter. */
+function columnsReason(text: string): string | undefined {
+  const end = text.search(/[\r\n]/);
+  const line = end < 0 ? text : text.slice(0, end);
+  for (const delimiter of [',', ';', '\t', '|']) {
+    let count = 1;
+    for (let at = line.indexOf(delimiter); at >= 0 && count <= MAX_COLUMNS; at = line.indexOf(delimiter, at + 1)) count += 1;
+    if (count > MAX_COLUMNS) return `its header has more than ${MAX_COLUMNS.toLocaleString('en-US')} ${delimiter === '\t' ? 'tab' : `"${delimiter}"`}-separated columns${end < 0 ? ' in its first 64 KiB' : ''}`;
+  }
+  return undefined;
+}
+
 /** Control characters other than tab, line breaks and form feed are not in any real export. */
 function binaryReason(text: string): string | undefined {
   if (text.includes('\u0000')) return 'it contains NUL bytes (a binary file?)';
@@ -249,6 +281,8 @@ export async function openText(spec: InputSpec, counter: ByteCounter, hash?: Has
   const firstText = toText(head.subarray(skip));
   const reason = binaryReason(firstText.slice(0, SNIFF_BYTES));
   if (reason) throw new NotCsvError(reason);
+  const columns = columnsReason(firstText);
+  if (columns) throw new NotCsvError(columns, `tpb reads at most ${MAX_COLUMNS.toLocaleString('en-US')} columns; is it a CSV export?`);
   if (firstText.trim() === '' && done) throw new NotCsvError('it holds no text (only whitespace)');
 
   async function* chunks(): AsyncGenerator<string> {

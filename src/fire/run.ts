@@ -39,6 +39,8 @@ export interface FireJudging {
   redactor?: Redactor;
   /** Bytes of the answer kept for the verdict and the excerpt. */
   excerptChars?: number;
+  /** Per-attempt timeout (overrides the client's). */
+  timeoutMs?: number;
   retryHooks?: RetryHooks;
 }
 
@@ -70,43 +72,12 @@ export interface FireOutcome {
 
 export const DEFAULT_EXCERPT_CHARS = 500;
 
-function redactBody(body: string, redactor: Redactor): string {
-  const trimmed = body.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    try {
-      const value = JSON.parse(trimmed, (key, item: unknown) => (key && redactor.isSecretName(key) && typeof item !== 'object' ? REDACTED : item)) as unknown;
-      return redactor.text(JSON.stringify(value));
-    } catch {
-      return redactor.text(body);
-    }
-  }
-  return redactor.url(`?${body}`).slice(1);
-}
-
 /**
  * Teach the redactor the values of secret fields of a request body (JSON keys at any depth, or
  * form fields, named like secrets), so an answer that echoes them is redacted too.
  */
 export function addBodySecretValues(body: string, redactor: Redactor): void {
-  const trimmed = body.trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    let document: unknown;
-    try {
-      document = JSON.parse(trimmed);
-    } catch {
-      return;
-    }
-    const walk = (value: unknown): void => {
-      if (value === null || typeof value !== 'object') return;
-      for (const [key, item] of Object.entries(value)) {
-        if (item !== null && typeof item === 'object') walk(item);
-        else if (redactor.isSecretName(key) && item !== null && item !== undefined) redactor.addValue(String(item));
-      }
-    };
-    walk(document);
-    return;
-  }
-  for (const param of queryParams(`?${body}`)) if (redactor.isSecretName(param.name)) redactor.addValue(param.value);
+  redactor.learnBody(body);
 }
 
 /** Send one postback (with retries) and judge the answer. Never throws for network or HTTP outcomes. */
@@ -115,7 +86,7 @@ export async function firePostback(client: HttpClient, request: PostbackRequest,
   const sentAt = new Date().toISOString();
   const exchange = await sendWithRetries(
     client,
-    { method: request.method, url: request.url, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) },
+    { method: request.method, url: request.url, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}), ...(judging.timeoutMs !== undefined ? { timeoutMs: judging.timeoutMs } : {}) },
     judging.retryPolicy ?? DEFAULT_RETRY_POLICY,
     judging.retryHooks,
   );
@@ -124,13 +95,13 @@ export async function firePostback(client: HttpClient, request: PostbackRequest,
   const verdict = response
     ? judgeResponse({ status: response.status, body: response.body, headers: response.headers, url: request.url }, judging.expectations, judging.preset)
     : networkVerdict(exchange.failure!);
-  const body = response ? redactor.text(response.body) : undefined;
+  const body = response ? redactor.body(response.body) : undefined;
   return {
     seq: request.seq,
     method: request.method,
     url: redactor.url(request.url),
     requestHeaders: redactor.headers(request.headers),
-    ...(request.body !== undefined ? { requestBody: redactBody(request.body, redactor) } : {}),
+    ...(request.body !== undefined ? { requestBody: redactor.requestBody(request.body) } : {}),
     clickId: request.clickId,
     txid: request.txid,
     event: request.event,
@@ -145,7 +116,8 @@ export async function firePostback(client: HttpClient, request: PostbackRequest,
         }
       : {}),
     latencyMs: Math.round(exchange.latencyMs * 100) / 100,
-    attempts: exchange.attempts,
+    // An attempt's failure can quote the URL (an unparseable one, with its token).
+    attempts: exchange.attempts.map((attempt) => (attempt.failure === undefined ? attempt : { ...attempt, failure: redactor.text(attempt.failure) })),
     verdict: { ...verdict, reason: redactor.text(verdict.reason) },
     sentAt,
   };
@@ -180,6 +152,8 @@ export interface FireRunOptions {
   lint?: boolean;
   /** Extra secret names (query params, headers, JSON keys) to redact. */
   secrets?: readonly string[];
+  /** The run's redactor (the CLI's, or check's): secrets learnt here are added to it. */
+  redactor?: Redactor;
   /** Resolve and return the requests, send nothing, store nothing. */
   dryRun?: boolean;
   store?: Store;
@@ -408,7 +382,8 @@ export function lintFireRun(options: FireRunOptions, template: string): LintFind
  */
 export async function firePostbacks(options: FireRunOptions, events: FireRunEvents = {}): Promise<FireRunResult> {
   const now = options.now ?? (() => new Date());
-  const redactor = new Redactor(options.secrets ?? []);
+  const redactor = options.redactor ?? new Redactor();
+  redactor.addNames(options.secrets ?? []);
   const template = fireTemplate(options);
   for (const [name, value] of [['--payout', options.payout], ['--revenue', options.revenue]] as const) {
     if (value !== undefined && !/\{/.test(value) && decimalToMicros(value) === undefined) {
@@ -421,9 +396,9 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
   // They come from the template, --var, -H and --data, the same for every request: the first one suffices.
   for (const request of requests.slice(0, 1)) {
-    for (const param of queryParams(request.url)) if (redactor.isSecretName(param.name)) redactor.addValue(param.value);
-    for (const [name, value] of Object.entries(request.headers)) if (redactor.isSecretName(name)) redactor.addValue(value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
-    if (request.body !== undefined) addBodySecretValues(request.body, redactor);
+    redactor.learnUrl(request.url);
+    redactor.learnHeaders(request.headers);
+    if (request.body !== undefined) redactor.learnBody(request.body);
   }
   // Keitaro's postback key lives in the path; serve redacts it, so does fire (output and database).
   if (options.preset === 'keitaro') for (const key of keitaroPostbackKey(template)) redactor.addValue(key);
@@ -434,7 +409,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     method: request.method,
     url: redactor.url(request.url),
     headers: redactor.headers(request.headers),
-    ...(request.body !== undefined ? { body: redactBody(request.body, redactor) } : {}),
+    ...(request.body !== undefined ? { body: redactor.requestBody(request.body) } : {}),
     clickId: request.clickId,
   }));
   if (options.dryRun) {
@@ -474,6 +449,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
         ...(options.expectations ? { expectations: options.expectations } : {}),
         ...(options.preset ? { preset: options.preset } : {}),
         ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+        // A shared client (check's) has its own timeout: the run's still holds for each attempt.
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         redactor,
         retryHooks: {
           ...options.retryHooks,

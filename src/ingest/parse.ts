@@ -5,7 +5,7 @@ import { INGEST_FIELDS, ROW_VALUE_SEPARATOR, type RejectRecord } from '../store/
 import { CsvParser } from './csv.js';
 import { detectDelimiter } from '../csv/delimiter.js';
 import { resolveMapping, type ColumnMapping, type MappingSource } from './headers.js';
-import { openText, type InputInfo, type InputSpec, NotCsvError } from '../csv/input.js';
+import { FIELD_CONTROL, fieldControlProblem, openText, type InputInfo, type InputSpec, NotCsvError } from '../csv/input.js';
 import { MoneyError, parseMoney } from '../units/money.js';
 import { parseTimeZone, parseTimestamp, TimestampError, UTC, type TimeZone } from '../units/timestamp.js';
 
@@ -226,8 +226,9 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
     }
     if (separatorSeen) {
       for (let i = 0; i < count; i += 1) {
-        if (fields[i]!.includes(ROW_VALUE_SEPARATOR)) {
-          reject(line, 'a cell holds the control character U+0001');
+        const problem = fieldControlProblem(fields[i]!);
+        if (problem !== undefined) {
+          reject(line, problem);
           return;
         }
       }
@@ -320,7 +321,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   };
 
   for await (const text of readText(chunks)) {
-    if (!separatorSeen && text.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
+    if (!separatorSeen && FIELD_CONTROL.test(text)) separatorSeen = true;
     if (!parser) {
       // Wait for the end of the header line (or 64 KiB) before choosing the delimiter.
       pending += text;
@@ -343,7 +344,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
     }
   }
   if (!parser) {
-    if (pending.includes(ROW_VALUE_SEPARATOR)) separatorSeen = true;
+    if (FIELD_CONTROL.test(pending)) separatorSeen = true;
     parser = startParser();
     parser.push(pending);
   }

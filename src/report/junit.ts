@@ -4,6 +4,8 @@
  * check could not run) or skipped. Used by reconcile and check.
  */
 
+import { escapeControls } from '../text/sanitize.js';
+
 export interface JUnitProblem {
   /** One line, shown by CI as the failure title. */
   message: string;
@@ -40,7 +42,7 @@ const INVALID_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud80
 
 /** Text safe inside an XML element or a double- or single-quoted attribute. */
 export function escapeXml(text: string): string {
-  return text
+  return escapeControls(text)
     .replace(INVALID_XML, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

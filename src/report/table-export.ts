@@ -5,7 +5,7 @@ import { iterateTable, tableColumns } from '../store/admin.js';
 import type { ExportableTable } from '../store/schema.js';
 import type { OutStream } from '../text/stream.js';
 import { csvLine } from '../csv/write.js';
-import { sanitizeForDisplay } from '../text/sanitize.js';
+import { sanitizeForDisplay, toJson } from '../text/sanitize.js';
 
 /**
  * Stream a table as CSV (formulas neutralised) or a JSON array, honouring backpressure so memory
@@ -35,7 +35,7 @@ export async function exportTable(
   } else {
     await write('[');
     for (const row of iterateTable(store, table)) {
-      await write(`${rows === 0 ? '\n' : ',\n'}  ${JSON.stringify(row)}`);
+      await write(`${rows === 0 ? '\n' : ',\n'}  ${toJson(row)}`);
       rows += 1;
     }
     await write(rows === 0 ? ']\n' : '\n]\n');

@@ -23,6 +23,7 @@ function cut(text: string, max: number): string {
 export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly unknown[]>, options: TableOptions = {}): string {
   const max = options.maxCellWidth ?? 60;
   const text = rows.map((row) => row.map((value) => cut(sanitizeForDisplay(value === null || value === undefined ? '' : String(value)), max)));
+  header = header.map((name) => sanitizeForDisplay(name));
   const widths = header.map((name, column) =>
     Math.max(displayWidth(name), ...text.map((row) => displayWidth(row[column] ?? ''))),
   );

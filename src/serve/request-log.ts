@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { sanitizeForDisplay } from '../text/sanitize.js';
+import { sanitizeForDisplay, toJson } from '../text/sanitize.js';
 import type { PostbackOutcome } from './ledger.js';
 
 export type RouteKind = 'click' | 'postback' | 'export' | 'unknown';
@@ -63,7 +63,7 @@ export class NdjsonRequestLog {
   }
 
   write(entry: RequestLogEntry): void {
-    if (this.failure === undefined) this.stream.write(`${JSON.stringify(entry)}\n`);
+    if (this.failure === undefined) this.stream.write(`${toJson(entry)}\n`);
   }
 
   close(): Promise<void> {

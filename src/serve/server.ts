@@ -19,6 +19,10 @@ import { recordedInstant } from './timestamps.js';
 
 export const DEFAULT_LANDING = 'https://landing.example/offer';
 export const DEFAULT_MAX_STORED = 100_000;
+/** A request's headers must arrive within this (slow-header clients are dropped). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** A whole request (headers and body) must arrive within this. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Form bodies of POST postbacks are read up to this size; larger is 413. */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -48,6 +52,15 @@ export interface MockTrackerOptions {
   postbackKey?: string;
   /** Query parameter names to redact in logs, beyond the default token names. */
   secrets?: readonly string[];
+  /**
+   * A redactor for the request log (the secret names above are added to it). Not the CLI's: the
+   * mock's own postback key is printed in its routes on purpose.
+   */
+  redactor?: Redactor;
+  /** Headers must arrive within this many ms (default 10 s). */
+  headersTimeoutMs?: number;
+  /** The whole request must arrive within this many ms (default 30 s). */
+  requestTimeoutMs?: number;
   /** Clock, for tests. */
   now?: () => Date;
   /** How long close() lets in-flight requests finish before dropping their connections (ms). */
@@ -201,7 +214,8 @@ class MockTrackerServer implements MockTracker {
       ...(options.resetRate === undefined ? {} : { resetRate: options.resetRate }),
     });
     this.ids = streams.ids;
-    this.redactor = new Redactor(options.secrets ?? []);
+    this.redactor = options.redactor ?? new Redactor();
+    this.redactor.addNames(options.secrets ?? []);
     // The Keitaro postback key is a credential that sits in the path.
     if (this.preset === 'keitaro') this.redactor.addValue(postbackKey);
     this.landing = new URL(options.landing ?? DEFAULT_LANDING);
@@ -213,7 +227,16 @@ class MockTrackerServer implements MockTracker {
       this.landingSplice = { before: `${base}${separator}${encodeURIComponent(this.landingParam)}=`, after: hash };
     }
     this.now = options.now ?? (() => new Date());
-    this.server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+    // A client that sends its headers slowly (or not at all) must not hold a socket for long:
+    // 1,100 such clients used to lock everyone else out. Headers within headersTimeoutMs, the whole
+    // request within requestTimeoutMs, checked every second; an idle keep-alive socket closes after 5 s.
+    const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    this.server = http.createServer({
+      keepAliveTimeout: 5_000,
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+    }, (req, res) => {
       this.serve(req, res).catch((error: unknown) => this.fail(res, error));
     });
     this.server.on('connection', (socket) => {
@@ -221,8 +244,9 @@ class MockTrackerServer implements MockTracker {
       socket.on('close', () => this.sockets.delete(socket));
     });
     // A client that sends garbage gets a 400 from node; nothing to log or crash about.
-    this.server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       else socket.destroy();
     });
   }

@@ -34,7 +34,7 @@ export class SimulatedClickWriter {
   private readonly flushBatch: (rows: SimulatedClickRow[]) => void;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly batchSize = 2000,
   ) {
     // Rows go in MULTI_ROW at a time: one statement step for many rows costs far less than one each.
@@ -59,7 +59,8 @@ export class SimulatedClickWriter {
   }
 
   add(row: SimulatedClickRow): void {
-    this.pending.push(row);
+    const store = this.store;
+    this.pending.push({ ...row, requestUrl: store.redact(row.requestUrl), location: store.redact(row.location), error: store.redact(row.error), userAgent: store.redact(row.userAgent) });
     if (this.pending.length >= this.batchSize) this.flush();
   }
 

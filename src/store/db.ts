@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { InputError, RuntimeError } from '../errors.js';
 import { MIGRATIONS, RECONCILE_INDEXES } from './schema.js';
+import type { Redactor } from '../text/redact.js';
 
 export type Db = Database.Database;
 
@@ -30,6 +31,35 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
  * tpb processes can write to it in turn, and the schema migrated forward on open.
  */
 export class Store {
+  /**
+   * The run's redactor: every text column that holds a request or an answer (URLs, bodies,
+   * reasons, run targets and options) passes through it on the way in. Set by whoever knows the
+   * run's secrets (the CLI sets its one redactor when it opens the store).
+   */
+  redactor: Redactor | undefined;
+
+  /** Text of a request or an answer, redacted for storage. */
+  redact(text: string): string;
+  redact(text: string | null): string | null;
+  redact(text: string | null): string | null {
+    if (text === null || this.redactor === undefined) return text;
+    // Many rows share a text (a click run's fixed link): remember the last few answers.
+    if (this.redactedVersion !== this.redactor.version) {
+      this.redactedCache.clear();
+      this.redactedVersion = this.redactor.version;
+    }
+    let out = this.redactedCache.get(text);
+    if (out === undefined) {
+      out = this.redactor.text(text);
+      if (this.redactedCache.size >= 64) this.redactedCache.clear();
+      this.redactedCache.set(text, out);
+    }
+    return out;
+  }
+
+  private readonly redactedCache = new Map<string, string>();
+  private redactedVersion = -1;
+
   private constructor(
     readonly db: Db,
     readonly file: string,

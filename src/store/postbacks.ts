@@ -37,7 +37,7 @@ export class PostbackWriter {
   private readonly flushBatch: (rows: PostbackRow[]) => void;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly batchSize = 200,
   ) {
     this.insertPostback = store.db.prepare(
@@ -57,7 +57,8 @@ export class PostbackWriter {
   }
 
   add(row: PostbackRow): void {
-    this.pending.push(row);
+    const store = this.store;
+    this.pending.push({ ...row, url: store.redact(row.url), bodyExcerpt: store.redact(row.bodyExcerpt), reason: store.redact(row.reason) });
     if (this.pending.length >= this.batchSize) this.flush();
   }
 

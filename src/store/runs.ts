@@ -15,7 +15,7 @@ export interface RunRecord {
 export function startRun(store: Store, command: string, target: string, options: unknown, startedAt: Date): number {
   const result = store.db
     .prepare('INSERT INTO runs (command, target, options_json, started_at) VALUES (?, ?, ?, ?)')
-    .run(command, target, JSON.stringify(options), startedAt.toISOString());
+    .run(command, store.redact(target), store.redact(JSON.stringify(options)), startedAt.toISOString());
   return Number(result.lastInsertRowid);
 }
 
@@ -28,7 +28,7 @@ export function snakeCaseKeys(value: unknown): unknown {
 
 /** Finish a run with its summary (stored with snake_case keys, like every --json document). */
 export function finishRun(store: Store, runId: number, summary: unknown, finishedAt: Date): void {
-  store.db.prepare('UPDATE runs SET summary_json = ?, finished_at = ? WHERE id = ?').run(JSON.stringify(snakeCaseKeys(summary)), finishedAt.toISOString(), runId);
+  store.db.prepare('UPDATE runs SET summary_json = ?, finished_at = ? WHERE id = ?').run(store.redact(JSON.stringify(snakeCaseKeys(summary))), finishedAt.toISOString(), runId);
 }
 
 export function getRun(store: Store, runId: number): RunRecord | undefined {

@@ -21,3 +21,47 @@ export function excerpt(text: string, max: number, options: { keepNewlines?: boo
   if (clean.length <= max) return clean;
   return `${clean.slice(0, max)}… (${clean.length - max} more characters)`;
 }
+
+// eslint-disable-next-line no-control-regex
+const JSON_UNESCAPED_CONTROLS = /[\u007f-\u009f\u2028\u2029]/g;
+const unicodeEscape = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * JSON for machines: JSON.stringify escapes C0 controls but writes DEL, C1 controls (U+009B is an
+ * 8-bit CSI) and the line separators raw; here every one of them is a \\uXXXX escape, so a document
+ * shown by `cat` or a CI log viewer carries no terminal control. The value parses back the same.
+ */
+export function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNESCAPED_CONTROLS, unicodeEscape);
+}
+
+// eslint-disable-next-line no-control-regex
+const TEXT_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/**
+ * Untrusted text for a machine format that cannot escape controls itself (XML 1.0 forbids C0
+ * controls even as references, and a C1 reference is decoded back into a control by viewers):
+ * every control except tab, newline and CR becomes the visible text \\uXXXX.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(TEXT_CONTROLS, unicodeEscape);
+}
+
+/**
+ * A deep copy of a JSON-like value with every string sanitised (and every object key): a renderer
+ * that takes its data through here cannot print a control from the data, whichever field it uses.
+ */
+export function sanitizeDeep<T>(value: T): T {
+  return deep(value) as T;
+}
+
+function deep(value: unknown): unknown {
+  if (typeof value === 'string') return sanitizeForDisplay(value);
+  if (Array.isArray(value)) return value.map(deep);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[sanitizeForDisplay(key)] = deep(item);
+    return out;
+  }
+  return value;
+}

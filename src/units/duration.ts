@@ -32,6 +32,24 @@ export function parseDurationMs(value: string, bareUnit: DurationUnit = 's'): nu
   return Math.round(total);
 }
 
+/**
+ * Node's timers hold at most 2^31 - 1 ms (about 24.8 days); a longer delay silently becomes 1 ms,
+ * so `wait: 25d` passed at once and `--timeout 25d` failed at once. Durations that become timers
+ * are bounded well below that, and a longer one is a usage error.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest timeout of one HTTP exchange (fire, click, a check step): an hour. */
+export const MAX_TIMEOUT_MS = 3_600_000;
+/** The longest wait (a check `wait`, its timeout and interval, a retry delay): a day. */
+export const MAX_WAIT_MS = 86_400_000;
+
+/** parseDurationMs, refusing more than `maxMs` (a timer's duration). */
+export function parseTimerDurationMs(value: string, maxMs: number, bareUnit: DurationUnit = 's'): number {
+  const ms = parseDurationMs(value, bareUnit);
+  if (ms > Math.min(maxMs, MAX_TIMER_MS)) throw new DurationError(`${value.trim()} is too long: at most ${formatDuration(Math.min(maxMs, MAX_TIMER_MS), 5)}.`);
+  return ms;
+}
+
 const UNITS: ReadonlyArray<[suffix: string, ms: number]> = [
   ['d', 86_400_000],
   ['h', 3_600_000],

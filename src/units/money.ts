@@ -53,14 +53,16 @@ function parseAmount(input: string, decimalComma: boolean): number | null {
   }
   const original = text;
   let negative = false;
+  // Accounting parentheses are the amount's sign: a sign inside them, "(-5)", is a second one.
+  let signed = false;
   if (text.startsWith('(') && text.endsWith(')')) {
     negative = true;
+    signed = true;
     text = text.slice(1, -1).trim();
   }
   const strip = (): void => {
     text = text.replace(CURRENCY_PREFIX, '').replace(CURRENCY_SUFFIX, '').trim();
   };
-  let signed = false;
   const sign = (): void => {
     const first = text[0];
     if (first === '-' || first === '−' || first === '+' || (text.length > 1 && text.endsWith('-'))) {

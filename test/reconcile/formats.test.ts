@@ -62,8 +62,10 @@ describe('junit', () => {
     const xml = renderJUnit([{ name: hostile, cases: [{ name: hostile, classname: 'x', failure: { message: `${hostile}\nline 2`, text: hostile }, systemOut: hostile }] }]);
     const parsed = parseXml(xml);
     const testcase = findAll(parsed, 'testcase')[0]!;
-    expect(testcase.attributes.name).toBe('a<b>&"c\'[31m');
-    expect(findAll(parsed, 'failure')[0]!.attributes.message).toBe('a<b>&"c\'[31m\nline 2');
+    // Controls become visible \uXXXX text: XML cannot hold C0 controls, and a viewer would decode a C1 reference back into one.
+    expect(testcase.attributes.name).toBe('a<b>&"c\'\\u0001\\u001b[31m');
+    expect(findAll(parsed, 'failure')[0]!.attributes.message).toBe('a<b>&"c\'\\u0001\\u001b[31m\nline 2');
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
     expect(escapeXml(']]>')).toBe(']]&gt;');
   });
 });

@@ -182,5 +182,5 @@ describe('the commands tpb serve suggests', () => {
       running.child.kill('SIGTERM');
       await running.exited;
     }
-  }, 60_000);
+  }, 240_000); // eleven presets, each a spawned serve, click and fire: minutes on a loaded 2-core machine
 });

@@ -90,16 +90,17 @@ describe('fault injection seen by a client', () => {
   });
 
   it('--latency delays answers within the range', async () => {
-    const tracker = await start({ preset: 'generic', latency: { minMs: 80, maxMs: 120 } });
+    // Wide margins: the test machine is shared and loaded (a 70 ms bound failed at 72 ms).
+    const tracker = await start({ preset: 'generic', latency: { minMs: 300, maxMs: 350 } });
     const started = performance.now();
     await request(tracker.routes.click);
     const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(75);
-    expect(elapsed).toBeLessThan(1_000);
+    expect(elapsed).toBeGreaterThanOrEqual(295);
+    expect(elapsed).toBeLessThan(3_000);
     // Exports are not slowed down.
     const exportStarted = performance.now();
     await request(tracker.routes.clicksExport);
-    expect(performance.now() - exportStarted).toBeLessThan(70);
+    expect(performance.now() - exportStarted).toBeLessThan(250);
   });
 });
 

@@ -5,6 +5,7 @@ import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, p
 import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, NetworkError } from '../../errors.js';
 import type { ClickRunEvents } from '../../click/run.js';
+import { MAX_TIMEOUT_MS } from '../../units/duration.js';
 
 interface ClickCommandOptions {
   count: number;
@@ -40,7 +41,7 @@ export function registerClick(program: Command, context: CliContext): void {
     .option('--click-id-param <name>', 'parameter that carries the click id (repeatable; default: the known names)', collectList)
     .option('--click-id-json <path>', 'read the click id from a JSON answer at this dotted path (Everflow /clk: transaction_id)')
     .addOption(new Option('--follow [hops]', `follow redirects, capturing from any hop (default ${DEFAULT_FOLLOW_HOPS} hops; put it after the URL or write --follow=N)`).argParser(parseInteger({ min: 1, max: 50 })))
-    .addOption(new Option('--timeout <duration>', 'give up on a click after this long').argParser(durationParser('s')).default(10_000, '10s'))
+    .addOption(new Option('--timeout <duration>', 'give up on a click after this long').argParser(durationParser('s', MAX_TIMEOUT_MS)).default(10_000, '10s'))
     .addOption(new Option('--preset <name>', "tracker preset: looks for its click-id parameter first").choices(PRESET_NAMES))
     .option('--secret <name>', 'query parameter or header to redact in output and the database (repeatable)', collectList)
     .option('--print-ids', 'print only the captured click ids, one per line (for pipes)')
@@ -59,12 +60,12 @@ export function registerClick(program: Command, context: CliContext): void {
 /** The action: runClicks with progress on a TTY, -v lines, the report and the exit code. */
 async function clickAction(context: CliContext, url: string, options: ClickCommandOptions): Promise<void> {
   const { runClicks } = await import('../../click/run.js');
-  const { Redactor } = await import('../../text/redact.js');
   const { clickJson, renderClickExchange, renderClickReport } = await import('../../report/click.js');
   const { ProgressBar } = await import('../progress.js');
   const output = context.output;
   const color = output.stderrColor;
-  const redactor = new Redactor(options.secret ?? []);
+  const redactor = context.redactor;
+  redactor.addNames(options.secret ?? []);
   const verbose = context.globals.verbose && !context.globals.quiet;
   const progress = output.canShowProgress && !verbose && options.count >= 20;
   const abort = new AbortController();

@@ -5,6 +5,7 @@ import { collect, collectList, durationParser, parseHeader, parseHttpUrl, parseI
 import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, NetworkError, UsageError } from '../../errors.js';
 import type { HttpMethod } from '../../http/client.js';
+import { MAX_TIMEOUT_MS, MAX_WAIT_MS } from '../../units/duration.js';
 import { parseStatusExpectation, type StatusExpectation } from '../../fire/verdict.js';
 
 interface FireCommandOptions {
@@ -77,9 +78,9 @@ export function registerFire(program: Command, context: CliContext): void {
     .addOption(new Option('-X, --method <method>', 'HTTP method (default GET, POST with --data)').choices(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']))
     .option('--data <template>', 'request body template: JSON when it starts with { or [, else form-encoded')
     .option('-H, --header <header>', 'request header "Name: value" (repeatable; value may use macros)', parseHeader)
-    .addOption(new Option('--timeout <duration>', 'per attempt').argParser(durationParser('s')).default(10_000, '10s'))
+    .addOption(new Option('--timeout <duration>', 'per attempt').argParser(durationParser('s', MAX_TIMEOUT_MS)).default(10_000, '10s'))
     .option('--retries <n>', 'retries on network errors, 429 and 5xx (never other 4xx)', parseInteger({ min: 0, max: 10 }), 2)
-    .addOption(new Option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter').argParser(durationParser('ms')).default(250, '250ms'))
+    .addOption(new Option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter').argParser(durationParser('ms', MAX_WAIT_MS)).default(250, '250ms'))
     .option('-c, --concurrency <n>', 'postbacks in flight at once', parseInteger({ min: 1, max: 1000 }), 10)
     .option('--repeat <n>', 'fire each postback N times, identically (the duplicate test)', parseInteger({ min: 1, max: 1000 }), 1)
     .option('--expect-status <code|2xx|list>', 'expected status (replaces the preset rule)', parseExpectStatus)
@@ -175,6 +176,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         expectations: { ...(options.expectStatus ? { status: options.expectStatus } : {}), ...(options.expectBody ? { body: options.expectBody } : {}) },
         lint: options.lint,
         secrets: options.secret ?? [],
+        redactor: context.redactor,
         dryRun: options.dryRun ?? false,
         // Opened after the template, ids and lint were checked: a usage error (exit 2) writes nothing.
         ...(options.dryRun ? {} : { openStore: () => context.openStore() }),

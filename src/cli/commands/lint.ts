@@ -24,14 +24,14 @@ export function registerLint(program: Command, context: CliContext): void {
     .action(async (template: string, options: LintCommandOptions) => {
       const { lintTemplate } = await import('../../template/lint.js');
       const { FIRE_MACROS } = await import('../../template/macros.js');
-      const { Redactor } = await import('../../text/redact.js');
       const { lintJson, renderLintReport } = await import('../../report/lint.js');
       const findings = lintTemplate(template, {
         knownMacros: [...FIRE_MACROS, ...(options.var ?? []).map(([name]) => name)],
         ...(options.preset ? { preset: options.preset } : {}),
         ...(options.method ? { method: options.method } : {}),
       });
-      const shown = new Redactor(options.secret ?? []).url(template);
+      context.redactor.addNames(options.secret ?? []);
+      const shown = context.redactor.url(template);
       if (context.globals.json) context.output.jsonDocument(lintJson(shown, options.preset, findings));
       else context.output.data(renderLintReport(shown, options.preset, findings, context.output.stdoutColor));
       const errors = findings.filter((item) => item.severity === 'error').length;

@@ -1,5 +1,6 @@
 import type { ReconcileReport } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
+import { toJson } from '../../text/sanitize.js';
 
 /** The report document, with the threshold verdict when thresholds were given. */
 export function reconcileJsonDocument(report: ReconcileReport, verdict?: ThresholdResult): ReconcileReport & { thresholds?: { failed: boolean; reasons: string[] } } {
@@ -7,5 +8,5 @@ export function reconcileJsonDocument(report: ReconcileReport, verdict?: Thresho
 }
 
 export function renderReconcileJson(report: ReconcileReport, verdict?: ThresholdResult): string {
-  return `${JSON.stringify(reconcileJsonDocument(report, verdict), null, 2)}\n`;
+  return `${toJson(reconcileJsonDocument(report, verdict), 2)}\n`;
 }

@@ -1,6 +1,6 @@
 import { CATEGORY_TITLES, SEVERITY, type Finding, type FindingType, type ReconcileReport } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
-import { sanitizeForDisplay } from '../../text/sanitize.js';
+import { sanitizeDeep, sanitizeForDisplay } from '../../text/sanitize.js';
 import {
   CATEGORY_LABELS,
   categoryTotal,
@@ -74,7 +74,9 @@ function findingRows(type: FindingType, findings: readonly Finding[]): { header:
 }
 
 /** A pull-request comment: verdict, summary table, hints, and each category's rows in a <details>. */
-export function renderReconcileMarkdown(report: ReconcileReport, verdict?: ThresholdResult): string {
+export function renderReconcileMarkdown(untrusted: ReconcileReport, verdict?: ThresholdResult): string {
+  // Sanitised by construction, like the table: no string of the report keeps a control.
+  const report = sanitizeDeep(untrusted);
   const s = report.summary;
   const failed = verdict?.failed ?? false;
   const icon = verdict ? (failed ? '❌' : '✅') : reportCategories(report).some((t) => s[t] > 0 && SEVERITY[t] === 'error') ? '⚠️' : '✅';

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { CATEGORY_TITLES, SEVERITY, type Finding, type FindingType, type ReconcileReport } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
-import { sanitizeForDisplay } from '../../text/sanitize.js';
+import { sanitizeDeep, sanitizeForDisplay } from '../../text/sanitize.js';
 import { renderTable } from '../table.js';
 import {
   CATEGORY_LABELS,
@@ -51,7 +51,10 @@ function rowsFor(type: FindingType, findings: readonly Finding[]): { header: str
 }
 
 /** The human report: a summary block, the hints, then each category's rows with "and N more". */
-export function renderReconcileTable(report: ReconcileReport, options: ReconcileTableOptions): string {
+export function renderReconcileTable(untrusted: ReconcileReport, options: ReconcileTableOptions): string {
+  // Sanitised by construction: every string of the report (ids, currencies, sources, hints, file
+  // names) loses its controls here, so no field printed below can carry an escape sequence.
+  const report = sanitizeDeep(untrusted);
   const c = options.color;
   const s = report.summary;
   const out: string[] = [];
