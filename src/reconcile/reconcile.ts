@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Store } from '../store/db.js';
-import { listClickSources, ReconcileQueries, type ClickRow, type FindingRow, type SourceCount } from '../store/reconcile.js';
+import { ensureReconcileIndexes, listClickSources, ReconcileQueries, type ClickRow, type FindingRow, type SourceCount } from '../store/reconcile.js';
 import {
   candidateIds,
   describeSteps,
@@ -146,13 +146,21 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
   }
 
   let started = Date.now();
+  let cpuStarted = process.cpuUsage();
   const stage = (name: string) => {
     const now = Date.now();
-    options.onStage?.(name, now - started);
+    const cpu = process.cpuUsage(cpuStarted);
+    options.onStage?.(name, now - started, Math.round((cpu.user + cpu.system) / 1000));
     started = now;
+    cpuStarted = process.cpuUsage();
   };
 
-  store.ensureIndexes();
+  const status = (message: string) => options.onStatus?.(message);
+  const n = (value: number) => value.toLocaleString('en-US');
+  ensureReconcileIndexes(store, {
+    onWait: () => status('waiting for another tpb process to finish writing…'),
+    onBuild: (clicks, conversions) => status(`building indexes on ${n(clicks)} clicks and ${n(conversions)} conversions (once)…`),
+  });
   stage('indexes');
   const excluded = options.conversionsSource || compare ? [] : [FIRE_SOURCE];
 
@@ -301,6 +309,7 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     stage('scope');
 
     // --- classify every conversion in one pass -------------------------------------------------
+    status(`matching ${n(queries.countConversionsInScope())} conversions to ${n(summary.clicks)} clicks…`);
     queries.classifyConversions();
     const counts = queries.scopeCounts();
     summary.conversions = counts.conversions;
@@ -316,11 +325,13 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     }
     stage('classify');
 
+    status('finding duplicate conversions…');
     const duplicates = queries.findDuplicates(dedupeKey);
     summary.duplicate_groups = duplicates.groups;
     summary.duplicate_extra = duplicates.extra;
     summary.payout_at_stake.duplicate_extra = duplicates.extra_payout;
     stage('duplicates');
+    status('finding duplicate clicks…');
     summary.duplicate_clicks = queries.findDuplicateClicks();
     stage('duplicate clicks');
     if (checkRecorded) {
@@ -344,6 +355,7 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     // --- diagnose the unmatched ids -------------------------------------------------------------
     const diagnoses = new Map<string, Diagnosis>();
     if (clickMatching && summary.unmatched > 0) {
+      status(`diagnosing ${n(summary.unmatched)} unmatched conversions…`);
       const shape = summary.clicks > 0 ? shapeOf(queries.sampleClickIds(SHAPE_SAMPLE)) : null;
       const byKind = new Map<UnmatchedHintKind, { rows: number; literals: Map<string, number> }>();
       for (const { click_id: id, rows } of queries.unmatchedIds()) {
@@ -399,6 +411,7 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     }
 
     // --- finding rows -----------------------------------------------------------------------------
+    status('collecting the findings…');
     const findings = report.findings;
     if (clickMatching) {
       for (const row of queries.unmatchedRows(limit)) {

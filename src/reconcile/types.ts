@@ -230,7 +230,12 @@ export interface ReconcileOptions {
   /** At most this many finding rows per category (undefined = all). Summary counts are always complete. */
   limit?: number;
   /** Called as each stage finishes (for -v timings). */
-  onStage?: (stage: string, elapsedMs: number) => void;
+  onStage?: (stage: string, elapsedMs: number, cpuMs: number) => void;
+  /**
+   * Called before each long phase with what it is doing ("building indexes on 1,000,000 clicks…",
+   * "waiting for another tpb process to finish writing"), for a status line on a terminal.
+   */
+  onStatus?: (message: string) => void;
 }
 
 export interface ReconcileReport {

@@ -1,5 +1,47 @@
 import type { Statement } from 'better-sqlite3';
 import type { Store } from './db.js';
+import { RECONCILE_INDEXES } from './schema.js';
+
+/** What ensureReconcileIndexes reports before it waits or works. */
+export interface IndexEvents {
+  /** Another connection holds the write lock: about to wait for it (up to the busy timeout). */
+  onWait?: () => void;
+  /** About to build missing indexes over this many clicks and conversions. */
+  onBuild?: (clicks: number, conversions: number) => void;
+}
+
+/**
+ * Create the indexes reconcile needs, when some are missing, in one write transaction. When
+ * another process is writing (an ingest), says so before waiting for it instead of sitting silent
+ * for the whole busy timeout. No-op (and no lock) when every index exists.
+ */
+export function ensureReconcileIndexes(store: Store, events: IndexEvents = {}): void {
+  const db = store.db;
+  const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>).map((row) => row.name));
+  const missing = RECONCILE_INDEXES.filter((statement) => !present.has(/INDEX IF NOT EXISTS (\w+)/.exec(statement)?.[1] ?? ''));
+  if (missing.length === 0 || db.readonly) return;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    db.pragma('busy_timeout = 0');
+    db.prepare('BEGIN IMMEDIATE').run();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    events.onWait?.();
+    db.pragma(`busy_timeout = ${timeout}`);
+    db.prepare('BEGIN IMMEDIATE').run();
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+  try {
+    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    events.onBuild?.(count('clicks'), count('conversions'));
+    for (const statement of missing) db.exec(statement);
+    db.prepare('COMMIT').run();
+  } catch (error) {
+    if (db.inTransaction) db.prepare('ROLLBACK').run();
+    throw error;
+  }
+}
 
 /**
  * All of reconcile's SQL. The conversions in scope are classified once into a temporary table
@@ -148,6 +190,7 @@ export class ReconcileQueries {
       window: `+${(windowMs / 1000).toFixed(3)} seconds`,
     };
     this.filterClicks = scope.clickSources !== null;
+    this.includeSources = scope.conversionSources !== null;
     this.conversionScope =
       scope.conversionSources !== null
         ? 'c.source IN (SELECT value FROM json_each(@conversionSources))'
@@ -155,6 +198,7 @@ export class ReconcileQueries {
   }
 
   private readonly filterClicks: boolean;
+  private readonly includeSources: boolean;
 
   /** `AND k.source IN (…)` when a click source filter is set. */
   private clickFilter(alias: string): string {
@@ -190,8 +234,17 @@ export class ReconcileQueries {
     return all - overlap;
   }
 
+  /**
+   * Conversions in scope, overlap rows counted once. Counted as all rows minus the excluded
+   * sources (a b-tree count and an index range), not by scanning every row's source.
+   */
   countConversionsInScope(): number {
-    return (this.statement('countConversions', () => `SELECT count(*) AS n FROM conversions c WHERE ${this.conversionScope}`).get(this.params) as { n: number }).n;
+    const n = (sql: string) => (this.db.prepare(sql).get(this.params) as { n: number }).n;
+    const total = this.includeSources
+      ? n('SELECT count(*) AS n FROM conversions WHERE source IN (SELECT value FROM json_each(@conversionSources))')
+      : n('SELECT count(*) AS n FROM conversions') - n('SELECT count(*) AS n FROM conversions WHERE source IN (SELECT value FROM json_each(@excludedSources))');
+    if (!this.conversionOverlap) return total;
+    return total - n(`SELECT count(*) AS n FROM rc_overlap c WHERE ${this.conversionScope}`);
   }
 
   countConversionsOf(source: string): { rows: number; with_txid: number } {
@@ -261,36 +314,38 @@ export class ReconcileQueries {
   }
 
   /**
-   * The conversions in scope, classified once into rc_conv (one pass, one indexed probe each):
-   * - has_id: the conversion carries a click id (not NULL, not only whitespace); else missing_click_id
+   * The conversions in scope, classified in ONE pass (one statement): each conversion is joined
+   * through the clicks (click_id, occurred_at) index to the clicks with its id — the earliest one
+   * and the latest one at or before the conversion come out of the same probe — and only the rows
+   * that are a finding are kept in rc_conv (a few percent; the matched, in-window majority is
+   * counted, not stored, which keeps memory flat at millions of rows). Per conversion:
+   * - has_id: it carries a click id (not NULL, not only whitespace); else missing_click_id
    * - first_click: the earliest click with that id among the click sources matched against
    *   ('' when that click has no time, NULL when there is none = unmatched)
-   * - matched: first_click IS NOT NULL; before_click: earlier than first_click
-   * - anchor_click: for the few later than first_click + window only, the latest click at or before
-   *   the conversion (the one that would be credited); outside_window: later than anchor + window
-   * Overlap rows (findOverlaps) are left out.
+   * - before_click: first_click > '' and the conversion is earlier than it
+   * - anchor_click: the latest click at or before the conversion (the one that would be credited);
+   *   outside_window: the conversion is later than anchor_click + window
+   * matched = conversions in scope − unmatched − missing_click_id (see scopeCounts). Overlap rows
+   * (findOverlaps) are left out.
    */
   classifyConversions(): void {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_conv');
     this.db.exec(`CREATE TEMP TABLE rc_conv (
       id INTEGER PRIMARY KEY, source TEXT NOT NULL, click_id TEXT, occurred_at TEXT, payout INTEGER, currency TEXT,
       has_id INTEGER NOT NULL, first_click TEXT, anchor_click TEXT)`);
+    const hasIdC = hasId('c');
+    const first = `CASE WHEN ${hasIdC} AND count(k.click_id) > 0 THEN min(ifnull(k.occurred_at, '')) END`;
+    const anchor = 'max(CASE WHEN k.occurred_at <= c.occurred_at THEN k.occurred_at END)';
     this.db
       .prepare(
-        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click)
-         SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasId('c')},
-           CASE WHEN ${hasId('c')} THEN
-             (SELECT min(ifnull(k.occurred_at, '')) FROM clicks k WHERE k.click_id = c.click_id ${this.clickFilter('k')})
-           END
-         FROM conversions c WHERE ${this.conversionScope} ${this.notOverlap('c', 'rc_overlap')}`,
-      )
-      .run(this.params);
-    this.db
-      .prepare(
-        `UPDATE rc_conv SET anchor_click = (
-           SELECT max(k.occurred_at) FROM clicks k
-           WHERE k.click_id = rc_conv.click_id AND k.occurred_at <= rc_conv.occurred_at ${this.clickFilter('k')})
-         WHERE first_click > '' AND occurred_at > strftime(${TS_FORMAT}, first_click, @window)`,
+        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click, anchor_click)
+         SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasIdC}, ${first}, ${anchor}
+         FROM conversions c LEFT JOIN clicks k ON k.click_id = c.click_id ${this.clickFilter('k')}
+         WHERE ${this.conversionScope} ${this.notOverlap('c', 'rc_overlap')}
+         GROUP BY c.id
+         HAVING NOT ${hasIdC} OR count(k.click_id) = 0
+           OR (min(ifnull(k.occurred_at, '')) > '' AND (c.occurred_at < min(k.occurred_at)
+             OR c.occurred_at > strftime(${TS_FORMAT}, ${anchor}, @window)))`,
       )
       .run(this.params);
   }
@@ -298,11 +353,11 @@ export class ReconcileQueries {
   private readonly outsideWindow = `(r.anchor_click IS NOT NULL AND r.occurred_at > strftime(${TS_FORMAT}, r.anchor_click, @window))`;
   private readonly beforeClick = `(r.first_click > '' AND r.occurred_at < r.first_click)`;
 
+  /** Every count of the click matching: rc_conv holds the findings, the rest are matched. */
   scopeCounts(): ScopeCounts {
-    return this.statement(
+    const counts = this.statement(
       'scopeCounts',
-      () => `SELECT count(*) AS conversions,
-        ifnull(sum(r.first_click IS NOT NULL), 0) AS matched,
+      () => `SELECT
         ifnull(sum(r.has_id AND r.first_click IS NULL), 0) AS unmatched,
         ifnull(sum(NOT r.has_id), 0) AS missing_click_id,
         ifnull(sum(${this.beforeClick}), 0) AS before_click,
@@ -311,7 +366,9 @@ export class ReconcileQueries {
         ifnull(sum(CASE WHEN NOT r.has_id THEN r.payout END), 0) AS missing_click_id_payout,
         ifnull(sum(CASE WHEN ${this.outsideWindow} THEN r.payout END), 0) AS outside_window_payout
       FROM rc_conv r`,
-    ).get(this.params) as ScopeCounts;
+    ).get(this.params) as Omit<ScopeCounts, 'conversions' | 'matched'>;
+    const conversions = this.countConversionsInScope();
+    return { conversions, matched: conversions - counts.unmatched - counts.missing_click_id, ...counts };
   }
 
   /** Groups of conversions of one source sharing the dedupe key; rc_dup holds the rows beyond the first. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { RECONCILE_FIXTURES } from './seed.js';
@@ -12,6 +12,9 @@ interface Report {
   hints: Array<{ kind: string; message: string; offset_hours?: number }>;
   findings: Array<Record<string, unknown>>;
 }
+
+// Each test spawns the binary several times: give them room on a loaded machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const fixture = (name: string) => path.join(RECONCILE_FIXTURES, name);
 
@@ -115,4 +118,34 @@ describe('4. mistakes are not accepted silently', () => {
     expect(table.stdout.indexOf('only in advertiser')).toBeLessThan(table.stdout.indexOf('only in network'));
     expect(table.stdout).toMatch(/payout mismatch\s+1\s+2\.50 USD at stake/);
   });
+});
+
+describe('5. long silences', () => {
+  it('says on a terminal that it builds indexes, and that it waits for another tpb process writing', async () => {
+    const { spawn } = await import('node:child_process');
+    const { runCli, REPO_ROOT } = await import('../helpers/cli.js');
+    const cwd = tempDir();
+    await ok(cwd, 'ingest', fixture('basic/clicks.csv'), '--kind', 'clicks', '--source', 'tracker');
+    await ok(cwd, 'ingest', fixture('basic/conversions.csv'), '--kind', 'conversions', '--source', 'network');
+    // Another process holds the write lock for a moment, as an ingest does.
+    const holder = spawn(process.execPath, ['-e', `
+      const Database = require(${JSON.stringify(path.join(REPO_ROOT, 'node_modules', 'better-sqlite3'))});
+      const db = new Database(${JSON.stringify(path.join(cwd, 'tpb.db'))});
+      db.prepare('BEGIN IMMEDIATE').run();
+      process.stdout.write('locked\\n');
+      setTimeout(() => { db.prepare('COMMIT').run(); db.close(); }, 1500);
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const closed = new Promise((resolve) => holder.once('close', resolve));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const result = await runCli(['reconcile', '-v'], { cwd, stderrIsTTY: true });
+    await closed;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('reconcile: waiting for another tpb process to finish writing');
+    expect(result.stderr, JSON.stringify(result.stderr)).toMatch(/reconcile: building indexes on 21 clicks and 40 conversions/);
+    expect(result.stderr).toMatch(/reconcile: matching 40 conversions to 21 clicks/);
+    expect(result.stderr).toMatch(/reconcile: classify \d+ ms \(cpu \d+ ms\)/);
+    // Not on a pipe: the status lines are for people.
+    const piped = await runCli(['reconcile'], { cwd });
+    expect(piped.stderr).not.toContain('matching');
+  }, 120_000);
 });

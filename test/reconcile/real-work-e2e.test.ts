@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { scriptedServer } from '../http/server.js';
@@ -9,6 +9,9 @@ import { scriptedServer } from '../http/server.js';
  * The loop the README describes, as a user runs it on real work: tpb click → the tracker's exports
  * → tpb ingest → tpb reconcile, each a spawned binary on one SQLite file (issue 9).
  */
+
+// Each test spawns the binary several times: give them room on a loaded machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 interface Report {
   options: Record<string, unknown> & { click_sources: string[]; excluded_click_sources: string[] };

@@ -128,7 +128,12 @@ export function registerReconcile(program: Command, context: CliContext): void {
         });
       }
       const store = context.openStore();
-      const report: ReconcileReport = reconcile(store, {
+      const { ProgressBar } = await import('../progress.js');
+      // What it is doing, on a terminal only: index builds and waits can take seconds.
+      const bar = new ProgressBar(context.output, { label: 'reconcile' });
+      let report: ReconcileReport;
+      try {
+        report = reconcile(store, {
         ...(options.clicksSource ? { clicksSource: options.clicksSource } : {}),
         ...(options.conversionsSource ? { conversionsSource: options.conversionsSource } : {}),
         windowMs: options.window,
@@ -136,8 +141,15 @@ export function registerReconcile(program: Command, context: CliContext): void {
         ...(compare ? { compare } : {}),
         payoutToleranceMicros: options.payoutTolerance,
         ...((options.limit ?? DEFAULT_LIMIT[format]) !== undefined ? { limit: options.limit ?? DEFAULT_LIMIT[format]! } : {}),
-        onStage: (stage, ms) => context.output.verbose(`reconcile: ${stage} ${ms} ms`),
-      });
+        onStage: (stage, ms, cpuMs) => {
+          bar.clear();
+          context.output.verbose(`reconcile: ${stage} ${ms} ms (cpu ${cpuMs} ms)`);
+        },
+        onStatus: (message) => bar.status(`reconcile: ${message}`),
+        });
+      } finally {
+        bar.clear();
+      }
       const verdict: ThresholdResult = evaluateThresholds(report, {
         failOn: failOn.categories,
         max,
@@ -147,8 +159,8 @@ export function registerReconcile(program: Command, context: CliContext): void {
 
       if (format === 'json' && context.globals.json && !options.out) {
         // The one JSON document of a --json run; rendered once, straight to stdout.
-        const { reconcileJsonDocument } = await import('../../report/reconcile/json.js');
-        context.output.jsonDocument(reconcileJsonDocument(report, shownVerdict));
+        const { renderReconcileJsonChunks } = await import('../../report/reconcile/json.js');
+        context.output.jsonDocumentChunks(renderReconcileJsonChunks(report, shownVerdict));
         for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
         if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
         return;
