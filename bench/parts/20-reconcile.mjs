@@ -16,7 +16,8 @@ const SIZES = [
 ];
 const DAY = 86_400_000;
 const WINDOW_SECONDS = 30 * 86_400;
-const DATA_VERSION = 3;
+/** Data version (the generator is unchanged since v2; 21-report-html reuses the 1M data). */
+export const DATA_VERSION = 2;
 
 /** Deterministic PRNG (mulberry32): the same data on every machine and run. */
 function prng(seed) {
@@ -38,6 +39,7 @@ const iso = (ms) => new Date(ms).toISOString();
  * duplicates, 1% out of window, 1% before the click, 0.2% shared click ids.
  */
 export function generate(dir, size, log) {
+  if (typeof size === 'function') [size, log] = [SIZES[0], size]; // generate(dir, log): the 1M size
   const clicksFile = path.join(dir, 'clicks.csv');
   const conversionsFile = path.join(dir, 'conversions.csv');
   if (fs.existsSync(clicksFile) && fs.existsSync(conversionsFile)) return { clicksFile, conversionsFile };
@@ -115,8 +117,14 @@ function ensureSqlite3(log) {
   throw new Error('the baseline needs the sqlite3 shell: install it (Debian/Ubuntu: apt-get install sqlite3) and run again');
 }
 
+/** Whether this build has `tpb ingest` (kept for the parts that reuse this one's data). */
+export function hasIngest(bin) {
+  const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+  return /^\s+ingest\b/m.test(help.stdout);
+}
+
 /** Load with `tpb ingest` (the realistic path), then build the indexes both sides probe. */
-async function load(context, files, dbFile, size) {
+export async function load(context, files, dbFile, size = SIZES[0]) {
   context.log(`loading ${dbFile} with tpb ingest`);
   for (const [file, kind, source] of [[files.clicksFile, 'clicks', 'tracker'], [files.conversionsFile, 'conversions', 'network']]) {
     const result = spawnSync(process.execPath, [context.bin, '--db', dbFile, '-q', 'ingest', file, '--kind', kind, '--source', source, '--preset', 'generic'], {
@@ -225,7 +233,8 @@ const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const count = (n) => n.toLocaleString('en-US');
 
 async function runSize(context, sqlite3, size) {
-  const dir = path.join(context.dataDir, `reconcile-v${DATA_VERSION}-${size.label}`);
+  // The 1M data is where it always was (21-report-html reads it too).
+  const dir = path.join(context.dataDir, size.label === '1m' ? `reconcile-v${DATA_VERSION}` : `reconcile-v${DATA_VERSION}-${size.label}`);
   const files = generate(dir, size, context.log);
   const dbFile = path.join(dir, 'ingested.db');
   if (!fs.existsSync(dbFile)) {

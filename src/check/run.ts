@@ -13,7 +13,30 @@ import { UsageError, TpbError } from '../errors.js';
 import type { Store } from '../store/db.js';
 import { Redactor } from '../text/redact.js';
 import { envAsMacros, interpolate, resolveEnvironment, type InterpolationScope } from './interpolate.js';
-import type { ClickStep, FireStep, IngestStep, ReconcileStep, Scenario, Step, WaitStep } from './scenario.js';
+import type { ClickStep, FireStep, IngestStep, LoadSpec, ReconcileStep, Scenario, Step, WaitStep } from './scenario.js';
+import type { LoadThresholdResult, LoadThresholds } from '../stats/thresholds.js';
+
+/** The run options of a step's load keys (none: the step sends once, as before). */
+function loadOptions(load: LoadSpec) {
+  const thresholds: LoadThresholds = {
+    ...(load.maxP95 !== undefined ? { maxP95: load.maxP95 } : {}),
+    ...(load.maxP99 !== undefined ? { maxP99: load.maxP99 } : {}),
+    ...(load.maxErrorRate !== undefined ? { maxErrorRate: load.maxErrorRate } : {}),
+    ...(load.minRate !== undefined ? { minRate: load.minRate } : {}),
+  };
+  return {
+    ...(load.durationMs !== undefined ? { durationMs: load.durationMs } : {}),
+    ...(load.warmupMs !== undefined ? { warmupMs: load.warmupMs } : {}),
+    ...(load.rate !== undefined ? { ratePerSecond: load.rate } : {}),
+    thresholds,
+  };
+}
+
+/** "p99 12.3 ms, 950/s" for a step's line, and the broken thresholds' reasons. */
+function loadLine(summary: { latencyMs: { p95: number; p99: number }; load: { rate: number }; thresholds: LoadThresholdResult | null }): string {
+  const held = summary.thresholds ? `; ${summary.thresholds.verdicts.filter((v) => !v.failed).length}/${summary.thresholds.verdicts.length} thresholds held` : '';
+  return `p95 ${summary.latencyMs.p95} ms, p99 ${summary.latencyMs.p99} ms, ${summary.load.rate}/s${held}`;
+}
 
 export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
@@ -267,10 +290,17 @@ class ScenarioRunner {
     const url = interpolate(action.url, scope, 'url');
     const text = (value: string) => interpolate(value, scope, 'text');
     const preset = this.options.scenario.preset;
+    const load = action.load;
+    const concurrency = load.concurrency ?? 1;
+    const many = Object.keys(load).length > 0;
+    let firstId: { id: string; param?: string } | undefined;
     const result = await runClicks({
       url,
-      count: 1,
-      concurrency: 1,
+      ...(load.count !== undefined || load.durationMs === undefined ? { count: load.count ?? 1 } : {}),
+      concurrency,
+      ...loadOptions(load),
+      // Big runs keep only the failed clicks; the first captured id is taken as it comes.
+      keepClicks: many ? 'failures' : 'all',
       params: action.params.map(([name, value]) => [name, text(value)] as const),
       headers: action.headers.map(([name, value]) => [name, text(value)] as const),
       ...(action.userAgent !== undefined ? { userAgent: text(action.userAgent) } : {}),
@@ -282,8 +312,26 @@ class ScenarioRunner {
       ...(preset ? { preset } : {}),
       store: this.options.store,
       redactor: this.redactor,
-      client: this.client,
+      // The scenario's client has 8 connections; a wider step gets its own.
+      ...(concurrency <= 8 ? { client: this.client } : {}),
+    }, {
+      onClick: (click) => {
+        if (!firstId && click.ok && click.clickId !== undefined) firstId = { id: click.clickId, ...(click.param !== undefined ? { param: click.param } : {}) };
+      },
     });
+    if (many) {
+      const s = result.summary;
+      const line = `${s.sent} clicks, ${s.captured} ids captured, ${loadLine(s)}`;
+      const captured = firstId ? { captured: { [action.capture]: firstId.id } } : {};
+      if (s.thresholds?.failed) return this.result(index, step, 'failed', s.thresholds.reasons.join('; '), elapsed(), { ...captured, expected: 'the run within its thresholds', actual: line });
+      const failedOk = load.maxErrorRate !== undefined;
+      if (s.sent > 0 && s.failures.network === s.sent) return this.result(index, step, 'error', `no click got an answer (${Object.keys(s.networkFailures).join(', ')})`, elapsed(), { errorType: 'network' as const, actual: line });
+      if ((s.failed > 0 && !failedOk) || !firstId) {
+        const example = result.clicks.find((c) => !c.ok);
+        return this.result(index, step, 'failed', `${s.failed} of ${s.sent} clicks yielded no click id${example ? `: ${example.cause ?? ''} ${example.detail ?? ''}`.trimEnd() : ''}`, elapsed(), { ...captured, expected: 'a click id from every click', actual: line });
+      }
+      return this.result(index, step, 'passed', `${line}; ${action.capture}=${firstId.id}`, elapsed(), captured);
+    }
     const click = result.clicks[0]!;
     const details = [`GET ${click.url}`, `→ ${click.status ?? 'no answer'}${click.location ? ` Location: ${click.location}` : ''}`];
     if (click.ok && click.clickId !== undefined) {
@@ -358,15 +406,29 @@ class ScenarioRunner {
       method: action.method as 'GET',
       ...(action.data !== undefined ? { data: envAsMacros(action.data) } : {}),
       headers: action.headers.map(([name, value]) => [name, envAsMacros(value)] as const),
-      concurrency: 1,
+      concurrency: action.load.concurrency ?? 1,
+      ...loadOptions(action.load),
       ...(action.timeoutMs !== undefined ? { timeoutMs: action.timeoutMs } : {}),
       retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: action.retries ?? 0 },
       expectations,
       secrets,
       redactor: this.redactor,
       store: this.options.store,
-      client: this.client,
+      ...((action.load.concurrency ?? 1) <= 8 ? { client: this.client } : {}),
     });
+    const thresholds = result.summary.thresholds;
+    if (thresholds?.failed) {
+      return this.result(index, step, 'failed', thresholds.reasons.join('; '), elapsed(), { expected: 'the run within its thresholds', actual: `${result.summary.sent} postbacks, ${result.summary.passed} passed, ${loadLine(result.summary)}` });
+    }
+    if (action.load.durationMs !== undefined || (action.load.maxErrorRate !== undefined && result.summary.errors < result.summary.sent)) {
+      // A load step: the thresholds (checked above) are the verdict; list only a sample of the exchanges.
+      const s = result.summary;
+      if (action.load.maxErrorRate === undefined && s.passed < s.sent) {
+        const bad = result.postbacks.find((outcome) => outcome.verdict.verdict !== 'pass')!;
+        return this.result(index, step, bad.verdict.verdict === 'error' ? 'error' : 'failed', `${s.sent - s.passed} of ${s.sent} postbacks: ${bad.verdict.reason}`, elapsed(), { ...(bad.verdict.verdict === 'error' ? { errorType: 'network' as const } : {}), expected: describeExpectation(action, preset), actual: this.redactor.text(describeAnswer(bad)) });
+      }
+      return this.result(index, step, 'passed', `${s.sent} postbacks, ${s.passed} passed, ${loadLine(s)}`, elapsed());
+    }
     const details = result.postbacks.flatMap((outcome) => [
       `${outcome.method} ${this.redactor.url(outcome.url)}`,
       `→ ${this.redactor.text(describeAnswer(outcome))} (${outcome.attempts.length} attempt${outcome.attempts.length === 1 ? '' : 's'}, ${Math.round(outcome.latencyMs)} ms): ${outcome.verdict.verdict}, ${outcome.verdict.reason}`,

@@ -19,8 +19,27 @@ export interface ExpectSpec {
   preset?: boolean;
 }
 
+/**
+ * A click or fire step as a load test (all optional): how many, how fast, for how long, and the
+ * thresholds the run as a whole must hold — the keys of the CLI's flags (max_p95 = --max-p95…).
+ */
+export interface LoadSpec {
+  count?: number;
+  concurrency?: number;
+  rate?: number;
+  durationMs?: number;
+  warmupMs?: number;
+  maxP95?: number;
+  maxP99?: number;
+  maxErrorRate?: number;
+  minRate?: number;
+}
+
+export const LOAD_KEYS = ['count', 'concurrency', 'rate', 'duration', 'warmup', 'max_p95', 'max_p99', 'max_error_rate', 'min_rate'] as const;
+
 export interface ClickStep {
   kind: 'click';
+  load: LoadSpec;
   url: string;
   params: Array<[string, string]>;
   headers: Array<[string, string]>;
@@ -36,6 +55,7 @@ export interface ClickStep {
 
 export interface FireStep {
   kind: 'fire';
+  load: LoadSpec;
   /** URL template; absent means the preset's postback template on the tracker. */
   url?: string;
   preset?: PresetName;
@@ -48,6 +68,23 @@ export interface FireStep {
   timeoutMs?: number;
   /** Values for {payout}, {txid}, {event}, {status}… of this postback. */
   values: Record<string, string>;
+}
+
+function readLoad(reader: ScenarioReader, e: Map<string, YamlNode>, where: string, withCount: boolean): LoadSpec {
+  const spec: LoadSpec = {};
+  const set = <K extends keyof LoadSpec>(key: K, value: LoadSpec[K] | undefined) => {
+    if (value !== undefined) spec[key] = value;
+  };
+  if (withCount) set('count', reader.integer(e.get('count'), `${where}.count`, 1));
+  set('concurrency', reader.integer(e.get('concurrency'), `${where}.concurrency`, 1));
+  set('rate', reader.number(e.get('rate'), `${where}.rate`, 0.001, 1e7));
+  set('durationMs', reader.duration(e.get('duration'), `${where}.duration`));
+  set('warmupMs', reader.duration(e.get('warmup'), `${where}.warmup`));
+  set('maxP95', reader.number(e.get('max_p95'), `${where}.max_p95`, 0, 1e9));
+  set('maxP99', reader.number(e.get('max_p99'), `${where}.max_p99`, 0, 1e9));
+  set('maxErrorRate', reader.number(e.get('max_error_rate'), `${where}.max_error_rate`, 0, 1));
+  set('minRate', reader.number(e.get('min_rate'), `${where}.min_rate`, 0, 1e9));
+  return spec;
 }
 
 export interface WaitStep {
@@ -317,10 +354,11 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
   let action: StepAction | undefined;
   switch (kind) {
     case 'click': {
-      const e = reader.map(body, where, ['url', 'params', 'headers', 'capture', 'click_id_param', 'click_id_json', 'follow', 'timeout', 'user_agent', 'ip']);
+      const e = reader.map(body, where, ['url', 'params', 'headers', 'capture', 'click_id_param', 'click_id_json', 'follow', 'timeout', 'user_agent', 'ip', ...LOAD_KEYS]);
       if (!e) return undefined;
       action = {
         kind,
+        load: readLoad(reader, e, where, true),
         url: reader.string(e.get('url'), `${where}.url`, true, body) ?? '',
         params: Object.entries(reader.record(e.get('params'), `${where}.params`)),
         headers: Object.entries(reader.record(e.get('headers'), `${where}.headers`)),
@@ -337,7 +375,7 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
       break;
     }
     case 'fire': {
-      const e = reader.map(body, where, ['url', 'preset', 'method', 'data', 'headers', 'expect', 'retries', 'repeat', 'timeout', 'payout', 'revenue', 'txid', 'event', 'status', 'currency', 'vars']);
+      const e = reader.map(body, where, ['url', 'preset', 'method', 'data', 'headers', 'expect', 'retries', 'repeat', 'timeout', 'payout', 'revenue', 'txid', 'event', 'status', 'currency', 'vars', ...LOAD_KEYS.filter((key) => key !== 'count')]);
       if (!e) return undefined;
       const values: Record<string, string> = { ...reader.record(e.get('vars'), `${where}.vars`) };
       for (const key of ['payout', 'revenue', 'txid', 'event', 'status', 'currency']) {
@@ -348,6 +386,7 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
       if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].includes(method)) reader.problem(e.get('method'), `${where}.method`, `unsupported method "${method}"`);
       action = {
         kind,
+        load: readLoad(reader, e, where, false),
         url: reader.string(e.get('url'), `${where}.url`),
         preset: reader.preset(e.get('preset'), `${where}.preset`),
         method,

@@ -13,10 +13,23 @@ export interface CheckCommandOptions {
   var?: Array<[string, string]>;
   data?: string;
   junit?: string;
+  reportHtml?: string;
   init?: boolean;
   preset?: string;
   force?: boolean;
   secret?: string[];
+}
+
+/** Write next to the target and rename, so a reader never sees half a report. */
+function writeFileAtomically(file: string, text: string): void {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw new InputError(`cannot write ${file}: ${(error as Error).message}`, { file, cause: error });
+  }
 }
 
 /** The `tpb check` action: --init writes a starter file; otherwise load, run, report, set the exit code. */
@@ -40,6 +53,10 @@ export async function runCheckCommand(context: CliContext, scenarioArg: string |
   if (junitFile !== undefined && !fs.existsSync(path.dirname(junitFile))) {
     throw new InputError(`directory ${path.dirname(junitFile)} does not exist`, { file: junitFile });
   }
+  const htmlFile = options.reportHtml === undefined ? undefined : context.resolvePath(options.reportHtml);
+  if (htmlFile !== undefined && !fs.existsSync(path.dirname(htmlFile))) {
+    throw new InputError(`directory ${path.dirname(htmlFile)} does not exist`, { file: htmlFile });
+  }
   const redactor = context.redactor;
   redactor.addNames(options.secret ?? []);
   const stream = (text: string) => (out.json ? out.info(text) : out.data(text));
@@ -61,6 +78,13 @@ export async function runCheckCommand(context: CliContext, scenarioArg: string |
   if (junitFile !== undefined) {
     fs.writeFileSync(junitFile, context.redactedText(renderCheckJUnit(result, context.io.now().toISOString())));
     out.info(`JUnit report: ${junitFile}`);
+  }
+  if (htmlFile !== undefined) {
+    const { renderCheckHtml } = await import('../report/html/check.js');
+    const { toolVersion } = await import('./version.js');
+    const rows = (data ?? []).map((row) => ({ row: row.row, values: Object.fromEntries(Object.entries(row.values).map(([name, value]) => [name, redactor.text(value)])) }));
+    writeFileAtomically(htmlFile, context.redactedText(renderCheckHtml(result, { generatedAt: context.io.now().toISOString(), version: toolVersion(), data: rows })));
+    out.info(`HTML report: ${htmlFile}`);
   }
   if (out.json) out.jsonDocument(result);
   else out.data(renderCheckSummary(result, out.stdoutColor));

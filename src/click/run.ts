@@ -11,7 +11,9 @@ import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
 import { queryParams } from '../template/query.js';
 import type { ClickFailureCause } from './capture.js';
 import { sendClick, type ClickOutcome } from './send.js';
-import { percentile } from '../stats/percentile.js';
+import { LoadRecorder, type LoadSummary } from '../stats/load.js';
+import { evaluateLoadThresholds, hasLoadThresholds, type LoadThresholdResult, type LoadThresholds } from '../stats/thresholds.js';
+import { runSchedule, type LoadSlot } from '../http/schedule.js';
 
 /** A current desktop browser: trackers filter obvious bots, and curl's agent is one. */
 export const DEFAULT_USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -19,10 +21,17 @@ export const DEFAULT_USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) App
 export interface ClickRunOptions {
   /** Tracking link; may use {i}, {uuid}, {rand}. */
   url: string;
-  count: number;
+  /** Clicks to send (the warm-up's not counted); with durationMs, the most to send. */
+  count?: number;
+  /** Send for this long (ms, the warm-up not included); with count, whichever ends first. */
+  durationMs?: number;
+  /** Clicks sent in this first period (ms) are stored but left out of the summary. */
+  warmupMs?: number;
   concurrency: number;
-  /** At most this many clicks per second (unpaced when absent). */
+  /** A constant arrival rate: click i is due at i / rate s, and its latency counts from then. */
   ratePerSecond?: number;
+  /** Limits on the run as a whole; the result says which were broken. */
+  thresholds?: LoadThresholds;
   /** Extra query parameters; values may use {i}, {uuid}, {rand}. */
   params?: ReadonlyArray<readonly [string, string]>;
   headers?: ReadonlyArray<readonly [string, string]>;
@@ -82,6 +91,7 @@ export interface ClickRecord extends Omit<ClickOutcome, 'url' | 'location' | 'ho
 }
 
 export interface ClickProgress {
+  /** Clicks planned (the count), or 0 for a timed run without one. */
   total: number;
   done: number;
   captured: number;
@@ -89,14 +99,16 @@ export interface ClickProgress {
 }
 
 export interface ClickRunEvents {
-  onStart?(info: { total: number; runId?: number; url: string }): void;
+  onStart?(info: { total: number; runId?: number; url: string; durationMs?: number; warmupMs?: number }): void;
   onClick?(click: ClickRecord, progress: ClickProgress): void;
 }
 
 export interface LatencySummary {
   p50: number;
+  p90: number;
   p95: number;
   p99: number;
+  p999: number;
   max: number;
   mean: number;
 }
@@ -112,9 +124,14 @@ export interface ClickSummary {
   statuses: Record<string, number>;
   /** Ids captured more than once: the tracker reused an id, or a click was counted twice. */
   duplicateIds: number;
+  /** From the HDR histogram of the measured clicks; counted from the scheduled time with --rate. */
   latencyMs: LatencySummary;
   durationMs: number;
   requestsPerSecond: number;
+  /** The run as a load test: model, rate held, behind schedule, histogram, per-second series. */
+  load: LoadSummary;
+  /** The --max-p95/--max-p99/--max-error-rate/--min-rate verdicts, when any were given. */
+  thresholds: LoadThresholdResult | null;
 }
 
 export interface ClickRunResult {
@@ -176,11 +193,15 @@ function validate(options: ClickRunOptions): void {
       if (net.isIP(ip) === 0) throw new UsageError(`--ip ${options.ip} gives "${ip}", which is not an IP address`, { hint: 'use an address, a template such as 203.0.113.{i}, or random' });
     }
   }
-  if (!Number.isInteger(options.count) || options.count < 1) throw new UsageError('--count must be at least 1');
+  if (options.count === undefined && options.durationMs === undefined) throw new UsageError('give --count or --duration');
+  if (options.count !== undefined && (!Number.isInteger(options.count) || options.count < 1)) throw new UsageError('--count must be at least 1');
+  if (options.durationMs !== undefined && !(options.durationMs > 0)) throw new UsageError('--duration must be more than 0');
+  if (options.warmupMs !== undefined && !(options.warmupMs >= 0)) throw new UsageError('--warmup must not be negative');
+  if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0)) throw new UsageError('--rate must be more than 0');
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError('--concurrency must be at least 1');
 }
 
-type Tallied = Pick<ClickRecord, 'ok' | 'clickId' | 'cause' | 'networkCause' | 'status' | 'latencyMs'>;
+type Tallied = Pick<ClickRecord, 'ok' | 'clickId' | 'cause' | 'networkCause' | 'status'>;
 
 /** Counts a run's clicks as they finish, keeping no per-click object (runs can be millions). */
 export class ClickTally {
@@ -188,21 +209,12 @@ export class ClickTally {
   private readonly networkFailures: Record<string, number> = {};
   private readonly statuses: Record<string, number> = {};
   private readonly ids = new Set<string>();
-  private latencies = new Float64Array(1024);
   private count = 0;
   private captured = 0;
   private duplicateIds = 0;
-  private totalLatency = 0;
 
   add(record: Tallied): void {
-    if (this.count === this.latencies.length) {
-      const grown = new Float64Array(this.latencies.length * 2);
-      grown.set(this.latencies);
-      this.latencies = grown;
-    }
-    this.latencies[this.count] = record.latencyMs;
     this.count += 1;
-    this.totalLatency += record.latencyMs;
     const status = record.status === undefined ? 'none' : String(record.status);
     this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     if (record.ok && record.clickId !== undefined) {
@@ -215,9 +227,8 @@ export class ClickTally {
     }
   }
 
-  summary(durationMs: number): ClickSummary {
-    const latencies = this.latencies.slice(0, this.count).sort();
-    const round = (n: number) => Math.round(n * 100) / 100;
+  summary(load: LoadSummary, thresholds: LoadThresholds | undefined): ClickSummary {
+    const l = load.latencyMs;
     return {
       sent: this.count,
       captured: this.captured,
@@ -226,30 +237,20 @@ export class ClickTally {
       networkFailures: { ...this.networkFailures },
       statuses: { ...this.statuses },
       duplicateIds: this.duplicateIds,
-      latencyMs: {
-        p50: round(percentile(latencies, 0.5)),
-        p95: round(percentile(latencies, 0.95)),
-        p99: round(percentile(latencies, 0.99)),
-        max: round(latencies.length ? latencies[latencies.length - 1]! : 0),
-        mean: round(this.count ? this.totalLatency / this.count : 0),
-      },
-      durationMs: Math.round(durationMs),
-      requestsPerSecond: durationMs > 0 ? Math.round((this.count / durationMs) * 1000 * 10) / 10 : 0,
+      latencyMs: { p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, max: l.max, mean: l.mean },
+      durationMs: load.durationMs,
+      requestsPerSecond: load.rate,
+      load,
+      thresholds: hasLoadThresholds(thresholds)
+        ? evaluateLoadThresholds({ p95: l.p95, p99: l.p99, errorRate: load.errorRate, rate: load.rate }, thresholds!, 'clicks')
+        : null,
     };
   }
 }
 
-/** The summary of finished clicks (a ClickTally over them). */
-export function summarizeClicks(records: readonly Tallied[], durationMs: number): ClickSummary {
-  const tally = new ClickTally();
-  for (const record of records) tally.add(record);
-  return tally.summary(durationMs);
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
- * Send `count` clicks at `concurrency` (optionally paced to `ratePerSecond`), capture each click
+ * Send `count` clicks (or for `durationMs`) at `concurrency`, or at a constant arrival rate of
+ * `ratePerSecond` (latency counted from each click's due time), capture each click
  * id, store every click when a store is given, and summarise. Option errors throw UsageError
  * before anything is sent; network and HTTP outcomes are per-click causes, never exceptions.
  */
@@ -283,7 +284,9 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   const redactedUrl = redactor.url(options.url);
   const runId = store
     ? startRun(store, 'click', redactedUrl, {
-        count: options.count,
+        count: options.count ?? null,
+        duration_ms: options.durationMs ?? null,
+        warmup_ms: options.warmupMs ?? null,
         concurrency: options.concurrency,
         rate: options.ratePerSecond ?? null,
         params: (options.params ?? []).map(([name, value]) => [name, redactor.isSecretName(name) ? 'REDACTED' : value]),
@@ -294,14 +297,18 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       }, startedAt)
     : undefined;
   const writer = store ? new SimulatedClickWriter(store) : undefined;
-  events.onStart?.({ total: options.count, url: redactedUrl, ...(runId !== undefined ? { runId } : {}) });
+  events.onStart?.({
+    total: options.count ?? 0,
+    url: redactedUrl,
+    ...(runId !== undefined ? { runId } : {}),
+    ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+    ...(options.warmupMs ? { warmupMs: options.warmupMs } : {}),
+  });
 
   const clicks: ClickRecord[] = [];
   const tally = new ClickTally();
-  const progress: ClickProgress = { total: options.count, done: 0, captured: 0, failed: 0 };
-  let nextIndex = 1;
-  const started = performance.now();
-  const intervalMs = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
+  const progress: ClickProgress = { total: options.count ?? 0, done: 0, captured: 0, failed: 0 };
+  const recorder = new LoadRecorder(performance.now() + (options.warmupMs ?? 0), options.ratePerSecond !== undefined);
 
   // Work done once, not per click: most runs have no macros and no secrets in the link.
   const params = options.params ?? [];
@@ -318,7 +325,8 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   // toISOString per click costs; many clicks share a millisecond.
   let lastMs = -1;
   let lastIso = '';
-  const sendOne = async (index: number) => {
+  const sendOne = async (slot: LoadSlot) => {
+    const index = slot.index;
     const sentDate = now();
     const ms = sentDate.getTime();
     if (ms !== lastMs) {
@@ -388,6 +396,8 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
         error: record.cause ? `${record.cause}: ${record.detail}` : null,
       });
     }
+    if (slot.warmup) return;
+    recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, record.ok);
     if (keepClicks === 'all' || (keepClicks === 'failures' && !record.ok)) clicks.push(record);
     tally.add(record);
     progress.done += 1;
@@ -396,30 +406,34 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
     events.onClick?.(record, progress);
   };
 
-  const worker = async () => {
-    for (;;) {
-      if (options.signal?.aborted) return;
-      const index = nextIndex;
-      if (index > options.count) return;
-      nextIndex += 1;
-      if (intervalMs > 0) {
-        const due = started + (index - 1) * intervalMs;
-        const wait = due - performance.now();
-        if (wait > 1) await sleep(wait);
-      }
-      await sendOne(index);
-    }
-  };
-
+  let timing;
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, options.count) }, worker));
+    timing = await runSchedule(
+      {
+        ...(options.count !== undefined ? { count: options.count } : {}),
+        ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+        ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
+        ...(options.ratePerSecond !== undefined ? { ratePerSecond: options.ratePerSecond } : {}),
+        concurrency: options.concurrency,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      sendOne,
+    );
   } finally {
     writer?.flush();
     if (!options.client) await client.close();
   }
-  const durationMs = performance.now() - started;
   clicks.sort((a, b) => a.index - b.index);
-  const summary = tally.summary(durationMs);
+  const load = recorder.summary({
+    targetRate: options.ratePerSecond,
+    behindSchedule: timing.behindSchedule,
+    dropped: timing.dropped,
+    maxLagMs: timing.maxLagMs,
+    measuredMs: timing.measuredUntil - Math.min(timing.measuredFrom, timing.endedAt),
+    warmupMs: Math.min(timing.measuredFrom, timing.endedAt) - timing.startedAt,
+    warmupSent: timing.warmupSent,
+  });
+  const summary = tally.summary(load, options.thresholds);
   if (store && runId !== undefined) finishRun(store, runId, summary, now());
   return { ...(runId !== undefined ? { runId } : {}), url: redactedUrl, summary, clicks };
 }

@@ -7,7 +7,9 @@ import type { Store } from '../store/db.js';
 import { PostbackWriter } from '../store/postbacks.js';
 import { finishRun, startRun } from '../store/runs.js';
 import { REDACTED, Redactor } from '../text/redact.js';
-import { percentile } from '../stats/percentile.js';
+import { LoadRecorder, type LoadSummary } from '../stats/load.js';
+import { evaluateLoadThresholds, hasLoadThresholds, type LoadThresholdResult, type LoadThresholds } from '../stats/thresholds.js';
+import { runSchedule, type LoadSlot } from '../http/schedule.js';
 import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
 import { queryParams } from '../template/query.js';
 import { decimalToMicros } from '../units/micros.js';
@@ -145,6 +147,14 @@ export interface FireRunOptions {
   data?: string;
   headers?: ReadonlyArray<readonly [string, string]>;
   concurrency?: number;
+  /** Fire for this long (ms, the warm-up not included), round and round the postbacks (each again, like repeat). */
+  durationMs?: number;
+  /** Postbacks fired in this first period (ms) are stored but left out of the summary. */
+  warmupMs?: number;
+  /** A constant arrival rate: postback i is due at i / rate s, and its latency counts from then. */
+  ratePerSecond?: number;
+  /** Limits on the run as a whole; the summary says which were broken. */
+  thresholds?: LoadThresholds;
   timeoutMs?: number;
   retryPolicy?: RetryPolicy;
   expectations?: Expectations;
@@ -166,6 +176,7 @@ export interface FireRunOptions {
 }
 
 export interface FireProgress {
+  /** Postbacks planned, or 0 for a timed run. */
   total: number;
   done: number;
   passed: number;
@@ -174,7 +185,7 @@ export interface FireProgress {
 }
 
 export interface FireRunEvents {
-  onStart?(info: { total: number; runId?: number; template: string }): void;
+  onStart?(info: { total: number; runId?: number; template: string; durationMs?: number; warmupMs?: number }): void;
   onRetry?(request: { seq: number; url: string }, attempt: AttemptRecord, nextAttempt: number): void;
   onPostback?(outcome: FireOutcome, progress: FireProgress): void;
 }
@@ -193,9 +204,14 @@ export interface FireSummary {
   statuses: Record<string, number>;
   /** Failure reasons and how often (the top ones). */
   reasons: Array<{ verdict: string; reason: string; count: number }>;
-  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** From the HDR histogram of the measured postbacks (retries included); from the scheduled time with a rate. */
+  latencyMs: { p50: number; p90: number; p95: number; p99: number; p999: number; max: number; mean: number };
   durationMs: number;
   postbacksPerSecond: number;
+  /** The run as a load test: model, rate held, behind schedule, histogram, per-second series. */
+  load: LoadSummary;
+  /** The --max-p95/--max-p99/--max-error-rate/--min-rate verdicts, when any were given. */
+  thresholds: LoadThresholdResult | null;
 }
 
 export interface ResolvedPostback {
@@ -300,7 +316,7 @@ export function fireTemplate(options: Pick<FireRunOptions, 'template' | 'preset'
   return presetPostbackTemplate(options.preset, options.base, supplied);
 }
 
-function summarize(outcomes: readonly FireOutcome[], durationMs: number): FireSummary {
+function summarize(outcomes: readonly FireOutcome[], load: LoadSummary, thresholds: LoadThresholds | undefined): FireSummary {
   const statuses: Record<string, number> = {};
   const reasons = new Map<string, { verdict: string; reason: string; count: number }>();
   let passed = 0;
@@ -309,9 +325,7 @@ function summarize(outcomes: readonly FireOutcome[], durationMs: number): FireSu
   let suspect = 0;
   let retried = 0;
   let attempts = 0;
-  const latencies = new Float64Array(outcomes.length);
-  outcomes.forEach((outcome, i) => {
-    latencies[i] = outcome.latencyMs;
+  outcomes.forEach((outcome) => {
     const key = outcome.httpStatus === undefined ? 'none' : String(outcome.httpStatus);
     statuses[key] = (statuses[key] ?? 0) + 1;
     attempts += outcome.attempts.length;
@@ -327,8 +341,7 @@ function summarize(outcomes: readonly FireOutcome[], durationMs: number): FireSu
       reasons.set(reasonKey, entry);
     }
   });
-  latencies.sort();
-  const round = (n: number) => Math.round(n * 100) / 100;
+  const l = load.latencyMs;
   return {
     sent: outcomes.length,
     passed,
@@ -339,14 +352,11 @@ function summarize(outcomes: readonly FireOutcome[], durationMs: number): FireSu
     attempts,
     statuses,
     reasons: [...reasons.values()].sort((a, b) => b.count - a.count).slice(0, 10),
-    latencyMs: {
-      p50: round(percentile(latencies, 0.5)),
-      p95: round(percentile(latencies, 0.95)),
-      p99: round(percentile(latencies, 0.99)),
-      max: round(latencies.length ? latencies[latencies.length - 1]! : 0),
-    },
-    durationMs: Math.round(durationMs),
-    postbacksPerSecond: durationMs > 0 ? Math.round((outcomes.length / durationMs) * 1000 * 10) / 10 : 0,
+    latencyMs: { p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, max: l.max, mean: l.mean },
+    durationMs: load.durationMs,
+    postbacksPerSecond: load.rate,
+    load,
+    thresholds: hasLoadThresholds(thresholds) ? evaluateLoadThresholds({ p95: l.p95, p99: l.p99, errorRate: load.errorRate, rate: load.rate }, thresholds!, 'postbacks') : null,
   };
 }
 
@@ -391,6 +401,9 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     }
   }
   if ((options.repeat ?? 1) < 1) throw new UsageError('--repeat must be at least 1');
+  if (options.durationMs !== undefined && !(options.durationMs > 0)) throw new UsageError('--duration must be more than 0');
+  if (options.warmupMs !== undefined && !(options.warmupMs >= 0)) throw new UsageError('--warmup must not be negative');
+  if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0)) throw new UsageError('--rate must be more than 0');
   const lintWarnings = options.lint === false ? [] : lintFireRun(options, template);
   const requests = resolvePostbacks(options, template, now());
   // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
@@ -413,7 +426,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     clickId: request.clickId,
   }));
   if (options.dryRun) {
-    return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], 0), postbacks: [], resolved };
+    const none = new LoadRecorder(0, false).summary({ targetRate: options.ratePerSecond, behindSchedule: 0, dropped: 0, maxLagMs: 0, measuredMs: 0, warmupMs: 0, warmupSent: 0 });
+    return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined), postbacks: [], resolved };
   }
 
   const store = options.store ?? options.openStore?.();
@@ -426,6 +440,9 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
         click_ids: options.clickIds.length,
         repeat: options.repeat ?? 1,
         concurrency,
+        rate: options.ratePerSecond ?? null,
+        duration_ms: options.durationMs ?? null,
+        warmup_ms: options.warmupMs ?? null,
         retries: (options.retryPolicy ?? DEFAULT_RETRY_POLICY).retries,
         timeout_ms: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         expect_status: options.expectations?.status?.text ?? null,
@@ -433,67 +450,90 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
       }, now())
     : undefined;
   const writer = store ? new PostbackWriter(store) : undefined;
-  events.onStart?.({ total: requests.length, template: redactedTemplate, ...(runId !== undefined ? { runId } : {}) });
+  const timed = options.durationMs !== undefined;
+  events.onStart?.({
+    total: timed ? 0 : requests.length,
+    template: redactedTemplate,
+    ...(runId !== undefined ? { runId } : {}),
+    ...(timed ? { durationMs: options.durationMs! } : {}),
+    ...(options.warmupMs ? { warmupMs: options.warmupMs } : {}),
+  });
 
   const outcomes: FireOutcome[] = [];
-  const progress: FireProgress = { total: requests.length, done: 0, passed: 0, failed: 0, errors: 0 };
-  let next = 0;
-  const started = performance.now();
-  const worker = async () => {
-    for (;;) {
-      if (options.signal?.aborted) return;
-      const request = requests[next];
-      if (request === undefined) return;
-      next += 1;
-      const outcome = await firePostback(client, request, {
-        ...(options.expectations ? { expectations: options.expectations } : {}),
-        ...(options.preset ? { preset: options.preset } : {}),
-        ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
-        // A shared client (check's) has its own timeout: the run's still holds for each attempt.
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        redactor,
-        retryHooks: {
-          ...options.retryHooks,
-          onRetry: (attempt, nextAttempt) => events.onRetry?.({ seq: request.seq, url: redactor.url(request.url) }, attempt, nextAttempt),
-        },
-      });
-      outcomes.push(outcome);
-      writer?.add({
-        runId: runId!,
-        seq: outcome.seq,
-        method: outcome.method,
-        url: outcome.url,
-        clickId: outcome.clickId,
-        txid: outcome.txid,
-        event: outcome.event,
-        status: outcome.status,
-        payoutMicros: request.payout === null ? null : decimalToMicros(request.payout) ?? null,
-        revenueMicros: request.revenue === null ? null : decimalToMicros(request.revenue) ?? null,
-        currency: request.currency,
-        httpStatus: outcome.httpStatus ?? null,
-        bodyExcerpt: outcome.bodyExcerpt ?? null,
-        latencyMs: outcome.latencyMs,
-        attempts: outcome.attempts.length,
-        verdict: outcome.verdict.verdict,
-        reason: [outcome.verdict.reason, outcome.verdict.suspect ? `suspect: ${outcome.verdict.suspect}` : undefined].filter(Boolean).join('; ') || null,
-        sentAt: outcome.sentAt,
-      });
-      progress.done += 1;
-      if (outcome.verdict.verdict === 'pass') progress.passed += 1;
-      else if (outcome.verdict.verdict === 'fail') progress.failed += 1;
-      else progress.errors += 1;
-      events.onPostback?.(outcome, progress);
-    }
+  const progress: FireProgress = { total: timed ? 0 : requests.length, done: 0, passed: 0, failed: 0, errors: 0 };
+  const recorder = new LoadRecorder(performance.now() + (options.warmupMs ?? 0), options.ratePerSecond !== undefined);
+  // Slot i fires postback i; a timed run or a warm-up goes round the list again (seq stays unique).
+  const send = async (slot: LoadSlot) => {
+    const listed = requests[(slot.index - 1) % requests.length]!;
+    const request = listed.seq === slot.index ? listed : { ...listed, seq: slot.index };
+    const outcome = await firePostback(client, request, {
+      ...(options.expectations ? { expectations: options.expectations } : {}),
+      ...(options.preset ? { preset: options.preset } : {}),
+      ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+      // A shared client (check's) has its own timeout: the run's still holds for each attempt.
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      redactor,
+      retryHooks: {
+        ...options.retryHooks,
+        onRetry: (attempt, nextAttempt) => events.onRetry?.({ seq: request.seq, url: redactor.url(request.url) }, attempt, nextAttempt),
+      },
+    });
+    writer?.add({
+      runId: runId!,
+      seq: outcome.seq,
+      method: outcome.method,
+      url: outcome.url,
+      clickId: outcome.clickId,
+      txid: outcome.txid,
+      event: outcome.event,
+      status: outcome.status,
+      payoutMicros: request.payout === null ? null : decimalToMicros(request.payout) ?? null,
+      revenueMicros: request.revenue === null ? null : decimalToMicros(request.revenue) ?? null,
+      currency: request.currency,
+      httpStatus: outcome.httpStatus ?? null,
+      bodyExcerpt: outcome.bodyExcerpt ?? null,
+      latencyMs: outcome.latencyMs,
+      attempts: outcome.attempts.length,
+      verdict: outcome.verdict.verdict,
+      reason: [outcome.verdict.reason, outcome.verdict.suspect ? `suspect: ${outcome.verdict.suspect}` : undefined].filter(Boolean).join('; ') || null,
+      sentAt: outcome.sentAt,
+    });
+    if (slot.warmup) return;
+    recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, outcome.verdict.verdict === 'pass');
+    outcomes.push(outcome);
+    progress.done += 1;
+    if (outcome.verdict.verdict === 'pass') progress.passed += 1;
+    else if (outcome.verdict.verdict === 'fail') progress.failed += 1;
+    else progress.errors += 1;
+    events.onPostback?.(outcome, progress);
   };
+  let timing;
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
+    timing = await runSchedule(
+      {
+        ...(timed ? { durationMs: options.durationMs! } : { count: requests.length }),
+        ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
+        ...(options.ratePerSecond !== undefined ? { ratePerSecond: options.ratePerSecond } : {}),
+        concurrency,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      send,
+    );
   } finally {
     writer?.flush();
     if (!options.client) await client.close();
   }
-  const durationMs = performance.now() - started;
   outcomes.sort((a, b) => a.seq - b.seq);
-  const summary = summarize(outcomes, durationMs);
+  const load = recorder.summary({
+    targetRate: options.ratePerSecond,
+    behindSchedule: timing.behindSchedule,
+    dropped: timing.dropped,
+    maxLagMs: timing.maxLagMs,
+    measuredMs: timing.measuredUntil - Math.min(timing.measuredFrom, timing.endedAt),
+    warmupMs: Math.min(timing.measuredFrom, timing.endedAt) - timing.startedAt,
+    warmupSent: timing.warmupSent,
+  });
+  const summary = summarize(outcomes, load, options.thresholds);
   if (store && runId !== undefined) finishRun(store, runId, summary, now());
   return { ...(runId !== undefined ? { runId } : {}), template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [] };
 }

@@ -14,6 +14,7 @@ import {
 import { formatDuration, formatWindow } from '../units/duration.js';
 import { formatMicros, microsToUnits } from '../units/micros.js';
 import { normalizeStatus, statusSpellingPairs } from './status.js';
+import { computeInsights } from './breakdown.js';
 import {
   CLICK_SOURCE,
   DEFAULT_PAYOUT_TOLERANCE_MICROS,
@@ -310,7 +311,7 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
 
     // --- classify every conversion in one pass -------------------------------------------------
     status(`matching ${n(queries.countConversionsInScope())} conversions to ${n(summary.clicks)} clicks…`);
-    queries.classifyConversions();
+    queries.classifyConversions(options.insights !== undefined);
     const counts = queries.scopeCounts();
     summary.conversions = counts.conversions;
     summary.missing_click_id = counts.missing_click_id;
@@ -498,6 +499,10 @@ export function reconcile(store: Store, options: ReconcileOptions = {}): Reconci
     }
     summary.currencies = queries.currenciesAtStake();
     stage('findings');
+    if (options.insights) {
+      Object.assign(report, computeInsights(store, report, { windowMs, clickSources: clickSources ? [...clickSources] : null }, options.insights));
+      stage('insights');
+    }
   });
   try {
     run();

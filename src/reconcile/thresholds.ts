@@ -26,6 +26,8 @@ export interface ThresholdResult {
   categories: CategoryVerdict[];
   /** The unmatched-rate check, when asked for. */
   unmatchedRate: { value: number; limit: number; failed: boolean; reason: string | null } | null;
+  /** With --by: the groups over --max-unmatched-rate (src/reconcile/group-thresholds.ts). */
+  groups?: ReadonlyArray<{ by: string; key: string | null; reason: string }>;
 }
 
 /** Spellings accepted by --fail-on besides the category names. */

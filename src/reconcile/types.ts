@@ -1,3 +1,5 @@
+import type { InsightOptions, ReconcileInsights } from './insight-types.js';
+
 /**
  * The reconcile report: what `tpb reconcile --json` prints and what demo and check consume.
  * Field names are snake_case because they are the JSON document's keys.
@@ -236,9 +238,11 @@ export interface ReconcileOptions {
    * "waiting for another tpb process to finish writing"), for a status line on a terminal.
    */
   onStatus?: (message: string) => void;
+  /** Breakdowns (--by), the daily series, lag and maturity (src/reconcile/breakdown.ts); absent = not computed. */
+  insights?: InsightOptions;
 }
 
-export interface ReconcileReport {
+export interface ReconcileReport extends Partial<ReconcileInsights> {
   version: 1;
   options: {
     /** As given (--clicks-source), null by default. */

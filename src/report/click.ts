@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ClickRecord, ClickRunResult } from '../click/run.js';
 import { excerpt, sanitizeForDisplay } from '../text/sanitize.js';
 import { renderTable } from './table.js';
+import { loadJson, renderLoadLines } from './load.js';
 
 /** Plain-language names of why a click yielded no id. */
 export const CLICK_FAILURE_LABELS: Readonly<Record<string, string>> = {
@@ -31,6 +32,8 @@ export function clickJson(result: ClickRunResult): Record<string, unknown> {
       latency_ms: result.summary.latencyMs,
       duration_ms: result.summary.durationMs,
       requests_per_second: result.summary.requestsPerSecond,
+      load: loadJson(result.summary.load),
+      thresholds: result.summary.thresholds?.verdicts.map((v) => ({ name: v.name, limit: v.limit, value: v.value, failed: v.failed, reason: v.reason })) ?? null,
     },
     clicks: result.clicks.map((click) => ({
       index: click.index,
@@ -96,7 +99,7 @@ export function renderClickReport(result: ClickRunResult, color: ChalkInstance, 
   const captured = s.captured === s.sent ? color.green(`${s.captured}`) : color.yellow(`${s.captured}`);
   lines.push(`${color.bold('tpb click')} ${sanitizeForDisplay(result.url)}${result.runId !== undefined ? color.dim(`  (run ${result.runId})`) : ''}`);
   lines.push(`sent ${s.sent}, click ids captured ${captured}, failed ${s.failed > 0 ? color.red(String(s.failed)) : '0'}${s.duplicateIds > 0 ? color.yellow(`, ${s.duplicateIds} id${s.duplicateIds === 1 ? '' : 's'} seen twice`) : ''}`);
-  lines.push(`latency p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms; ${s.requestsPerSecond} clicks/s over ${(s.durationMs / 1000).toFixed(2)} s`);
+  lines.push(...renderLoadLines(s.load, s.thresholds, color, 'clicks'));
   const statuses = Object.entries(s.statuses).sort(([a], [b]) => a.localeCompare(b));
   lines.push(`statuses: ${statuses.map(([status, count]) => `${status === 'none' ? 'no answer' : status} ×${count}`).join(', ')}`);
   const failures = Object.entries(s.failures);

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { FireOutcome, FireRunResult, ResolvedPostback } from '../fire/run.js';
 import { excerpt, sanitizeForDisplay } from '../text/sanitize.js';
+import { loadJson, renderLoadLines } from './load.js';
 
 /** The JSON document of `tpb fire --json`. */
 export function fireJson(result: FireRunResult): Record<string, unknown> {
@@ -33,6 +34,8 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
       latency_ms: s.latencyMs,
       duration_ms: s.durationMs,
       postbacks_per_second: s.postbacksPerSecond,
+      load: loadJson(s.load),
+      thresholds: s.thresholds?.verdicts.map((v) => ({ name: v.name, limit: v.limit, value: v.value, failed: v.failed, reason: v.reason })) ?? null,
     },
     postbacks: result.postbacks.map((p) => ({
       seq: p.seq,
@@ -121,7 +124,7 @@ export function renderFireReport(result: FireRunResult, color: ChalkInstance, op
     `sent ${s.sent}: ${s.passed > 0 ? color.green(`${s.passed} passed`) : '0 passed'}, ${s.failed > 0 ? color.red(`${s.failed} failed`) : '0 failed'}, ${s.errors > 0 ? color.red(`${s.errors} unreachable`) : '0 unreachable'}` +
       `${s.suspect > 0 ? color.yellow(`, ${s.suspect} suspect (HTML answer)`) : ''}${s.retried > 0 ? `, ${s.retried} retried (${s.attempts} attempts in all)` : ''}`,
   );
-  lines.push(`latency p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms, p99 ${s.latencyMs.p99} ms; ${s.postbacksPerSecond} postbacks/s over ${(s.durationMs / 1000).toFixed(2)} s`);
+  lines.push(...renderLoadLines(s.load, s.thresholds, color, 'postbacks'));
   const statuses = Object.entries(s.statuses).sort(([a], [b]) => a.localeCompare(b));
   if (statuses.length > 0) lines.push(`statuses: ${statuses.map(([status, count]) => `${status === 'none' ? 'no answer' : status} ×${count}`).join(', ')}`);
   const caveats = [...new Set(result.postbacks.map((p) => p.verdict.caveat).filter((c): c is string => Boolean(c)))];

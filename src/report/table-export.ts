@@ -40,7 +40,9 @@ export async function exportTable(
     }
     await write(rows === 0 ? ']\n' : '\n]\n');
   }
-  if ('end' in out && typeof out.end === 'function' && out !== process.stdout) {
+  // Never end stdout or stderr (the CLI hands a redacting wrapper of them: compare the descriptor).
+  const fd = (out as { fd?: unknown }).fd;
+  if ('end' in out && typeof out.end === 'function' && out !== process.stdout && fd !== 1 && fd !== 2) {
     (out as Writable).end();
     await once(out as Writable, 'finish');
   }

@@ -326,9 +326,10 @@ export class ReconcileQueries {
    * - anchor_click: the latest click at or before the conversion (the one that would be credited);
    *   outside_window: the conversion is later than anchor_click + window
    * matched = conversions in scope − unmatched − missing_click_id (see scopeCounts). Overlap rows
-   * (findOverlaps) are left out.
+   * (findOverlaps) are left out. keepAll (for the breakdowns, which need every matched row) keeps
+   * every conversion in rc_conv.
    */
-  classifyConversions(): void {
+  classifyConversions(keepAll = false): void {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_conv');
     this.db.exec(`CREATE TEMP TABLE rc_conv (
       id INTEGER PRIMARY KEY, source TEXT NOT NULL, click_id TEXT, occurred_at TEXT, payout INTEGER, currency TEXT,
@@ -343,7 +344,7 @@ export class ReconcileQueries {
          FROM conversions c LEFT JOIN clicks k ON k.click_id = c.click_id ${this.clickFilter('k')}
          WHERE ${this.conversionScope} ${this.notOverlap('c', 'rc_overlap')}
          GROUP BY c.id
-         HAVING NOT ${hasIdC} OR count(k.click_id) = 0
+         ${keepAll ? 'HAVING 1 OR' : 'HAVING'} NOT ${hasIdC} OR count(k.click_id) = 0
            OR (min(ifnull(k.occurred_at, '')) > '' AND (c.occurred_at < min(k.occurred_at)
              OR c.occurred_at > strftime(${TS_FORMAT}, ${anchor}, @window)))`,
       )

@@ -113,6 +113,8 @@ export class Redactor {
   private headerLinePattern: RegExp | undefined;
   private dirty = true;
   private changes = 0;
+  private cores: string[] = [];
+  private alwaysScan = false;
 
   /** Changes each time a name or value is learnt (for callers that cache redacted text). */
   get version(): number {
@@ -210,8 +212,18 @@ export class Redactor {
     for (const value of this.values) for (const variant of secretVariants(value)) if (variant.length >= MIN_VALUE_CHARS) variants.add(variant);
     const sources = [...variants].sort((a, b) => b.length - a.length).map(literalSource);
     this.valuePattern = sources.length > 0 ? new RegExp(sources.join('|'), 'g') : undefined;
+    // Every spelling of a value keeps its letters and digits: a text without the longest run of
+    // them cannot hold that value, so most texts skip the (long) alternation entirely.
+    this.cores = [];
+    this.alwaysScan = false;
+    for (const value of this.values) {
+      const core = (value.match(/[A-Za-z0-9]+/g) ?? []).sort((a, b) => b.length - a.length)[0];
+      if (core === undefined || core.length < 3) this.alwaysScan = true;
+      else this.cores.push(core);
+    }
     const names = [...this.names].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
-    this.paramPattern = new RegExp(`${NAME_START}(${names})(${EQUALS})(${VALUE})`, 'gi');
+    // The match starts at the `=` (cheap to find); a lookbehind then checks the name before it.
+    this.paramPattern = new RegExp(`${EQUALS}(?<=${NAME_START}(${names})(${EQUALS}))(${VALUE})`, 'gi');
     this.jsonPattern = new RegExp(String.raw`("(?:${names})"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)`, 'gi');
     this.headerLinePattern = new RegExp(String.raw`(^|[\r\n])([ \t]*(?:${names})[ \t]*:[ \t]*)([^\r\n]*)`, 'gi');
   }
@@ -223,8 +235,8 @@ export class Redactor {
   text(text: string): string {
     if (text === '') return text;
     this.compile();
-    let out = this.valuePattern ? text.replace(this.valuePattern, REDACTED) : text;
-    out = out.replace(this.paramPattern!, (match, name: string, equals: string, value: string) => (value === '' || value === REDACTED ? match : `${name}${equals}${REDACTED}`));
+    let out = this.valuePattern && (this.alwaysScan || this.cores.some((core) => text.includes(core))) ? text.replace(this.valuePattern, REDACTED) : text;
+    out = out.replace(this.paramPattern!, (match, _name: string, equals: string, value: string) => (value === '' || value === REDACTED ? match : `${equals}${REDACTED}`));
     return out;
   }
 

@@ -14,6 +14,7 @@ export function registerCheck(program: Command, context: CliContext): void {
     .option('--var <name=value>', 'set a {var} (repeatable; wins over the scenario and --data)', parseKeyValue)
     .option('--data <file>', 'CSV file: run the scenario once per row, the columns as {vars}')
     .option('--junit <file>', 'write a JUnit XML report: one test case per step and data row')
+    .option('--report-html <file>', 'write a self-contained HTML report: steps, data rows, requests and answers (redacted), verdicts')
     .option('--secret <name>', 'more query parameters and headers to redact (repeatable)', collect)
     .option('--init', 'write a starter scenario instead of running one')
     .addOption(new Option('--preset <name>', 'with --init: the tracker the starter scenario is for').choices([...PRESET_NAMES]))
@@ -44,5 +45,6 @@ Exit codes: 0 every step passed, 1 a check failed, 2 bad scenario, 3 a tracker c
     ['TRACKER_URL=https://staging.example.com tpb check tpb-check.yaml', 'run it; one line per step'],
     ['tpb check tpb-check.yaml --data offers.csv --junit report.xml', 'once per CSV row, JUnit for CI'],
     ['tpb check smoke.yaml --var offer_id=7 --json', 'override a var; the result as JSON'],
+    ['tpb check tpb-check.yaml --report-html check.html', 'a page to attach to the CI run or mail'],
   ]);
 }

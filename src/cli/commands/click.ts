@@ -1,16 +1,16 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
-import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, parseKeyValue, parseNumber } from '../parsers.js';
+import { collectList, durationParser, parseHeader, parseHttpUrl, parseInteger, parseKeyValue } from '../parsers.js';
 import { PRESET_NAMES, type PresetName } from '../../presets/catalog.js';
 import { CheckFailed, NetworkError } from '../../errors.js';
 import type { ClickRunEvents } from '../../click/run.js';
+import { addLoadOptions, loadThresholds, type LoadCommandOptions } from '../load-options.js';
 import { MAX_TIMEOUT_MS } from '../../units/duration.js';
 
-interface ClickCommandOptions {
-  count: number;
+interface ClickCommandOptions extends LoadCommandOptions {
+  count?: number;
   concurrency: number;
-  rate?: number;
   param?: Array<[string, string]>;
   header?: Array<[string, string]>;
   userAgent?: string;
@@ -31,9 +31,9 @@ export function registerClick(program: Command, context: CliContext): void {
     .command('click')
     .description('send clicks to a tracking link and capture the click id of each (from the redirect, a meta refresh or a JSON answer)')
     .argument('<url>', 'tracking link; may use {i}, {uuid}, {rand}', parseHttpUrl)
-    .option('-n, --count <n>', 'clicks to send', parseInteger({ min: 1 }), 1)
-    .option('-c, --concurrency <n>', 'clicks in flight at once (and connections per host)', parseInteger({ min: 1, max: 1000 }), 10)
-    .option('--rate <per-second>', 'at most this many clicks per second', parseNumber({ min: 0.001 }))
+    .option('-n, --count <n>', 'clicks to send (default 1; with --duration, the most to send)', parseInteger({ min: 1 }))
+    .option('-c, --concurrency <n>', 'clicks in flight at once (and connections per host)', parseInteger({ min: 1, max: 1000 }), 10);
+  addLoadOptions(command, 'clicks')
     .option('--param <key=value>', 'add a query parameter (repeatable; values may use {i}, {uuid}, {rand})', parseKeyValue)
     .option('-H, --header <header>', 'add a request header "Name: value" (repeatable)', parseHeader)
     .option('--user-agent <string>', 'User-Agent (default: a current desktop Chrome, since trackers filter bots)')
@@ -44,8 +44,8 @@ export function registerClick(program: Command, context: CliContext): void {
     .addOption(new Option('--timeout <duration>', 'give up on a click after this long').argParser(durationParser('s', MAX_TIMEOUT_MS)).default(10_000, '10s'))
     .addOption(new Option('--preset <name>', "tracker preset: looks for its click-id parameter first").choices(PRESET_NAMES))
     .option('--secret <name>', 'query parameter or header to redact in output and the database (repeatable)', collectList)
-    .option('--print-ids', 'print only the captured click ids, one per line (for pipes)')
-    .action(async (url: string, options: ClickCommandOptions) => {
+    .option('--print-ids', 'print only the captured click ids, one per line (for pipes)');
+  command.action(async (url: string, options: ClickCommandOptions) => {
       await clickAction(context, url, options);
     });
   addExamples(command, [
@@ -54,6 +54,7 @@ export function registerClick(program: Command, context: CliContext): void {
     ['tpb click "$LINK" --param sub1=run-{i} --follow', 'follow the chain until an id appears'],
     ['tpb click "https://e.example.com/clk?oid=1&affid=2" --click-id-json transaction_id', 'Everflow JSON click'],
     ['tpb click "$LINK" -n 10 --print-ids | xargs -n1 tpb fire "$PB" --click-id', 'ids for a pipe'],
+    ['tpb click "$LINK" -d 1m --warmup 10s --rate 2000 -c 200 --max-p99 250 --max-error-rate 0.001', 'load test: 2,000 clicks/s for a minute, CI gate on p99 and errors'],
   ]);
 }
 
@@ -67,19 +68,30 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
   const redactor = context.redactor;
   redactor.addNames(options.secret ?? []);
   const verbose = context.globals.verbose && !context.globals.quiet;
-  const progress = output.canShowProgress && !verbose && options.count >= 20;
+  const count = options.count ?? (options.duration === undefined ? 1 : undefined);
+  const progress = output.canShowProgress && !verbose && (count === undefined || count >= 20);
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
 
-  const bar = progress ? new ProgressBar(output, { label: 'clicks', total: options.count }) : undefined;
+  const bar = progress ? new ProgressBar(output, { label: 'clicks', ...(count !== undefined ? { total: count } : {}) }) : undefined;
+  // A timed run's bar moves with the clock (the count, if any, is only an upper bound).
+  const timedMs = options.duration !== undefined ? options.duration + (options.warmup ?? 0) : undefined;
+  let started = performance.now();
   const events: ClickRunEvents = {
-    onStart: ({ total, runId }) => {
-      output.verbose(`run ${runId}: ${total} click${total === 1 ? '' : 's'} to ${redactor.url(url)}`);
+    onStart: ({ runId }) => {
+      started = performance.now();
+      output.verbose(`run ${runId}: ${count !== undefined ? `${count} click${count === 1 ? '' : 's'}` : 'clicks'}${options.duration !== undefined ? ` for ${options.duration / 1000} s` : ''} to ${redactor.url(url)}`);
     },
     onClick: (click, p) => {
       if (verbose) context.io.stderr.write(renderClickExchange(click, color));
-      bar?.update({ done: p.done, total: p.total, counters: [['captured', p.captured], ['failed', p.failed]] });
+      if (!bar) return;
+      const counters: Array<[string, number]> = [['captured', p.captured], ['failed', p.failed]];
+      if (timedMs === undefined) return bar.update({ done: p.done, counters });
+      const elapsed = performance.now() - started;
+      const byTime = Math.min(1, elapsed / timedMs);
+      const byCount = count !== undefined ? p.done / count : 0;
+      bar.update({ done: p.done, total: 0, counters, fraction: Math.max(byTime, byCount), etaMs: byCount > byTime ? 0 : Math.max(0, timedMs - elapsed) });
     },
   };
 
@@ -88,9 +100,12 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
     result = await runClicks(
       {
         url,
-        count: options.count,
+        ...(count !== undefined ? { count } : {}),
+        ...(options.duration !== undefined ? { durationMs: options.duration } : {}),
+        ...(options.warmup !== undefined ? { warmupMs: options.warmup } : {}),
         concurrency: options.concurrency,
         ...(options.rate !== undefined ? { ratePerSecond: options.rate } : {}),
+        thresholds: loadThresholds(options),
         params: options.param ?? [],
         headers: options.header ?? [],
         ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
@@ -105,7 +120,7 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
         redactor,
         ...(verbose ? { trace: true } : {}),
         // A human report lists clicks only for small runs; big ones keep just the failures (examples).
-        keepClicks: context.globals.json || options.printIds || options.count <= 20 ? 'all' : 'failures',
+        keepClicks: context.globals.json || options.printIds || (count !== undefined && count <= 20) ? 'all' : 'failures',
         signal: abort.signal,
         now: context.io.now,
       },
@@ -123,7 +138,7 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
     if (!context.globals.quiet) context.io.stderr.write(renderClickReport({ ...result, clicks: [] }, color));
     // -v drew every click already; -q wants the result alone.
   } else output.data(renderClickReport(result, output.stdoutColor, { listLimit: verbose || context.globals.quiet ? 0 : 20 }));
-  if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent} of ${options.count} clicks were sent`);
+  if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent}${count !== undefined ? ` of ${count}` : ''} clicks were sent`);
 
   const s = result.summary;
   if (s.sent > 0 && s.failures.network === s.sent) {
@@ -133,5 +148,9 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
       hint: 'check the URL, that the tracker is up, and --timeout',
     });
   }
-  if (s.failed > 0) throw new CheckFailed(`${s.failed} of ${s.sent} click${s.sent === 1 ? '' : 's'} yielded no click id`, { hint: s.failures.no_param ? 'the redirect had no click-id parameter: name it with --click-id-param, or try --follow' : undefined });
+  if (s.thresholds?.failed) {
+    throw new CheckFailed(`threshold${s.thresholds.reasons.length === 1 ? '' : 's'} broken: ${s.thresholds.reasons.join('; ')}`);
+  }
+  // With --max-error-rate the threshold decides how many failed clicks are too many.
+  if (s.failed > 0 && options.maxErrorRate === undefined) throw new CheckFailed(`${s.failed} of ${s.sent} click${s.sent === 1 ? '' : 's'} yielded no click id`, { hint: s.failures.no_param ? 'the redirect had no click-id parameter: name it with --click-id-param, or try --follow' : undefined });
 }

@@ -8,7 +8,7 @@ import type { HttpMethod } from '../../http/client.js';
 import { MAX_TIMEOUT_MS, MAX_WAIT_MS } from '../../units/duration.js';
 import { parseStatusExpectation, type StatusExpectation } from '../../fire/verdict.js';
 
-interface FireCommandOptions {
+interface FireCommandOptions extends LoadCommandOptions {
   clickId?: string[];
   fromDb?: boolean;
   last?: number;
@@ -55,6 +55,8 @@ function parseRegex(value: string): RegExp {
   }
 }
 
+import { addLoadOptions, loadThresholds, type LoadCommandOptions } from '../load-options.js';
+
 export function registerFire(program: Command, context: CliContext): void {
   const command = program
     .command('fire')
@@ -82,13 +84,14 @@ export function registerFire(program: Command, context: CliContext): void {
     .option('--retries <n>', 'retries on network errors, 429 and 5xx (never other 4xx)', parseInteger({ min: 0, max: 10 }), 2)
     .addOption(new Option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter').argParser(durationParser('ms', MAX_WAIT_MS)).default(250, '250ms'))
     .option('-c, --concurrency <n>', 'postbacks in flight at once', parseInteger({ min: 1, max: 1000 }), 10)
-    .option('--repeat <n>', 'fire each postback N times, identically (the duplicate test)', parseInteger({ min: 1, max: 1000 }), 1)
+    .option('--repeat <n>', 'fire each postback N times, identically (the duplicate test)', parseInteger({ min: 1, max: 1000 }), 1);
+  addLoadOptions(command, 'postbacks')
     .option('--expect-status <code|2xx|list>', 'expected status (replaces the preset rule)', parseExpectStatus)
     .option('--expect-body <regex>', 'regular expression the body must match (replaces the preset rule)', parseRegex)
     .option('--dry-run', 'print the resolved requests (secrets redacted) and send nothing')
     .option('--secret <name>', 'query parameter, header or JSON key to redact everywhere (repeatable; token, key, api_key… are by default)', collectList)
-    .option('--no-lint', 'send even when lint finds errors')
-    .action(async (template: string | undefined, options: FireCommandOptions) => {
+    .option('--no-lint', 'send even when lint finds errors');
+  command.action(async (template: string | undefined, options: FireCommandOptions) => {
       await fireAction(context, template, options);
     });
   addExamples(command, [
@@ -150,6 +153,8 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   let bar: InstanceType<typeof ProgressBar> | undefined;
+  const timedMs = options.duration !== undefined ? options.duration + (options.warmup ?? 0) : undefined;
+  let started = performance.now();
 
   let result;
   try {
@@ -171,6 +176,10 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         ...(options.data !== undefined ? { data: options.data } : {}),
         headers: options.header ?? [],
         concurrency: options.concurrency,
+        ...(options.duration !== undefined ? { durationMs: options.duration } : {}),
+        ...(options.warmup !== undefined ? { warmupMs: options.warmup } : {}),
+        ...(options.rate !== undefined ? { ratePerSecond: options.rate } : {}),
+        thresholds: loadThresholds(options),
         timeoutMs: options.timeout,
         retryPolicy: { retries: options.retries, baseDelayMs: options.retryDelay, maxDelayMs: Math.max(10_000, options.retryDelay), maxRetryAfterMs: 60_000 },
         expectations: { ...(options.expectStatus ? { status: options.expectStatus } : {}), ...(options.expectBody ? { body: options.expectBody } : {}) },
@@ -185,15 +194,21 @@ async function fireAction(context: CliContext, template: string | undefined, opt
       },
       {
         onStart: ({ total, runId }) => {
-          if (output.canShowProgress && !verbose && total >= 20) bar = new ProgressBar(output, { label: 'postbacks', total });
-          output.verbose(`run ${runId}: ${total} postback${total === 1 ? '' : 's'}`);
+          started = performance.now();
+          if (output.canShowProgress && !verbose && (timedMs !== undefined || total >= 20)) bar = new ProgressBar(output, { label: 'postbacks', ...(timedMs === undefined ? { total } : {}) });
+          output.verbose(`run ${runId}: ${timedMs === undefined ? `${total} postback${total === 1 ? '' : 's'}` : `postbacks for ${options.duration! / 1000} s`}`);
         },
         onRetry: (request, attempt, next) => {
           output.verbose(color.dim(`#${request.seq} attempt ${attempt.attempt} ${attempt.status ?? attempt.failure}; attempt ${next} in ${attempt.waitMs} ms`));
         },
         onPostback: (outcome, p) => {
           if (verbose) context.io.stderr.write(renderExchange(outcome, color));
-          bar?.update({ done: p.done, total: p.total, counters: [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]] });
+          if (!bar) return;
+          const counters: Array<[string, number]> = [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]];
+          if (timedMs === undefined) return bar.update({ done: p.done, total: p.total, counters });
+          // A timed run's bar moves with the clock.
+          const elapsed = performance.now() - started;
+          bar.update({ done: p.done, counters, fraction: Math.min(1, elapsed / timedMs), etaMs: Math.max(0, timedMs - elapsed) });
         },
       },
     );
@@ -213,12 +228,15 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent} postbacks were sent`);
 
   const s = result.summary;
-  if (s.errors > 0) {
+  // With --max-error-rate the threshold decides how many failed or unanswered postbacks are too many.
+  const tolerated = options.maxErrorRate !== undefined && s.errors < s.sent;
+  if (s.errors > 0 && !tolerated) {
     const first = result.postbacks.find((p) => p.verdict.verdict === 'error');
     throw new NetworkError(`${s.errors} of ${s.sent} postback${s.sent === 1 ? '' : 's'} got no answer after ${options.retries + 1} attempt${options.retries === 0 ? '' : 's'} (${first?.verdict.reason ?? 'network error'})`, {
       ...(first ? { url: first.url } : {}),
       hint: 'check the URL and that the tracker is up; raise --timeout or --retries for a slow tracker',
     });
   }
-  if (s.failed > 0) throw new CheckFailed(`${s.failed} of ${s.sent} postback${s.sent === 1 ? '' : 's'} did not get the expected answer`);
+  if (s.thresholds?.failed) throw new CheckFailed(`threshold${s.thresholds.reasons.length === 1 ? '' : 's'} broken: ${s.thresholds.reasons.join('; ')}`);
+  if (s.failed > 0 && !tolerated) throw new CheckFailed(`${s.failed} of ${s.sent} postback${s.sent === 1 ? '' : 's'} did not get the expected answer`);
 }

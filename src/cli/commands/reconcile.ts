@@ -9,7 +9,7 @@ import { parseAmountToMicros } from '../../units/micros.js';
 import type { DedupeKey, ReconcileReport, ThresholdCategory } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 
-const FORMATS = ['table', 'json', 'csv', 'markdown', 'junit'] as const;
+const FORMATS = ['table', 'json', 'csv', 'markdown', 'junit', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
 /** Rows per category when --limit is not given: all for machine formats, a screenful for people. */
@@ -19,6 +19,7 @@ const DEFAULT_LIMIT: Readonly<Record<Format, number | undefined>> = {
   junit: 20,
   json: undefined,
   csv: undefined,
+  html: undefined,
 };
 
 /** --max-<category> flags: one per category a CI run may bound. */
@@ -48,6 +49,10 @@ interface ReconcileCliOptions {
   limit?: number;
   failOn?: string[];
   maxUnmatchedRate?: number;
+  by?: string[];
+  timezone?: string;
+  ignoreLast?: number;
+  minGroupConversions?: number;
   [max: string]: unknown;
 }
 
@@ -85,12 +90,16 @@ export function registerReconcile(program: Command, context: CliContext): void {
     .addOption(new Option('--payout-tolerance <amount>', 'payout difference tolerated with --compare').argParser(parseTolerance).default(10_000, '0.01'))
     .addOption(new Option('-f, --format <format>', 'output format (default: table; json with --json)').choices(FORMATS))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
-    .option('--limit <n>', 'at most n rows per category (default: 10 in table, 20 in markdown and junit, all in json and csv)', parseInteger({ min: 0 }))
+    .option('--by <fields>', 'break the report down by fields (comma-separated or repeated; + combines: affiliate+offer): source, offer, affiliate, sub1…sub5, event, status, currency, day, hour', collectList)
+    .option('--timezone <zone>', 'time zone of the daily series and of --by day/hour: UTC (default), +05:30, America/New_York')
+    .option('--limit <n>', 'at most n rows per category (default: 10 in table, 20 in markdown and junit, all in json, csv and html)', parseInteger({ min: 0 }))
     .option('--fail-on <categories>', 'fail (exit 1) on any finding in these categories: unmatched, missing_click_id, duplicate, duplicate_clicks, before_click, outside_window, missing_in_a, missing_in_b, payout_mismatch, status_mismatch, all', collectList);
   for (const [flags, category] of MAX_FLAGS) {
     command.option(flags, `fail (exit 1) when ${category} is over n`, parseInteger({ min: 0 }));
   }
-  command.option('--max-unmatched-rate <ratio>', 'fail (exit 1) when (unmatched + missing click id) / conversions is over this (0..1)', parseRatio);
+  command.option('--max-unmatched-rate <ratio>', 'fail (exit 1) when (unmatched + missing click id) / conversions is over this (0..1); with --by, also when any group is', parseRatio);
+  command.option('--min-group-conversions <n>', 'with --by and --max-unmatched-rate: check only the groups with at least n conversions (default 1)', parseInteger({ min: 1 }));
+  command.addOption(new Option('--ignore-last <duration>', 'leave the conversions of the last <duration> before the latest one out of the thresholds (immature days do not fail CI): 2d, 36h').argParser(durationParser('d')));
 
   addExamples(
     command.action(async (options: ReconcileCliOptions) => {
@@ -121,6 +130,10 @@ export function registerReconcile(program: Command, context: CliContext): void {
         if (typeof value === 'number') max[category] = value;
       }
       const hasThresholds = failOn.categories.length > 0 || Object.keys(max).length > 0 || options.maxUnmatchedRate !== undefined;
+      const { parseBy, parseTimezoneOption, groupsForThresholds } = await import('../../reconcile/breakdown.js');
+      const { DEFAULT_HTML_BY } = await import('../../reconcile/insight-types.js');
+      const by = parseBy(options.by ?? (format === 'html' ? DEFAULT_HTML_BY : []));
+      if (options.timezone !== undefined) parseTimezoneOption(options.timezone);
 
       if (context.dbPath !== ':memory:' && !fs.existsSync(context.dbPath)) {
         throw new InputError(`no database at ${context.dbPath}`, {
@@ -146,14 +159,23 @@ export function registerReconcile(program: Command, context: CliContext): void {
           context.output.verbose(`reconcile: ${stage} ${ms} ms (cpu ${cpuMs} ms)`);
         },
         onStatus: (message) => bar.status(`reconcile: ${message}`),
+        insights: {
+          by,
+          ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
+          ...(options.ignoreLast !== undefined ? { ignoreLastMs: options.ignoreLast } : {}),
+        },
         });
       } finally {
         bar.clear();
       }
-      const verdict: ThresholdResult = evaluateThresholds(report, {
+      const { evaluateGroupThresholds, thresholdReport } = await import('../../reconcile/group-thresholds.js');
+      const verdict: ThresholdResult = evaluateGroupThresholds(evaluateThresholds(thresholdReport(report), {
         failOn: failOn.categories,
         max,
         ...(options.maxUnmatchedRate !== undefined ? { maxUnmatchedRate: options.maxUnmatchedRate } : {}),
+      }), groupsForThresholds(report), {
+        ...(options.maxUnmatchedRate !== undefined ? { maxUnmatchedRate: options.maxUnmatchedRate } : {}),
+        ...(options.minGroupConversions !== undefined ? { minConversions: options.minGroupConversions } : {}),
       });
       const shownVerdict = hasThresholds ? verdict : undefined;
 
@@ -187,6 +209,12 @@ export function registerReconcile(program: Command, context: CliContext): void {
           text = renderReconcileJUnit(report, verdict, context.io.now().toISOString());
           break;
         }
+        case 'html': {
+          const { renderReconcileHtml } = await import('../../report/reconcile/html.js');
+          const { toolVersion } = await import('../version.js');
+          text = renderReconcileHtml(report, { ...(shownVerdict ? { verdict: shownVerdict } : {}), generatedAt: context.io.now().toISOString(), version: toolVersion() });
+          break;
+        }
         case 'table': {
           const { renderReconcileTable } = await import('../../report/reconcile/table.js');
           const color = options.out ? new (await import('chalk')).Chalk({ level: 0 }) : context.output.stdoutColor;
@@ -218,6 +246,9 @@ export function registerReconcile(program: Command, context: CliContext): void {
       ['tpb reconcile --format markdown --out report.md', 'a pull-request comment'],
       ['tpb reconcile --json --max-unmatched-rate 0.02 --fail-on duplicate', 'CI: exit 1 over 2% unmatched or on any duplicate'],
       ['tpb reconcile --format junit --out reconcile.xml --max-unmatched 0', 'one JUnit test case per category'],
+      ['tpb reconcile --format html --out report.html', 'one self-contained page to open, print or mail'],
+      ['tpb reconcile --by affiliate,offer --timezone America/New_York', 'which affiliate and offer lose conversions, by New York days'],
+      ['tpb reconcile --json --by affiliate --max-unmatched-rate 0.05 --ignore-last 2d', 'CI: fail when any affiliate is over 5 %, not on the last 2 days'],
       ['tpb reconcile --compare tpb:fire network', 'which fired postbacks the tracker did not record'],
       ['tpb reconcile --compare advertiser network --payout-tolerance 0.05', 'two conversion exports against each other'],
     ],

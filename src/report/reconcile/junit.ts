@@ -38,6 +38,13 @@ export function renderReconcileJUnit(report: ReconcileReport, verdict: Threshold
     };
     if (rate.failed) item.failure = { message: rate.reason ?? 'unmatched rate', type: 'threshold' };
     cases.push(item);
+    // One case per breakdown: which groups are over the rate.
+    for (const by of report.by ?? []) {
+      const over = (verdict.groups ?? []).filter((group) => group.by === by);
+      const groupCase: JUnitCase = { name: `unmatched_rate by ${by}`, classname: 'tpb.reconcile', systemOut: `${over.length} group${over.length === 1 ? '' : 's'} over ${rate.limit}` };
+      if (over.length > 0) groupCase.failure = { message: over[0]!.reason + (over.length > 1 ? ` (and ${over.length - 1} more)` : ''), type: 'threshold', text: over.map((group) => group.reason).join('\n') };
+      cases.push(groupCase);
+    }
   }
   const properties: Record<string, string> = {
     conversions: String(report.summary.conversions),

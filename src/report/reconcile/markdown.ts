@@ -1,6 +1,7 @@
 import { CATEGORY_TITLES, SEVERITY, type Finding, type FindingType, type ReconcileReport } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 import { sanitizeDeep, sanitizeForDisplay } from '../../text/sanitize.js';
+import { insightMarkdownLines } from './insights-text.js';
 import {
   CATEGORY_LABELS,
   categoryTotal,
@@ -105,6 +106,7 @@ export function renderReconcileMarkdown(untrusted: ReconcileReport, verdict?: Th
   if (report.hints.length > 0) {
     out.push('### Hints', '', ...report.hints.map((hint) => `- ${escapeMarkdown(hint.message, true)}`), '');
   }
+  out.push(...insightMarkdownLines(report, (text) => escapeMarkdown(text)));
   for (const type of reportCategories(report)) {
     const total = categoryTotal(report, type);
     if (total === 0) continue;

@@ -3,6 +3,7 @@ import { CATEGORY_TITLES, SEVERITY, type Finding, type FindingType, type Reconci
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 import { sanitizeDeep, sanitizeForDisplay } from '../../text/sanitize.js';
 import { renderTable } from '../table.js';
+import { insightTableLines } from './insights-text.js';
 import {
   CATEGORY_LABELS,
   categoryTotal,
@@ -102,6 +103,8 @@ export function renderReconcileTable(untrusted: ReconcileReport, options: Reconc
     out.push('', c.bold('Hints'));
     for (const hint of report.hints) out.push(`  ${c.cyan('›')} ${sanitizeForDisplay(hint.message)}`);
   }
+
+  out.push(...insightTableLines(report, c));
 
   // Cut hints to the terminal; piped output keeps them whole.
   const hintWidth = options.columns ? Math.max(40, options.columns - 70) : 1000;

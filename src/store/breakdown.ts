@@ -1,0 +1,217 @@
+import type { Store } from './db.js';
+
+/**
+ * The SQL of reconcile's breakdowns, daily series, lag and maturity. It reads reconcile's
+ * temporary tables (`rc_conv`: one row per conversion in scope with its earliest and, when late,
+ * its credited click time; `rc_dup`: duplicate rows beyond the first), so it runs on the same
+ * connection inside reconcile's transaction, after classification and before they are dropped.
+ * The category predicates are the ones src/store/reconcile.ts counts the summary with; a test
+ * checks that every breakdown's groups add up to the summary.
+ *
+ * Group keys are column expressions chosen from a fixed list (never text from the user), and every
+ * value is bound.
+ */
+
+/** What a group can be keyed by. `bucket`: the conversion's UTC quarter hour ("2026-03-01T10:2" = 10:30–10:45). */
+export type GroupKey = 'source' | 'offer' | 'affiliate' | 'sub1' | 'sub2' | 'sub3' | 'sub4' | 'sub5' | 'event' | 'status' | 'currency' | 'bucket';
+
+const CLICK_FALLBACK: Partial<Record<GroupKey, string>> = {
+  offer: 'offer_id',
+  affiliate: 'affiliate_id',
+  sub1: 'sub1',
+  sub2: 'sub2',
+  sub3: 'sub3',
+  sub4: 'sub4',
+  sub5: 'sub5',
+};
+
+const BLANK = 'char(32, 9, 10, 13)';
+
+/** A value, or NULL when it is empty: NULL and '' are the same group. */
+function valueOf(expression: string): string {
+  return `nullif(trim(${expression}, ${BLANK}), '')`;
+}
+
+function keyExpression(key: GroupKey): string {
+  switch (key) {
+    case 'source':
+    case 'event':
+    case 'status':
+    case 'currency':
+      return valueOf(`c.${key}`);
+    case 'bucket':
+      return "substr(c.occurred_at, 1, 14) || (CAST(substr(c.occurred_at, 15, 2) AS INTEGER) / 15)";
+    default: {
+      const column = CLICK_FALLBACK[key]!;
+      return `coalesce(${valueOf(`c.${column}`)}, ${valueOf(`k.${column}`)})`;
+    }
+  }
+}
+
+export interface GroupCountRow {
+  /** k0, k1…: the key values, in the order asked. */
+  [key: `k${number}`]: string | null;
+  conversions: number;
+  matched: number;
+  unmatched: number;
+  missing_click_id: number;
+  duplicate_extra: number;
+  before_click: number;
+  outside_window: number;
+  unmatched_payout: number;
+  missing_click_id_payout: number;
+  duplicate_extra_payout: number;
+  outside_window_payout: number;
+}
+
+export interface LagBinRow {
+  /** Display bucket index (from the edges given). */
+  bucket: number;
+  /** Fine bin: about 2 % wide on a log scale. */
+  bin: number;
+  n: number;
+  min_s: number;
+  max_s: number;
+}
+
+export interface ClickSlotRow {
+  slot: number;
+  clicks: number;
+}
+
+export interface BreakdownScope {
+  /** Click sources reconcile matched against; null = every click. */
+  clickSources: readonly string[] | null;
+  windowMs: number;
+}
+
+export class BreakdownQueries {
+  private readonly params: Record<string, unknown>;
+  private readonly clickFilter: string;
+  private creditTable = false;
+
+  constructor(
+    private readonly store: Store,
+    scope: BreakdownScope,
+  ) {
+    this.params = { window: `+${(scope.windowMs / 1000).toFixed(3)} seconds`, clickSources: JSON.stringify(scope.clickSources ?? []) };
+    this.clickFilter = scope.clickSources !== null ? 'AND k.source IN (SELECT value FROM json_each(@clickSources))' : '';
+  }
+
+  private get db() {
+    return this.store.db;
+  }
+
+  private readonly outsideWindow = "(r.anchor_click IS NOT NULL AND r.occurred_at > strftime('%Y-%m-%dT%H:%M:%fZ', r.anchor_click, @window))";
+  private readonly beforeClick = "(r.first_click > '' AND r.occurred_at < r.first_click)";
+  /** The click a conversion is credited to: the latest at or before it when it is late, else the earliest. */
+  private readonly creditedAt = 'coalesce(r.anchor_click, r.first_click)';
+
+  /** rc_credit: the credited click's row for each matched conversion (only when a key falls back to the click). */
+  private ensureCredit(): void {
+    if (this.creditTable) return;
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_credit');
+    this.db.exec('CREATE TEMP TABLE rc_credit (id INTEGER PRIMARY KEY, click INTEGER)');
+    this.db
+      .prepare(
+        `INSERT INTO rc_credit (id, click)
+         SELECT r.id, (SELECT k.id FROM clicks k WHERE k.click_id = r.click_id AND k.occurred_at IS nullif(${this.creditedAt}, '') ${this.clickFilter} ORDER BY k.id LIMIT 1)
+         FROM rc_conv r WHERE r.first_click IS NOT NULL`,
+      )
+      .run(this.params);
+    this.creditTable = true;
+  }
+
+  /**
+   * Counts per group of the conversions in scope. `where` narrows to conversions up to a time
+   * (`until`: ISO, inclusive) or after it (`after`); both are bound.
+   */
+  groupCounts(keys: readonly GroupKey[], filter: { until?: string; after?: string } = {}): GroupCountRow[] {
+    const needsClick = keys.some((key) => CLICK_FALLBACK[key] !== undefined);
+    if (needsClick) this.ensureCredit();
+    const select = keys.map((key, i) => `${keyExpression(key)} AS k${i}`);
+    const group = keys.length === 0 ? '' : `GROUP BY ${keys.map((_, i) => `k${i}`).join(', ')}`;
+    const where: string[] = [];
+    if (filter.until !== undefined) where.push('c.occurred_at <= @until');
+    if (filter.after !== undefined) where.push('c.occurred_at > @after');
+    const sql = `SELECT ${[...select, ''].join(', ')}
+        count(*) AS conversions,
+        ifnull(sum(r.first_click IS NOT NULL), 0) AS matched,
+        ifnull(sum(r.has_id AND r.first_click IS NULL), 0) AS unmatched,
+        ifnull(sum(NOT r.has_id), 0) AS missing_click_id,
+        ifnull(sum(d.id IS NOT NULL), 0) AS duplicate_extra,
+        ifnull(sum(${this.beforeClick}), 0) AS before_click,
+        ifnull(sum(${this.outsideWindow}), 0) AS outside_window,
+        ifnull(sum(CASE WHEN r.has_id AND r.first_click IS NULL THEN r.payout END), 0) AS unmatched_payout,
+        ifnull(sum(CASE WHEN NOT r.has_id THEN r.payout END), 0) AS missing_click_id_payout,
+        ifnull(sum(d.payout), 0) AS duplicate_extra_payout,
+        ifnull(sum(CASE WHEN ${this.outsideWindow} THEN r.payout END), 0) AS outside_window_payout
+      FROM rc_conv r JOIN conversions c ON c.id = r.id LEFT JOIN rc_dup d ON d.id = r.id
+      ${needsClick ? 'LEFT JOIN rc_credit rc ON rc.id = r.id LEFT JOIN clicks k ON k.id = rc.click' : ''}
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ${group}`;
+    return this.db.prepare(sql).all({ ...this.params, ...filter }) as GroupCountRow[];
+  }
+
+  /** Duplicate groups with an extra row at or before `until`. */
+  duplicateGroupsUntil(until: string): number {
+    return (
+      this.db.prepare('SELECT count(DISTINCT d.first_id) AS n FROM rc_dup d JOIN conversions c ON c.id = d.id WHERE c.occurred_at <= @until').get({ until }) as { n: number }
+    ).n;
+  }
+
+  /** Compare mode: rows present on one side only whose conversion is later than `after`. */
+  compareOnlyInAfter(after: string): { missing_in_a: number; missing_in_b: number } {
+    const count = (side: 'a' | 'b') =>
+      (
+        this.db
+          .prepare(
+            `SELECT count(*) AS n FROM rc_side s1 JOIN conversions c ON c.id = s1.id WHERE s1.side = @side AND c.occurred_at > @after AND NOT EXISTS (
+               SELECT 1 FROM rc_side s2 WHERE s2.side = @other AND s2.click_id = s1.click_id AND s2.txkey = s1.txkey)`,
+          )
+          .get({ side, other: side === 'a' ? 'b' : 'a', after }) as { n: number }
+      ).n;
+    return { missing_in_a: count('b'), missing_in_b: count('a') };
+  }
+
+  /** The latest conversion time in scope (the data's own clock). */
+  latestConversion(): string | null {
+    return (this.db.prepare('SELECT max(occurred_at) AS t FROM rc_conv').get() as { t: string | null }).t;
+  }
+
+  /**
+   * Seconds from the credited click to each matched conversion not earlier than it, counted in
+   * display buckets (`edgesSeconds`: ascending upper edges, inclusive like the window's boundary;
+   * beyond the last is the last bucket) and
+   * in fine log-scale bins for the percentiles.
+   */
+  lagBins(edgesSeconds: readonly number[]): LagBinRow[] {
+    const lag = `round((julianday(r.occurred_at) - julianday(${this.creditedAt})) * 86400000.0) / 1000.0`;
+    const bucket = `CASE ${edgesSeconds.map((edge, i) => `WHEN s <= ${Number(edge)} THEN ${i}`).join(' ')} ELSE ${edgesSeconds.length} END`;
+    return this.db
+      .prepare(
+        `SELECT ${bucket} AS bucket, CAST(ln(s + 1) * 50 AS INTEGER) AS bin, count(*) AS n, min(s) AS min_s, max(s) AS max_s
+         FROM (SELECT ${lag} AS s FROM rc_conv r WHERE r.first_click > '' AND r.occurred_at >= ${this.creditedAt})
+         GROUP BY 1, 2 ORDER BY 2, 1`,
+      )
+      .all() as LagBinRow[];
+  }
+
+  /**
+   * Clicks in scope after `after` and not after `until` (ISO), counted per slot of `slotSeconds`
+   * (slot n starts at n × slotSeconds after the epoch).
+   */
+  clicksBetween(after: string, until: string, slotSeconds: number): ClickSlotRow[] {
+    return this.db
+      .prepare(
+        `SELECT CAST(floor((julianday(k.occurred_at) - 2440587.5) * 86400.0 / @slot) AS INTEGER) AS slot, count(*) AS clicks
+         FROM clicks k WHERE k.occurred_at > @after AND k.occurred_at <= @until ${this.clickFilter} GROUP BY 1 ORDER BY 1`,
+      )
+      .all({ ...this.params, after, until, slot: slotSeconds }) as ClickSlotRow[];
+  }
+
+  dispose(): void {
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_credit');
+    this.creditTable = false;
+  }
+}
