@@ -16,6 +16,7 @@ import { decimalToMicros } from '../units/micros.js';
 import { keitaroPostbackKey, presetPostbackTemplate } from './preset-url.js';
 import { expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, UnresolvedMacroError, type TemplateEncoding } from '../template/macros.js';
 import { judgeResponse, networkVerdict, type Expectations, type Verdict } from './verdict.js';
+import { lintSenderRun, playSender, type PlayedSender } from './sender.js';
 
 /** One postback, resolved and ready to send (secrets still in it: redact before showing). */
 export interface PostbackRequest {
@@ -160,6 +161,10 @@ export interface FireRunOptions {
   expectations?: Expectations;
   /** Lint the template and ids before sending (default true); errors stop the run. */
   lint?: boolean;
+  /** Play this sender (`--as`): a dialect id or 'auto'; the template is the URL as that platform's macros write it. */
+  as?: string;
+  /** With `as`: the parameter the click ids go into, when neither the preset nor the sender's dictionary tells. */
+  clickIdParam?: string;
   /** Extra secret names (query params, headers, JSON keys) to redact. */
   secrets?: readonly string[];
   /** The run's redactor (the CLI's, or check's): secrets learnt here are added to it. */
@@ -237,6 +242,8 @@ export interface FireRunResult {
   postbacks: FireOutcome[];
   /** With dryRun: what would be sent. */
   resolved: ResolvedPostback[];
+  /** With `as`: the sender played, and what filled each of its macros. */
+  sender?: Pick<PlayedSender, 'dialect' | 'fills'>;
 }
 
 /** Build the macro values of every postback and expand templates; throws before anything is sent. */
@@ -279,7 +286,9 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
     for (let r = 1; r <= repeat; r += 1) {
       seq += 1;
       const perRequest = { ...values, seq: String(seq), repeat: String(r) };
-      const url = expandTemplate(template, perRequest, { where: 'the postback URL' });
+      // --as keeps what the sender would send literally (placeholders, foreign syntaxes) as written.
+      const raw = Object.keys(perRequest).filter((name) => name.startsWith('__tpb_raw_'));
+      const url = expandTemplate(template, perRequest, { where: 'the postback URL', ...(raw.length > 0 ? { raw } : {}) });
       const headers: Record<string, string> = {};
       for (const [name, value] of headerTemplates) headers[name.toLowerCase()] = expandTemplate(value, perRequest, { encoding: 'none', where: `header ${name}` });
       let body: string | undefined;
@@ -303,6 +312,14 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
     }
   });
   return requests;
+}
+
+/** The sender played by --as, with the values of secret parameters redacted. */
+function redactedSender(played: PlayedSender, redactor: Redactor): Pick<PlayedSender, 'dialect' | 'fills'> {
+  return {
+    dialect: played.dialect,
+    fills: played.fills.map((fill) => ({ ...fill, value: fill.value === null ? null : fill.param !== null && redactor.isSecretName(fill.param) ? REDACTED : redactor.text(fill.value) })),
+  };
 }
 
 /** The URL template of a run: the user's, or the preset's filled with --base. */
@@ -394,7 +411,20 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const now = options.now ?? (() => new Date());
   const redactor = options.redactor ?? new Redactor();
   redactor.addNames(options.secrets ?? []);
-  const template = fireTemplate(options);
+  const original = fireTemplate(options);
+  // --as: the URL is written in the sender's macros; play it into tpb's (exit 2 for a macro without a value).
+  const played =
+    options.as === undefined
+      ? undefined
+      : playSender(original, options.as, {
+          ...(options.preset ? { preset: options.preset } : {}),
+          ...(options.clickIdParam !== undefined ? { clickIdParam: options.clickIdParam } : {}),
+          clickIds: options.clickIds,
+          values: { ...(options.payout !== undefined ? { payout: options.payout } : {}), ...(options.revenue !== undefined ? { revenue: options.revenue } : {}), ...(options.txid !== undefined ? { txid: options.txid } : {}), ...(options.status !== undefined ? { status: options.status } : {}), ...(options.event !== undefined ? { event: options.event } : {}), ...(options.currency !== undefined ? { currency: options.currency } : {}) },
+          vars: options.vars ?? [],
+        });
+  const template = played ? played.template : original;
+  if (played) options = { ...options, vars: [...(options.vars ?? []), ...played.vars] };
   for (const [name, value] of [['--payout', options.payout], ['--revenue', options.revenue]] as const) {
     if (value !== undefined && !/\{/.test(value) && decimalToMicros(value) === undefined) {
       throw new UsageError(`${name} "${value}" is not a decimal amount`, { hint: `write it like 1.50 (a dot, no currency sign)` });
@@ -404,7 +434,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   if (options.durationMs !== undefined && !(options.durationMs > 0)) throw new UsageError('--duration must be more than 0');
   if (options.warmupMs !== undefined && !(options.warmupMs >= 0)) throw new UsageError('--warmup must not be negative');
   if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0)) throw new UsageError('--rate must be more than 0');
-  const lintWarnings = options.lint === false ? [] : lintFireRun(options, template);
+  const lintWarnings =
+    options.lint === false ? [] : played ? lintSenderRun(original, played, { ...(options.preset ? { preset: options.preset } : {}), ...(options.method ? { method: options.method } : {}), clickIds: options.clickIds }) : lintFireRun(options, template);
   const requests = resolvePostbacks(options, template, now());
   // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
   // They come from the template, --var, -H and --data, the same for every request: the first one suffices.
@@ -415,7 +446,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   }
   // Keitaro's postback key lives in the path; serve redacts it, so does fire (output and database).
   if (options.preset === 'keitaro') for (const key of keitaroPostbackKey(template)) redactor.addValue(key);
-  const redactedTemplate = redactor.url(template);
+  const redactedTemplate = redactor.url(original);
 
   const resolved: ResolvedPostback[] = requests.map((request) => ({
     seq: request.seq,
@@ -427,7 +458,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   }));
   if (options.dryRun) {
     const none = new LoadRecorder(0, false).summary({ targetRate: options.ratePerSecond, behindSchedule: 0, dropped: 0, maxLagMs: 0, measuredMs: 0, warmupMs: 0, warmupSent: 0 });
-    return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined), postbacks: [], resolved };
+    return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined), postbacks: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
   }
 
   const store = options.store ?? options.openStore?.();
@@ -535,7 +566,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   });
   const summary = summarize(outcomes, load, options.thresholds);
   if (store && runId !== undefined) finishRun(store, runId, summary, now());
-  return { ...(runId !== undefined ? { runId } : {}), template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [] };
+  return { ...(runId !== undefined ? { runId } : {}), template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
 }
 
 export { UnresolvedMacroError };

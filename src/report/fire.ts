@@ -11,6 +11,7 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
       dry_run: true,
       template: result.template,
       lint: result.lint,
+      ...(result.sender ? { sender: result.sender.dialect, fills: result.sender.fills.map((f) => ({ macro: f.macro, param: f.param, meaning: f.meaning, filled_by: f.filledBy, value: f.value })) } : {}),
       requests: result.resolved.map((r) => ({ seq: r.seq, method: r.method, url: r.url, headers: r.headers, body: r.body ?? null, click_id: r.clickId })),
     };
   }
@@ -62,6 +63,10 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
 
 export function renderDryRun(result: FireRunResult, color: ChalkInstance): string {
   const lines = [`${color.bold('tpb fire --dry-run')}: ${result.resolved.length} request${result.resolved.length === 1 ? '' : 's'}, nothing sent (secrets redacted)`];
+  if (result.sender) {
+    lines.push(`${color.dim('as:')} ${result.sender.dialect ? sanitizeForDisplay(`${result.sender.dialect.title}${result.sender.dialect.detection ? ` (${result.sender.dialect.detection})` : ''}`) : 'no dialect (no macros)'}`);
+    for (const fill of result.sender.fills) lines.push(`    ${sanitizeForDisplay(fill.macro)} ${color.dim('←')} ${sanitizeForDisplay(fill.filledBy)}${fill.meaning ? color.dim(`  ${sanitizeForDisplay(fill.meaning)}`) : ''}`);
+  }
   for (const request of result.resolved.slice(0, 1000)) lines.push(...renderRequest(request, color));
   if (result.resolved.length > 1000) lines.push(color.dim(`… and ${result.resolved.length - 1000} more`));
   return `${lines.join('\n')}\n`;

@@ -79,9 +79,15 @@ describe('tpb click / fire / lint through the built binary (exit codes)', () => 
 
   it('lint: exit 1 on errors, 0 on warnings only', async () => {
     const cwd = tempDir();
-    const bad = await runBin(['lint', 'https://t.example.com/postback?cid=#s2#', '--preset', 'voluum'], { cwd });
+    // #s2# is CAKE's: read as tpb's own template (or as Voluum's postback) it would be sent literally.
+    const bad = await runBin(['lint', 'https://t.example.com/postback?cid=#s2#', '--preset', 'voluum', '--sender', 'tpb'], { cwd });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('#s2#');
+    // As copied from CAKE (detected), it is fine: CAKE fills #s2# and Voluum reads cid.
+    const cake = await runBin(['lint', 'https://t.example.com/postback?cid=#s2#', '--receiver', 'voluum'], { cwd });
+    expect(cake.code).toBe(0);
+    expect(cake.stdout).toContain('reads as CAKE: 1 of 1 macro');
+    expect(cake.stdout).toContain('it lands');
     const warn = await runBin(['lint', 'http://t.example.com/postback?cid={click_id}&payout=', '--json'], { cwd });
     expect(warn.code).toBe(0);
     const doc = JSON.parse(warn.stdout) as { errors: number; warnings: number; findings: Array<{ param: string | null; fix: string }> };

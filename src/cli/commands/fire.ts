@@ -7,6 +7,7 @@ import { CheckFailed, NetworkError, UsageError } from '../../errors.js';
 import type { HttpMethod } from '../../http/client.js';
 import { MAX_TIMEOUT_MS, MAX_WAIT_MS } from '../../units/duration.js';
 import { parseStatusExpectation, type StatusExpectation } from '../../fire/verdict.js';
+import { DIALECT_IDS } from '../../template/dialects/ids.js';
 
 interface FireCommandOptions extends LoadCommandOptions {
   clickId?: string[];
@@ -37,6 +38,8 @@ interface FireCommandOptions extends LoadCommandOptions {
   dryRun?: boolean;
   secret?: string[];
   lint: boolean;
+  as?: string;
+  clickIdParam?: string;
 }
 
 function parseExpectStatus(value: string): StatusExpectation {
@@ -68,7 +71,9 @@ export function registerFire(program: Command, context: CliContext): void {
     .option('--run <id>', 'with --from-db: the ids of this click run', parseInteger({ min: 1 }))
     .option('--from-csv <file>', 'click ids from a CSV file (.gz, UTF-8 or UTF-16; "-" reads stdin)')
     .option('--column <name>', 'with --from-csv: the column of click ids (default: a click-id-like header)')
-    .addOption(new Option('--preset <name>', "the tracker's postback template (with --base) and success rule").choices(PRESET_NAMES))
+    .addOption(new Option('--preset <name>', "the receiving tracker: its postback template (with --base), click-id parameter and success rule").choices(PRESET_NAMES))
+    .option('--click-id-param <name>', 'with --as: the parameter the click ids go into (default: the preset\'s, or the sender\'s click-id macro)')
+    .addOption(new Option('--as <platform>', "play the platform that sends the URL: its macros ({external_id}, #s2#…) get --click-id, --payout… and --var values; auto detects it").choices(['auto', ...DIALECT_IDS]))
     .option('--base <url>', "with --preset: the tracker's base URL (Keitaro: including the postback key)", parseHttpUrl)
     .option('--var <name=value>', 'a custom macro {name} (repeatable)', parseKeyValue)
     .option('--payout <amount>', 'value of {payout}, e.g. 1.50')
@@ -100,6 +105,8 @@ export function registerFire(program: Command, context: CliContext): void {
     ['tpb fire --preset keitaro --base https://t.example.com/k3y --from-csv ids.csv --column subid', 'ids from a CSV'],
     ['tpb fire "$PB" --click-id abc --txid T1 --repeat 2 --expect-body "^success=false"', 'the duplicate test'],
     ['tpb fire "$PB" --from-db --dry-run', 'what would be sent, secrets redacted'],
+    ["tpb fire 'https://t.example.com/k3y/postback?subid=#s2#&payout=#price#' --as cake --click-id abc --payout 2.5", 'the URL as copied from CAKE'],
+    ["tpb fire 'https://t.example.com/postback?cid=REPLACE&payout=OPTIONAL' --as auto --preset voluum --click-id abc --dry-run --json", 'placeholders filled; each fill shown'],
   ]);
 }
 
@@ -146,6 +153,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const output = context.output;
   const color = output.stderrColor;
   if (template !== undefined && options.base !== undefined) throw new UsageError('give either a URL template or --preset with --base, not both');
+  if (options.clickIdParam !== undefined && options.as === undefined) throw new UsageError('--click-id-param goes with --as', { hint: 'tpb fire URL --as auto --click-id-param exid --click-id abc' });
   if (options.base !== undefined && options.preset === undefined) throw new UsageError('--base goes with --preset', { hint: `one of ${PRESET_NAMES.join(', ')}` });
   const clickIds = await clickIdsFor(context, options);
   const verbose = context.globals.verbose && !context.globals.quiet;
@@ -184,6 +192,8 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         retryPolicy: { retries: options.retries, baseDelayMs: options.retryDelay, maxDelayMs: Math.max(10_000, options.retryDelay), maxRetryAfterMs: 60_000 },
         expectations: { ...(options.expectStatus ? { status: options.expectStatus } : {}), ...(options.expectBody ? { body: options.expectBody } : {}) },
         lint: options.lint,
+        ...(options.as !== undefined ? { as: options.as } : {}),
+        ...(options.clickIdParam !== undefined ? { clickIdParam: options.clickIdParam } : {}),
         secrets: options.secret ?? [],
         redactor: context.redactor,
         dryRun: options.dryRun ?? false,

@@ -1,0 +1,42 @@
+import type { Dialect } from './types.js';
+
+/** CAKE's affiliate pixel / postback tokens (network → affiliate or tracker). */
+export const cake: Dialect = {
+  id: 'cake',
+  title: 'CAKE',
+  aliases: ['getcake'],
+  syntax: 'hash',
+  caseSensitive: false,
+  sends: "affiliate pixel or postback (the network fires the affiliate's URL on a conversion)",
+  clickIdMacros: ['s2'],
+  payoutMacros: ['price'],
+  macros: [
+    { name: 's1', meaning: 'sub id 1 (reserved for sub-affiliate ids, 50 characters)', role: 'other', sub: 1, source: 0 },
+    { name: 's2', meaning: 'sub id 2: the value passed in s2 of the tracking link, usually the click id', role: 'other', sub: 2, source: 0 },
+    { name: 's3', meaning: 'sub id 3', role: 'other', sub: 3, source: 0 },
+    { name: 's4', meaning: 'sub id 4', role: 'other', sub: 4, source: 0 },
+    { name: 's5', meaning: 'sub id 5', role: 'other', sub: 5, source: 0 },
+    { name: 'price', meaning: 'price (the payout of the conversion)', role: 'payout', source: 0 },
+    { name: 'tid', meaning: 'transaction id', role: 'txid', source: 0 },
+    { name: 'leadid', meaning: 'the conversion (lead) id CAKE assigns', role: 'other', source: 0 },
+    { name: 'affid', meaning: 'affiliate id', role: 'other', source: 0 },
+    { name: 'oid', meaning: 'offer id', role: 'other', source: 0 },
+    { name: 'campid', meaning: 'campaign id', role: 'other', source: 0 },
+    { name: 'cid', meaning: 'creative id', role: 'other', source: 0 },
+    { name: 'udid', meaning: 'UDID', role: 'other', source: 0 },
+    { name: 'ip', meaning: 'conversion IP', role: 'other', source: 0 },
+    { name: 'sourceip', meaning: 'click IP', role: 'other', source: 0 },
+    { name: 'utcunixtime', meaning: 'conversion time, UNIX', role: 'unix', source: 0 },
+    { name: 'sourcetime', meaning: 'conversion timestamp (2013-11-12T13:04:27.5670000)', role: 'other', source: 0 },
+    { name: 'reqid', meaning: 'Request Session ID (in offer links: what the advertiser returns in r=)', role: 'click_id', source: 1 },
+    { name: 'oreqid', meaning: 'offer-specific request session id (in tracking links to another CAKE)', role: 'other', source: 2 },
+    { name: 'vstid', meaning: 'visitor id (offer links)', role: 'other', source: 1 },
+  ],
+  families: [],
+  encoding: { kind: 'unknown', note: 'not documented; tpb encodes once (RFC 3986)' },
+  sources: [
+    { url: 'https://support.getcake.com/support/solutions/articles/5000545788', title: 'CAKE: tokens in affiliate or third-party pixels' },
+    { url: 'https://cakemarketing.screenstepslive.com/s/getcake/a/261680-tokens-in-the-offer-link-cake-for-networks', title: 'CAKE: Tokens in the Offer Link' },
+    { url: 'https://support.getcake.com/support/solutions/articles/13000103758-how-to-integrate-with-cake', title: 'CAKE: How to integrate with CAKE' },
+  ],
+};
