@@ -74,6 +74,16 @@ export class Output {
     return this.jsonDocumentWritten;
   }
 
+  /**
+   * The one JSON document of a --json run, written piece by piece (a report of millions of rows
+   * never becomes one string in memory). The pieces must together be one JSON document.
+   */
+  jsonDocumentChunks(chunks: Iterable<string>): void {
+    if (this.jsonDocumentWritten) throw new Error('a second JSON document was written to stdout');
+    this.jsonDocumentWritten = true;
+    for (const chunk of chunks) this.io.stdout.write(chunk);
+  }
+
   /** The one JSON document of a --json run. */
   jsonDocument(value: unknown): void {
     if (this.jsonDocumentWritten) throw new Error('a second JSON document was written to stdout');

@@ -11,7 +11,7 @@ import { describeInput, ingestJson, renderIngestSummary } from '../../report/ing
 import { sanitizeForDisplay } from '../../text/sanitize.js';
 
 /** The options of `tpb ingest`: ingestFile's, as commander parses them. */
-export type IngestCommandOptions = Pick<IngestOptions, 'kind' | 'preset' | 'map' | 'source' | 'timezone' | 'delimiter' | 'decimalComma' | 'strict' | 'force'>;
+export type IngestCommandOptions = Pick<IngestOptions, 'kind' | 'preset' | 'map' | 'source' | 'timezone' | 'delimiter' | 'decimalComma' | 'strict' | 'force' | 'replace' | 'forceKind'>;
 
 /** The body of `tpb ingest`, loaded when the command runs. */
 export async function runIngestCommand(
@@ -82,9 +82,11 @@ export async function runIngestCommand(
             ...(options.source !== undefined ? { source: options.source } : {}),
             ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
             ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
-            ...(options.decimalComma ? { decimalComma: true } : {}),
+            ...(options.decimalComma !== undefined ? { decimalComma: options.decimalComma } : {}),
+            ...(options.forceKind ? { forceKind: true } : {}),
             ...(options.strict ? { strict: true } : {}),
             ...(options.force ? { force: true } : {}),
+            ...(options.replace ? { replace: true } : {}),
           },
           (progress) => bar.update({ ...progress, file: file === '-' ? 'stdin' : path.basename(file) }),
         );
@@ -126,6 +128,19 @@ export async function runIngestCommand(
   if (context.globals.json) output.jsonDocument(ingestJson(results));
   else output.data(renderIngestSummary(results, output.stdoutColor));
 
+  // A file whose every data row was rejected is a failed import even without --strict.
+  const allRejected = results.filter((result) => result.status !== 'unchanged' && result.rows === 0 && result.rejected > 0);
+  if (allRejected.length > 0) {
+    throw new CheckFailed(
+      allRejected
+        .map((result) => {
+          const top = result.rejectReasons[0];
+          const cause = top ? `; ${top.rows === result.rejected ? 'all' : `${top.rows.toLocaleString('en-US')}`} for: ${top.example}` : '';
+          return `${sanitizeForDisplay(result.file)}: every one of its ${result.rejected.toLocaleString('en-US')} data row${result.rejected === 1 ? ' was' : 's were'} rejected${sanitizeForDisplay(cause)} (tpb db export rejects)`;
+        })
+        .join('\n'),
+    );
+  }
   const rejected = results.reduce((sum, result) => sum + (result.status === 'unchanged' ? 0 : result.rejected), 0);
   if (options.strict && rejected > 0) {
     throw new CheckFailed(`${rejected.toLocaleString('en-US')} row${rejected === 1 ? '' : 's'} rejected under --strict (see tpb db export rejects)`);
