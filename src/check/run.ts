@@ -535,10 +535,14 @@ export function runScenario(options: CheckOptions): Promise<CheckResult> {
   return new ScenarioRunner(options).run();
 }
 
-/** Exit code of a check run: 2 for a scenario mistake, 3 when a tracker could not be reached, 1 when a check failed. */
+/**
+ * Exit code of a check run: 2 for a scenario mistake; 1 when a check failed (even if other steps
+ * could not reach the tracker: a failed expectation is a tracking bug); 3 only when every problem
+ * was a tracker that could not be reached.
+ */
 export function checkExitCode(result: CheckResult): 0 | 1 | 2 | 3 {
   if (result.error) return 2;
-  if (result.summary.errors > 0) return 3;
   if (result.summary.failed > 0) return 1;
+  if (result.summary.errors > 0) return 3;
   return 0;
 }
