@@ -2,9 +2,10 @@
  * Typed errors carry the exit code of design.md's table and a hint for the user.
  * Core code throws these; only src/cli/main.ts turns them into output and an exit code.
  */
-export type ExitCode = 0 | 1 | 2 | 3;
+export type ExitCode = 0 | 1 | 2 | 3 | 130 | 143;
 
-export const EXIT = { ok: 0, checkFailed: 1, usage: 2, runtime: 3 } as const;
+/** 130 and 143 are the shell's codes for a process stopped by SIGINT (Ctrl-C) and SIGTERM (a CI timeout). */
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2, runtime: 3, sigint: 130, sigterm: 143 } as const;
 
 export abstract class TpbError extends Error {
   abstract readonly exitCode: ExitCode;
@@ -57,6 +58,20 @@ export class NetworkError extends TpbError {
 /** Runtime failure that is not the network: the database is locked for too long, disk full (exit 3). */
 export class RuntimeError extends TpbError {
   readonly exitCode = EXIT.runtime;
+}
+
+/**
+ * The run was stopped by SIGINT or SIGTERM after it had stored and reported what it sent (exit 130
+ * or 143, as a shell reports a process killed by that signal).
+ */
+export class Interrupted extends TpbError {
+  readonly exitCode: ExitCode;
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  constructor(signal: 'SIGINT' | 'SIGTERM', message: string, options: { hint?: string } = {}) {
+    super(message, options);
+    this.signal = signal;
+    this.exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+  }
 }
 
 export function isTpbError(error: unknown): error is TpbError {

@@ -1,19 +1,22 @@
-// Reconcile of 1,000,000 clicks and 200,000 conversions: `tpb reconcile --json` against the sqlite3
-// shell running the equivalent hand-written queries on a copy of the same database, side by side.
-// The JSON summary's counts must equal the hand-written queries' counts.
-import { spawnSync } from 'node:child_process';
+// Reconcile at two sizes — 1,000,000 clicks × 200,000 conversions and 10,000,000 × 2,000,000 —
+// `tpb reconcile --json` (every finding written) against the SQL an expert would type into the
+// sqlite3 shell for the same counts, side by side on copies of the same database, plus tpb's peak
+// RSS. The JSON summary's counts must equal the expert SQL's counts.
+// TPB_BENCH_RECONCILE_SIZES=1m (or 10m, or 1m,10m: the default) picks the sizes.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const title = 'reconcile: 1,000,000 clicks × 200,000 conversions';
+export const title = 'reconcile: 1,000,000 clicks × 200,000 conversions, and 10,000,000 × 2,000,000';
 
-const CLICKS = 1_000_000;
-const CONVERSIONS = 200_000;
-const RUNS = 5;
+const SIZES = [
+  { label: '1m', clicks: 1_000_000, conversions: 200_000, runs: 5 },
+  { label: '10m', clicks: 10_000_000, conversions: 2_000_000, runs: 3 },
+];
 const DAY = 86_400_000;
 const WINDOW_SECONDS = 30 * 86_400;
-const SQLITE3 = '/usr/bin/sqlite3';
+/** Data version (the generator is unchanged since v2; 21-report-html reuses the 1M data). */
 export const DATA_VERSION = 2;
 
 /** Deterministic PRNG (mulberry32): the same data on every machine and run. */
@@ -30,22 +33,26 @@ function prng(seed) {
 
 const iso = (ms) => new Date(ms).toISOString();
 
-/** clicks.csv and conversions.csv in the generic preset's headers, written once into dataDir. */
-export function generate(dir, log) {
+/**
+ * clicks.csv and conversions.csv in the generic preset's headers, written once into dir: ~3%
+ * unmatched (wrong ids, macros, upper-cased, truncated, order ids), 1% missing click id, 2%
+ * duplicates, 1% out of window, 1% before the click, 0.2% shared click ids.
+ */
+export function generate(dir, size, log) {
+  if (typeof size === 'function') [size, log] = [SIZES[0], size]; // generate(dir, log): the 1M size
   const clicksFile = path.join(dir, 'clicks.csv');
   const conversionsFile = path.join(dir, 'conversions.csv');
   if (fs.existsSync(clicksFile) && fs.existsSync(conversionsFile)) return { clicksFile, conversionsFile };
-  log(`generating ${CLICKS} clicks and ${CONVERSIONS} conversions in ${dir}`);
+  log(`generating ${size.clicks} clicks and ${size.conversions} conversions in ${dir}`);
   fs.mkdirSync(dir, { recursive: true });
   const random = prng(20260301);
   const hex32 = () => Array.from({ length: 4 }, () => ((random() * 2 ** 32) >>> 0).toString(16).padStart(8, '0')).join('');
   const start = Date.UTC(2026, 0, 1);
-  const ids = new Array(CLICKS);
-  const times = new Float64Array(CLICKS);
+  const ids = new Array(size.clicks);
+  const times = new Float64Array(size.clicks);
   let out = ['click_id,occurred_at,offer_id,affiliate_id,sub1'];
   const clicks = fs.openSync(`${clicksFile}.tmp`, 'w');
-  for (let i = 0; i < CLICKS; i += 1) {
-    // 0.2% of clicks reuse an earlier click's id (duplicate_clicks)
+  for (let i = 0; i < size.clicks; i += 1) {
     ids[i] = i > 0 && random() < 0.002 ? ids[Math.floor(random() * i)] : hex32();
     times[i] = start + Math.floor(random() * 60 * DAY);
     out.push(`${ids[i]},${iso(times[i])},${1000 + (i % 50)},${2000 + (i % 300)},s${i % 1000}`);
@@ -61,8 +68,8 @@ export function generate(dir, log) {
   const conversions = fs.openSync(`${conversionsFile}.tmp`, 'w');
   const previous = [];
   const macros = ['{clickid}', '{transaction_id}', '#s2#', 'REPLACE', 'null'];
-  for (let i = 0; i < CONVERSIONS; i += 1) {
-    const click = Math.floor(random() * CLICKS);
+  for (let i = 0; i < size.conversions; i += 1) {
+    const click = Math.floor(random() * size.clicks);
     const r = random();
     const payout = (1 + Math.floor(random() * 4900) / 100).toFixed(2);
     let id = ids[click];
@@ -101,175 +108,202 @@ export function generate(dir, log) {
   return { clicksFile, conversionsFile };
 }
 
-/** Whether this build has `tpb ingest` (it lands on main from another branch). */
+/** The sqlite3 shell: Debian's package, installed when missing (the bench machine is Debian). */
+function ensureSqlite3(log) {
+  if (spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0) return 'sqlite3';
+  log('sqlite3 not found; trying apt-get install -y sqlite3');
+  const installed = spawnSync('sh', ['-c', 'apt-get install -y sqlite3 || sudo -n apt-get install -y sqlite3'], { stdio: 'inherit' });
+  if (installed.status === 0 && spawnSync('sqlite3', ['-version']).status === 0) return 'sqlite3';
+  throw new Error('the baseline needs the sqlite3 shell: install it (Debian/Ubuntu: apt-get install sqlite3) and run again');
+}
+
+/** Whether this build has `tpb ingest` (kept for the parts that reuse this one's data). */
 export function hasIngest(bin) {
   const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
   return /^\s+ingest\b/m.test(help.stdout);
 }
 
-/** Load with `tpb ingest` (the realistic path) when it exists, else with plain SQL inserts. */
-export async function load(context, files, dbFile) {
-  const ingest = hasIngest(context.bin);
-  if (ingest) {
-    context.log('loading with tpb ingest');
-    for (const [file, kind, source] of [[files.clicksFile, 'clicks', 'tracker'], [files.conversionsFile, 'conversions', 'network']]) {
-      const result = spawnSync(process.execPath, [context.bin, '--db', dbFile, '-q', 'ingest', file, '--kind', kind, '--source', source, '--preset', 'generic'], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      if (result.status !== 0) throw new Error(`tpb ingest ${kind} failed (exit ${result.status}): ${result.stderr}`);
-    }
+/** Load with `tpb ingest` (the realistic path), then build the indexes both sides probe. */
+export async function load(context, files, dbFile, size = SIZES[0]) {
+  context.log(`loading ${dbFile} with tpb ingest`);
+  for (const [file, kind, source] of [[files.clicksFile, 'clicks', 'tracker'], [files.conversionsFile, 'conversions', 'network']]) {
+    const result = spawnSync(process.execPath, [context.bin, '--db', dbFile, '-q', 'ingest', file, '--kind', kind, '--source', source, '--preset', 'generic'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.status !== 0) throw new Error(`tpb ingest ${kind} failed (exit ${result.status}): ${result.stderr}`);
   }
   const { Store } = await import(pathToFileURL(path.join(context.repoRoot, 'dist', 'store', 'db.js')).href);
   const store = Store.open(dbFile);
   try {
-    if (!ingest) {
-      context.log('loading with SQL inserts (tpb ingest is not in this build yet)');
-      const { parse } = await import('csv-parse/sync');
-      const db = store.db;
-      const importRow = db.prepare(
-        "INSERT INTO imports (kind, source, preset, file, sha256, rows, started_at, finished_at) VALUES (?, ?, 'generic', ?, ?, ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
-      );
-      const insertClick = db.prepare('INSERT INTO clicks (import_id, source, line, click_id, occurred_at, offer_id, affiliate_id, sub1) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      const insertConversion = db.prepare(
-        'INSERT INTO conversions (import_id, source, line, click_id, occurred_at, txid, event, status, payout_micros, currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      db.transaction(() => {
-        const clickRows = parse(fs.readFileSync(files.clicksFile), { from_line: 2 });
-        const clickImport = importRow.run('clicks', 'tracker', files.clicksFile, 'bench-clicks', clickRows.length).lastInsertRowid;
-        clickRows.forEach((r, i) => insertClick.run(clickImport, 'tracker', i + 2, r[0] || null, r[1], r[2], r[3], r[4]));
-        const conversionRows = parse(fs.readFileSync(files.conversionsFile), { from_line: 2 });
-        const conversionImport = importRow.run('conversions', 'network', files.conversionsFile, 'bench-conversions', conversionRows.length).lastInsertRowid;
-        conversionRows.forEach((r, i) =>
-          insertConversion.run(conversionImport, 'network', i + 2, r[0] || null, r[1], r[2], r[3], r[4], Math.round(Number(r[5]) * 100) * 10_000, r[6]),
-        );
-      })();
-    }
     store.ensureIndexes();
     store.db.exec('ANALYZE');
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     const counts = store.db.prepare('SELECT (SELECT count(*) FROM clicks) AS clicks, (SELECT count(*) FROM conversions) AS conversions').get();
-    if (counts.clicks !== CLICKS || counts.conversions !== CONVERSIONS) {
-      throw new Error(`loaded ${counts.clicks} clicks and ${counts.conversions} conversions, expected ${CLICKS} and ${CONVERSIONS}`);
+    if (counts.clicks !== size.clicks || counts.conversions !== size.conversions) {
+      throw new Error(`loaded ${counts.clicks} clicks and ${counts.conversions} conversions, expected ${size.clicks} and ${size.conversions}`);
     }
   } finally {
     store.close();
   }
-  return ingest ? 'tpb ingest' : 'SQL inserts';
 }
 
 /**
- * What an engineer would type into sqlite3 for the same counts, with the same definitions as
- * tpb (README: conversions not from tpb:fire; a blank click id is missing; duplicates within a
- * source by click id + event + txid; before_click against the earliest click; outside the window
- * after the latest click at or before the conversion).
+ * The SQL an expert would write for the same counts, with the same definitions as tpb (README):
+ * conversions not from tpb:fire; a blank click id is missing; matched when a click has the id;
+ * before_click against the earliest click; outside_window after the latest click at or before the
+ * conversion; duplicates within a source by click id + event + txid; duplicate clicks within a
+ * source. ONE pass over the conversions, each joined through the (click_id, occurred_at) index to
+ * its clicks — the earliest click and the latest one at or before the conversion in the same probe —
+ * every count a sum of a condition; then one group-by for duplicate conversions and one for
+ * duplicate clicks. (The indexes are built before either side is timed.)
  */
-const HAND_WRITTEN_SQL = `
-SELECT 'clicks', count(*) FROM clicks;
-SELECT 'conversions', count(*) FROM conversions WHERE source <> 'tpb:fire';
-SELECT 'missing_click_id', count(*) FROM conversions WHERE source <> 'tpb:fire' AND (click_id IS NULL OR trim(click_id, char(32, 9, 10, 13)) = '');
-SELECT 'matched', count(*) FROM conversions c WHERE c.source <> 'tpb:fire' AND trim(c.click_id, char(32, 9, 10, 13)) <> ''
-  AND EXISTS (SELECT 1 FROM clicks k WHERE k.click_id = c.click_id);
-SELECT 'unmatched', count(*) FROM conversions c WHERE c.source <> 'tpb:fire' AND trim(c.click_id, char(32, 9, 10, 13)) <> ''
-  AND NOT EXISTS (SELECT 1 FROM clicks k WHERE k.click_id = c.click_id);
+export const EXPERT_SQL = `
+SELECT 'conversions', count(*),
+       'missing_click_id', sum(NOT has_id),
+       'matched', sum(has_id AND clicks > 0),
+       'unmatched', sum(has_id AND clicks = 0),
+       'before_click', sum(has_id AND first_click > '' AND at < first_click),
+       'outside_window', sum(has_id AND first_click > '' AND at > strftime('%Y-%m-%dT%H:%M:%fZ', last_before, '+${WINDOW_SECONDS} seconds'))
+FROM (
+  SELECT c.occurred_at AS at,
+         c.click_id IS NOT NULL AND trim(c.click_id, char(32, 9, 10, 13)) <> '' AS has_id,
+         count(k.click_id) AS clicks,
+         min(ifnull(k.occurred_at, '')) AS first_click,
+         max(CASE WHEN k.occurred_at <= c.occurred_at THEN k.occurred_at END) AS last_before
+  FROM conversions c LEFT JOIN clicks k ON k.click_id = c.click_id
+  WHERE c.source <> 'tpb:fire'
+  GROUP BY c.id);
 SELECT 'duplicate_groups', count(*), 'duplicate_extra', ifnull(sum(n - 1), 0) FROM (
-  SELECT count(*) AS n FROM conversions WHERE source <> 'tpb:fire' AND trim(click_id, char(32, 9, 10, 13)) <> ''
+  SELECT count(*) AS n FROM conversions
+  WHERE source <> 'tpb:fire' AND trim(click_id, char(32, 9, 10, 13)) <> ''
   GROUP BY source, click_id, ifnull(event, ''), ifnull(txid, '') HAVING count(*) > 1);
-SELECT 'duplicate_clicks', count(*) FROM (SELECT click_id FROM clicks WHERE click_id <> '' GROUP BY click_id HAVING count(*) > count(DISTINCT source));
-SELECT 'before_click', count(*) FROM (
-  SELECT c.occurred_at AS at, (SELECT min(k.occurred_at) FROM clicks k WHERE k.click_id = c.click_id) AS first_click
-  FROM conversions c WHERE c.source <> 'tpb:fire' AND trim(c.click_id, char(32, 9, 10, 13)) <> '') WHERE at < first_click;
-SELECT 'outside_window', count(*) FROM conversions c WHERE c.source <> 'tpb:fire' AND trim(c.click_id, char(32, 9, 10, 13)) <> ''
-  AND c.occurred_at > (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', max(k.occurred_at), '+${WINDOW_SECONDS} seconds')
-                       FROM clicks k WHERE k.click_id = c.click_id AND k.occurred_at <= c.occurred_at);
+SELECT 'duplicate_clicks', count(*) FROM (
+  SELECT 1 FROM clicks WHERE click_id <> '' GROUP BY click_id, source HAVING count(*) > 1);
+SELECT 'clicks', count(*) FROM clicks;
 `;
 
-function runSqlite(dbFile) {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(SQLITE3, ['-batch', '-noheader', '-separator', '|', dbFile], { input: HAND_WRITTEN_SQL, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`sqlite3 failed: ${result.stderr}`);
+/** Run a command, return wall ms and the peak RSS in MB (VmHWM, polled from /proc). */
+function measure(command, args, { input, outFile } = {}) {
+  return new Promise((resolve, reject) => {
+    const fd = outFile ? fs.openSync(outFile, 'w') : undefined;
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: [input === undefined ? 'ignore' : 'pipe', fd ?? 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    if (input !== undefined) child.stdin.end(input);
+    let peakKb = 0;
+    const poll = () => {
+      try {
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+      } catch {
+        /* exited */
+      }
+    };
+    const timer = setInterval(poll, 20);
+    child.on('error', reject);
+    child.on('exit', () => poll());
+    child.on('close', (code) => {
+      clearInterval(timer);
+      if (fd !== undefined) fs.closeSync(fd);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve({ ms, peakMb: peakKb / 1024, stdout, stderr });
+    });
+  });
+}
+
+async function runExpert(sqlite3, dbFile) {
+  const result = await measure(sqlite3, ['-batch', '-noheader', '-separator', '|', dbFile], { input: EXPERT_SQL });
   const counts = {};
   for (const line of result.stdout.trim().split('\n')) {
     const cells = line.split('|');
     for (let i = 0; i + 1 < cells.length; i += 2) counts[cells[i]] = Number(cells[i + 1]);
   }
-  return { ms, counts };
+  return { ms: result.ms, counts };
 }
 
-function runTpb(context, dbFile, outFile, extra = []) {
-  const fd = fs.openSync(outFile, 'w');
-  const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [context.bin, '--db', dbFile, 'reconcile', '--json', ...extra], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  fs.closeSync(fd);
-  if (result.status !== 0) throw new Error(`tpb reconcile failed (exit ${result.status}): ${result.stderr}`);
-  return { ms, bytes: fs.statSync(outFile).size };
-}
+const runTpb = (context, dbFile, outFile) => measure(process.execPath, [context.bin, '--db', dbFile, 'reconcile', '--json'], { outFile });
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const count = (n) => n.toLocaleString('en-US');
 
-export async function run(context) {
-  if (!fs.existsSync(SQLITE3)) throw new Error(`${SQLITE3} is needed for the reconcile baseline`);
-  const dir = path.join(context.dataDir, `reconcile-v${DATA_VERSION}`);
-  const files = generate(dir, context.log);
-  const ingest = hasIngest(context.bin);
-  const dbFile = path.join(dir, ingest ? 'ingested.db' : 'sql-loaded.db');
-  let how = ingest ? 'tpb ingest' : 'SQL inserts';
+async function runSize(context, sqlite3, size) {
+  // The 1M data is where it always was (21-report-html reads it too).
+  const dir = path.join(context.dataDir, size.label === '1m' ? `reconcile-v${DATA_VERSION}` : `reconcile-v${DATA_VERSION}-${size.label}`);
+  const files = generate(dir, size, context.log);
+  const dbFile = path.join(dir, 'ingested.db');
   if (!fs.existsSync(dbFile)) {
     const partial = `${dbFile}.partial`;
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(partial + suffix, { force: true });
-    how = await load(context, files, partial);
+    await load(context, files, partial, size);
     fs.renameSync(partial, dbFile);
   }
-  context.log(`database ${dbFile} (loaded with ${how})`);
   const copy = path.join(dir, 'baseline-copy.db');
   fs.copyFileSync(dbFile, copy);
   const outFile = path.join(dir, 'reconcile.json');
 
-  // One warm-up each (page cache), then alternate.
-  runTpb(context, dbFile, outFile);
-  runSqlite(copy);
-  const tpbAll = [];
-  const tpbCounts = [];
-  const sqlite = [];
+  // One warm-up each (page cache), then alternate which goes first.
+  await runTpb(context, dbFile, outFile);
+  await runExpert(sqlite3, copy);
+  const tpb = [];
+  const expert = [];
+  let peakMb = 0;
   let baselineCounts;
-  let bytes = 0;
-  for (let i = 0; i < RUNS; i += 1) {
-    const all = runTpb(context, dbFile, outFile);
-    tpbAll.push(all.ms);
-    bytes = all.bytes;
-    const base = runSqlite(copy);
-    sqlite.push(base.ms);
-    baselineCounts = base.counts;
-    tpbCounts.push(runTpb(context, dbFile, `${outFile}.limit0`, ['--limit', '0']).ms);
+  for (let i = 0; i < size.runs; i += 1) {
+    const pair = i % 2 === 0 ? [() => runTpb(context, dbFile, outFile), () => runExpert(sqlite3, copy)] : [() => runExpert(sqlite3, copy), () => runTpb(context, dbFile, outFile)];
+    for (const step of pair) {
+      const result = await step();
+      if ('counts' in result) {
+        expert.push(result.ms);
+        baselineCounts = result.counts;
+      } else {
+        tpb.push(result.ms);
+        peakMb = Math.max(peakMb, result.peakMb);
+      }
+    }
   }
   const report = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+  const bytes = fs.statSync(outFile).size;
   const keys = ['clicks', 'conversions', 'matched', 'unmatched', 'missing_click_id', 'duplicate_groups', 'duplicate_extra', 'duplicate_clicks', 'before_click', 'outside_window'];
   const mismatches = keys.filter((key) => report.summary[key] !== baselineCounts[key]);
-  for (const key of keys) context.log(`${key.padEnd(17)} tpb ${String(report.summary[key]).padStart(8)}   sqlite3 ${String(baselineCounts[key]).padStart(8)}${mismatches.includes(key) ? '   MISMATCH' : ''}`);
-  context.log(`tpb --json: ${report.findings.length} findings, ${(bytes / 1024 / 1024).toFixed(1)} MiB of JSON; runs ${tpbAll.map(seconds).join(', ')}; sqlite3 ${sqlite.map(seconds).join(', ')}`);
+  for (const key of keys) context.log(`${key.padEnd(17)} tpb ${String(report.summary[key]).padStart(9)}   expert SQL ${String(baselineCounts[key]).padStart(9)}${mismatches.includes(key) ? '   MISMATCH' : ''}`);
+  context.log(`tpb --json: ${count(report.findings.length)} findings, ${(bytes / 1024 / 1024).toFixed(1)} MiB; tpb ${tpb.map(seconds).join(', ')}; expert SQL ${expert.map(seconds).join(', ')}; peak RSS ${peakMb.toFixed(0)} MB`);
   if (mismatches.length > 0) context.log(`COUNTS DIFFER: ${mismatches.join(', ')}`);
-
-  const base = median(sqlite);
-  const all = median(tpbAll);
-  const countsOnly = median(tpbCounts);
-  return [
+  const all = median(tpb);
+  const base = median(expert);
+  const rows = [
     {
-      benchmark: `reconcile --json, all ${report.findings.length} findings (${how})`,
+      benchmark: `reconcile ${count(size.clicks)} clicks × ${count(size.conversions)} conversions, --json with all ${count(report.findings.length)} findings (median of ${size.runs})`,
       tpb: seconds(all),
-      baseline: `${seconds(base)} sqlite3`,
-      ratio: (all / base).toFixed(2),
-      target: '≤ 1.5, counts equal',
+      baseline: `expert SQL in sqlite3 ${seconds(base)}`,
+      ratio: `${(all / base).toFixed(2)}×`,
+      target: '≤ 1.5×, counts equal',
       ok: all / base <= 1.5 && mismatches.length === 0,
     },
-    {
-      benchmark: 'reconcile --json --limit 0 (counts and hints, no rows)',
-      tpb: seconds(countsOnly),
-      baseline: `${seconds(base)} sqlite3`,
-      ratio: (countsOnly / base).toFixed(2),
-      target: '(information)',
-    },
   ];
+  rows.push({
+    benchmark: `reconcile ${count(size.clicks)} × ${count(size.conversions)}: peak RSS`,
+    tpb: `${peakMb.toFixed(0)} MB`,
+    baseline: '',
+    ratio: '',
+    target: size.clicks >= 10_000_000 ? '< 400 MB' : '',
+    ...(size.clicks >= 10_000_000 ? { ok: peakMb < 400 } : {}),
+  });
+  return rows;
+}
+
+export async function run(context) {
+  const sqlite3 = ensureSqlite3(context.log);
+  const wanted = (process.env.TPB_BENCH_RECONCILE_SIZES ?? '1m,10m').split(',').map((label) => label.trim().toLowerCase());
+  const rows = [];
+  for (const size of SIZES.filter((entry) => wanted.includes(entry.label))) {
+    context.log(`— ${count(size.clicks)} clicks × ${count(size.conversions)} conversions`);
+    rows.push(...(await runSize(context, sqlite3, size)));
+  }
+  return rows;
 }

@@ -388,7 +388,8 @@ function toRow(runId: number, r: CaughtRequest): CaughtRow {
     rule: r.answer.rule,
     latencyMs: r.answer.latency_ms,
     forward: r.forward ? { url: r.forward.url, status: r.forward.status, body: r.forward.body, error: r.forward.error, latencyMs: r.forward.latency_ms } : null,
-    conversion: f.clickId === null ? null : { clickId: f.clickId, txid: f.txid, event: f.event, status: f.status, payoutMicros: f.payoutMicros, revenueMicros: f.revenueMicros, currency: f.currency },
+    // Only what the receiver accepted (2xx) is a conversion: a 503'd or dropped attempt was not taken.
+    conversion: f.clickId === null || r.answer.status === null || r.answer.status < 200 || r.answer.status > 299 ? null : { clickId: f.clickId, txid: f.txid, event: f.event, status: f.status, payoutMicros: f.payoutMicros, revenueMicros: f.revenueMicros, currency: f.currency },
   };
 }
 

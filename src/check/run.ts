@@ -14,6 +14,7 @@ import type { Store } from '../store/db.js';
 import { Redactor } from '../text/redact.js';
 import { envAsMacros, interpolate, resolveEnvironment, type InterpolationScope } from './interpolate.js';
 import type { ClickStep, FireStep, IngestStep, LoadSpec, ReconcileStep, Scenario, Step, WaitStep } from './scenario.js';
+import type { Catcher } from '../catch/index.js';
 import type { LoadThresholdResult, LoadThresholds } from '../stats/thresholds.js';
 
 /** The run options of a step's load keys (none: the step sends once, as before). */
@@ -154,6 +155,9 @@ class ScenarioRunner {
   private readonly client = new HttpClient({ connections: 8 });
   private env = new Map<string, string>();
   private scenarioError: { message: string; hint: string | null } | undefined;
+  /** The scenario's receiver (`catch:`), and the requests expect_postback steps have used. */
+  private catcher: Catcher | undefined;
+  private readonly usedPostbacks = new Set<number>();
 
   constructor(private readonly options: CheckOptions) {
     this.redactor = options.redactor ?? new Redactor();
@@ -166,12 +170,15 @@ class ScenarioRunner {
     const rows: Array<DataRow | null> = this.options.data && this.options.data.length > 0 ? [...this.options.data] : [null];
     const runs: ScenarioRun[] = [];
     try {
+      // Loaded only for scenarios that catch postbacks.
+      if (scenario.catch) this.catcher = await (await import('./catch-step.js')).startScenarioCatcher(scenario.catch, scenario.file, this.options.store, this.redactor, { env: this.env, values: { ...scenario.vars, ...(this.options.vars ?? {}) } });
       for (const row of rows) {
         runs.push(await this.runOnce(row));
         if (this.scenarioError) break;
       }
     } finally {
       await this.client.close();
+      await this.catcher?.close();
     }
     const all = runs.flatMap((run) => run.steps);
     const count = (status: StepStatus) => all.filter((step) => step.status === status).length;
@@ -206,6 +213,7 @@ class ScenarioRunner {
       ...(this.options.vars ?? {}),
     };
     if (scenario.tracker !== undefined) values.tracker = interpolate(scenario.tracker, { env: this.env, values }, 'text').replace(/\/+$/, '');
+    if (this.catcher) values.catch_url = this.catcher.url;
     const done = new Map<number, StepResult>();
     let stopped: string | undefined;
     for (const [index, step] of scenario.steps.entries()) {
@@ -276,6 +284,11 @@ class ScenarioRunner {
           return await this.ingest(index, step, step.action, scope, elapsed);
         case 'reconcile':
           return this.reconcileStep(index, step, step.action, elapsed);
+        case 'expect_postback': {
+          const { expectPostback } = await import('./catch-step.js');
+          const outcome = await expectPostback(this.catcher!, step.action, scope, this.usedPostbacks);
+          return this.result(index, step, outcome.status, outcome.reason, elapsed(), { expected: outcome.expected, ...(outcome.actual === undefined ? {} : { actual: this.redactor.text(outcome.actual) }), details: outcome.details.map((line) => this.redactor.text(line)) });
+        }
       }
     } catch (error) {
       if (error instanceof TpbError && error.exitCode === 2) {
@@ -367,7 +380,8 @@ class ScenarioRunner {
     for (const [name, value] of Object.entries(action.values)) {
       if (!FIRE_VALUE_MACROS.has(name)) vars.push([name, interpolate(value, { env: this.env, values }, 'text')]);
     }
-    const rawTemplate = action.url === undefined ? undefined : envAsMacros(action.url.replace(/\{tracker\}/g, tracker ?? '{tracker}'));
+    // {tracker} and {catch_url} are base URLs: inserted as they are, not encoded as a value.
+    const rawTemplate = action.url === undefined ? undefined : envAsMacros(action.url.replace(/\{tracker\}/g, tracker ?? '{tracker}').replace(/^\{catch_url\}/, values.catch_url ?? '{catch_url}'));
     const usePresetRule = preset !== undefined && action.expect.preset !== false;
     const valueOptions = Object.fromEntries(
       [...FIRE_VALUE_MACROS].flatMap((name) => {
@@ -521,10 +535,14 @@ export function runScenario(options: CheckOptions): Promise<CheckResult> {
   return new ScenarioRunner(options).run();
 }
 
-/** Exit code of a check run: 2 for a scenario mistake, 3 when a tracker could not be reached, 1 when a check failed. */
+/**
+ * Exit code of a check run: 2 for a scenario mistake; 1 when a check failed (even if other steps
+ * could not reach the tracker: a failed expectation is a tracking bug); 3 only when every problem
+ * was a tracker that could not be reached.
+ */
 export function checkExitCode(result: CheckResult): 0 | 1 | 2 | 3 {
   if (result.error) return 2;
-  if (result.summary.errors > 0) return 3;
   if (result.summary.failed > 0) return 1;
+  if (result.summary.errors > 0) return 3;
   return 0;
 }

@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as
 import { InputError } from '../errors.js';
 import { isPresetName, PRESET_NAMES, type PresetName } from '../presets/catalog.js';
 import { formatDuration, MAX_TIMEOUT_MS, MAX_WAIT_MS, parseDurationMs } from '../units/duration.js';
+import { readCatchSection, readExpectPostback, type CatchSection, type ExpectPostbackStep } from './catch-scenario.js';
 
 /**
  * Scenario files for `tpb check`: YAML or JSON (JSON is read by the YAML parser too, so both get
@@ -117,7 +118,7 @@ export interface ReconcileStep {
   conversionsSource?: string;
 }
 
-export type StepAction = ClickStep | FireStep | WaitStep | IngestStep | ReconcileStep;
+export type StepAction = ClickStep | FireStep | WaitStep | IngestStep | ReconcileStep | ExpectPostbackStep;
 
 export interface Step {
   name: string;
@@ -132,10 +133,12 @@ export interface Scenario {
   tracker?: string;
   preset?: PresetName;
   vars: Record<string, string>;
+  /** A receiver started for the scenario (`catch:`); its URL is {catch_url}. */
+  catch?: CatchSection;
   steps: Step[];
 }
 
-export const STEP_KINDS = ['click', 'fire', 'wait', 'ingest', 'reconcile'] as const;
+export const STEP_KINDS = ['click', 'fire', 'wait', 'ingest', 'reconcile', 'expect_postback'] as const;
 
 /** The known key nearest to a misspelt one (edit distance ≤ 2), for "did you mean". */
 function closest(key: string, known: readonly string[]): string | undefined {
@@ -454,6 +457,10 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
       };
       break;
     }
+    case 'expect_postback':
+      action = readExpectPostback(reader, body, where);
+      if (!action) return undefined;
+      break;
   }
   return { name, line: reader.lineOf(node), continueOnFailure, action: action! };
 }
@@ -485,7 +492,7 @@ export function parseScenario(text: string, file: string): Scenario {
   visit(document, { Alias: () => (aliases += 1) });
   if (aliases > MAX_ALIASES) throw new InputError(`the scenario uses ${aliases} YAML aliases: at most ${MAX_ALIASES}`, { file });
   const reader = new ScenarioReader(lines);
-  const root = reader.map(document.contents, '', ['name', 'tracker', 'preset', 'vars', 'steps']);
+  const root = reader.map(document.contents, '', ['name', 'tracker', 'preset', 'vars', 'catch', 'steps']);
   if (!root) throw toInputError(reader.problems, file);
   const name = reader.string(root.get('name'), 'name') ?? file;
   const tracker = reader.string(root.get('tracker'), 'tracker');
@@ -494,6 +501,8 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const preset = reader.preset(root.get('preset'), 'preset');
   const vars = reader.record(root.get('vars'), 'vars');
+  const catchNode = root.get('catch');
+  const catchSection = catchNode === undefined ? undefined : readCatchSection(reader, catchNode);
   const stepsNode = root.get('steps');
   const steps: Step[] = [];
   if (stepsNode === undefined) reader.problem(document.contents as YamlNode, 'steps', 'is required: a list of click, fire, wait, ingest and reconcile steps');
@@ -521,12 +530,15 @@ export function parseScenario(text: string, file: string): Scenario {
     if (step.action.kind === 'fire' && step.action.url === undefined && (step.action.preset ?? preset) === undefined) {
       reader.problems.push({ line: step.line, path: `steps[${index}].fire.url`, message: 'is required when neither the step nor the scenario names a preset' });
     }
+    if (step.action.kind === 'expect_postback' && catchNode === undefined) {
+      reader.problems.push({ line: step.line, path: `steps[${index}].expect_postback`, message: 'needs a catch: section (the receiver the postback is expected at)' });
+    }
     if (step.action.kind === 'fire' && step.action.url === undefined && tracker === undefined) {
       reader.problems.push({ line: step.line, path: `steps[${index}].fire`, message: "a preset's postback URL needs the scenario's tracker (base URL)" });
     }
   });
   if (reader.problems.length > 0) throw toInputError(reader.problems, file);
-  return { file, name, tracker, preset, vars, steps };
+  return { file, name, tracker, preset, vars, ...(catchSection ? { catch: catchSection } : {}), steps };
 }
 
 function toInputError(problems: Problem[], file: string): InputError {

@@ -11,7 +11,7 @@ import { demoJson, DEMO_INTRO, renderDemoOutro, renderDemoStepDone, renderDemoSt
 import type { CliContext } from './context.js';
 
 /** The `tpb demo` action: a temporary database unless --db was given, narration on stdout. */
-export async function runDemoCommand(context: CliContext, options: { preset: PresetName }): Promise<void> {
+export async function runDemoCommand(context: CliContext, options: { preset: PresetName; chain?: boolean }): Promise<void> {
   const out = context.output;
   const keep = context.program.getOptionValueSource('db') !== 'default';
   let dir: string | undefined;
@@ -32,6 +32,10 @@ export async function runDemoCommand(context: CliContext, options: { preset: Pre
   const say = (text: string) => (out.json ? out.info(text) : out.data(text));
   const color = out.json ? out.stderrColor : out.stdoutColor;
   try {
+    if (options.chain) {
+      await runChainCommand(context, store, options.preset, keep ? dbPath : undefined);
+      return;
+    }
     if (!out.globals.quiet) say(DEMO_INTRO.join('\n'));
     const result = await runDemo({
       store,
@@ -54,4 +58,26 @@ export async function runDemoCommand(context: CliContext, options: { preset: Pre
     store.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `tpb demo --chain` (src/demo/chain.ts): the same narration, then the hop table. */
+async function runChainCommand(context: CliContext, store: Store, preset: PresetName, keptAt: string | undefined): Promise<void> {
+  const [{ runChainDemo }, { CHAIN_INTRO, chainJson, renderChainOutro }] = await Promise.all([import('../demo/chain.js'), import('../report/demo-chain.js')]);
+  const out = context.output;
+  const say = (text: string) => (out.json ? out.info(text) : out.data(text));
+  const color = out.json ? out.stderrColor : out.stdoutColor;
+  if (!out.globals.quiet) say(CHAIN_INTRO.join('\n'));
+  const result = await runChainDemo({
+    store,
+    preset,
+    onStepStart: (step) => {
+      if (!out.globals.quiet) say(renderDemoStepStart(step, color));
+    },
+    onStep: (step) => {
+      if (!out.globals.quiet) say(renderDemoStepDone(step, color));
+    },
+  });
+  if (out.json) out.jsonDocument(chainJson(result, keptAt));
+  else out.data(renderChainOutro(result, color, keptAt));
+  if (!result.ok) context.exitCode = 1;
 }

@@ -34,7 +34,7 @@ export function colorLevel(stream: OutStream, env: Io['env'], colorFlag: boolean
 export class Output {
   readonly stdoutColor: ChalkInstance;
   readonly stderrColor: ChalkInstance;
-  private jsonWritten = false;
+  private jsonDocumentWritten = false;
 
   constructor(
     readonly io: Io,
@@ -69,10 +69,25 @@ export class Output {
     this.io.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   }
 
+  /** Whether the run's JSON document has been written (main writes an error document otherwise). */
+  get jsonWritten(): boolean {
+    return this.jsonDocumentWritten;
+  }
+
+  /**
+   * The one JSON document of a --json run, written piece by piece (a report of millions of rows
+   * never becomes one string in memory). The pieces must together be one JSON document.
+   */
+  jsonDocumentChunks(chunks: Iterable<string>): void {
+    if (this.jsonDocumentWritten) throw new Error('a second JSON document was written to stdout');
+    this.jsonDocumentWritten = true;
+    for (const chunk of chunks) this.io.stdout.write(chunk);
+  }
+
   /** The one JSON document of a --json run. */
   jsonDocument(value: unknown): void {
-    if (this.jsonWritten) throw new Error('a second JSON document was written to stdout');
-    this.jsonWritten = true;
+    if (this.jsonDocumentWritten) throw new Error('a second JSON document was written to stdout');
+    this.jsonDocumentWritten = true;
     this.io.stdout.write(`${toJson(value, 2)}\n`);
   }
 
@@ -98,4 +113,26 @@ export class Output {
   safe(text: string): string {
     return sanitizeForDisplay(text);
   }
+}
+
+/** What kind of error a --json error document reports (`error.code`). */
+export type JsonErrorCode = 'usage' | 'input' | 'check_failed' | 'network' | 'runtime' | 'database' | 'interrupted' | 'internal';
+
+/**
+ * The document a --json run prints on stdout when it ends with an error before its own document,
+ * so `tpb … --json | jq` never reads empty input: `{"version":1,"error":{code,message,hint,…}}`.
+ */
+export function jsonErrorDocument(code: JsonErrorCode, exitCode: number, message: string, extra: { hint?: string | undefined; file?: string | undefined; line?: number | undefined; url?: string | undefined } = {}): Record<string, unknown> {
+  return {
+    version: 1,
+    error: {
+      code,
+      exit_code: exitCode,
+      message,
+      hint: extra.hint ?? null,
+      ...(extra.file !== undefined ? { file: extra.file } : {}),
+      ...(extra.line !== undefined ? { line: extra.line } : {}),
+      ...(extra.url !== undefined ? { url: extra.url } : {}),
+    },
+  };
 }

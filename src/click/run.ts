@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { UsageError } from '../errors.js';
-import { HttpClient, DEFAULT_TIMEOUT_MS } from '../http/client.js';
+import { HttpClient, DEFAULT_INTERRUPT_GRACE_MS, DEFAULT_TIMEOUT_MS } from '../http/client.js';
+import { backoffDelay, isRetryableStatus, type RetryPolicy } from '../http/retry.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
 import { startRun, finishRun } from '../store/runs.js';
 import { SimulatedClickWriter } from '../store/clicks.js';
@@ -58,8 +59,15 @@ export interface ClickRunOptions {
   trace?: boolean;
   /** Which clicks the result keeps: all (default), only the failed ones (huge runs), or none. */
   keepClicks?: 'all' | 'failures' | 'none';
-  /** Stop sending new clicks when aborted (clicks in flight finish). */
+  /** Retries of a click that got a network error, 429 or 5xx (default none: a retried click can count twice). */
+  retryPolicy?: RetryPolicy;
+  /**
+   * Stop sending new clicks when aborted (SIGINT/SIGTERM). Clicks in flight get `interruptGraceMs`
+   * (default 2 s) to finish; then they end as `interrupted` network failures. Everything sent is
+   * stored and counted either way.
+   */
   signal?: AbortSignal;
+  interruptGraceMs?: number;
   now?: () => Date;
 }
 
@@ -86,6 +94,8 @@ export interface ClickRecord extends Omit<ClickOutcome, 'url' | 'location' | 'ho
   hops: number;
   ip?: string;
   sentAt: string;
+  /** Requests of the click's first hop (more than 1 when it was retried). */
+  attempts: number;
   /** With trace: every request of the click and its answer. */
   exchanges?: ClickExchange[];
 }
@@ -136,6 +146,8 @@ export interface ClickSummary {
 
 export interface ClickRunResult {
   runId?: number;
+  /** The signal stopped the run before every click was sent. */
+  interrupted: boolean;
   /** Redacted. */
   url: string;
   summary: ClickSummary;
@@ -248,6 +260,20 @@ export class ClickTally {
   }
 }
 
+/** A wait that ends early (timer cleared) when the signal aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /**
  * Send `count` clicks (or for `durationMs`) at `concurrency`, or at a constant arrival rate of
  * `ratePerSecond` (latency counted from each click's due time), capture each click
@@ -322,6 +348,16 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   };
   const fixedLinkFields = fixedUrl !== undefined ? linkFields(fixedUrl) : undefined;
 
+  const retryPolicy = options.retryPolicy;
+  const retries = retryPolicy?.retries ?? 0;
+  const sendOptions = {
+    follow: options.follow ?? 0,
+    params: clickIdParams,
+    ...(options.clickIdJson !== undefined ? { jsonPath: options.clickIdJson } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.trace ? { trace: true } : {}),
+  };
+
   // toISOString per click costs; many clicks share a millisecond.
   let lastMs = -1;
   let lastIso = '';
@@ -342,15 +378,22 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
     }
     const ip = options.ip !== undefined ? clickIp(options.ip, index) : undefined;
     const headers = ip !== undefined ? { ...baseHeaders, 'x-forwarded-for': ip } : baseHeaders;
-    const outcome = await sendClick(client, { url, headers }, {
-      follow: options.follow ?? 0,
-      params: clickIdParams,
-      ...(options.clickIdJson !== undefined ? { jsonPath: options.clickIdJson } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.trace ? { trace: true } : {}),
-    });
+    let outcome: ClickOutcome;
+    let attempts = 0;
+    const traced: ClickOutcome['hops'] = [];
+    for (;;) {
+      attempts += 1;
+      outcome = await sendClick(client, { url, headers }, sendOptions);
+      if (options.trace) traced.push(...outcome.hops);
+      const retryable =
+        outcome.cause === 'network' ? outcome.networkCause !== 'invalid_request' && outcome.networkCause !== 'interrupted' : !outcome.ok && outcome.status !== undefined && isRetryableStatus(outcome.status);
+      if (!retryable || attempts > retries || options.signal?.aborted) break;
+      await sleep(backoffDelay(attempts, retryPolicy!), options.signal);
+      if (options.signal?.aborted) break;
+    }
+    if (options.trace) outcome = { ...outcome, hops: traced };
     // Built field by field: optional fields are absent, not undefined (JSON and tests see the same).
-    const record: ClickRecord = { index, ok: outcome.ok, url: fixedRedactedUrl ?? redactor.url(url), hops: outcome.hops.length, latencyMs: Math.round(outcome.latencyMs * 100) / 100, sentAt };
+    const record: ClickRecord = { index, ok: outcome.ok, url: fixedRedactedUrl ?? redactor.url(url), hops: outcome.hops.length, attempts, latencyMs: Math.round(outcome.latencyMs * 100) / 100, sentAt };
     if (outcome.clickId !== undefined) {
       record.clickId = outcome.clickId;
       record.param = outcome.param!;
@@ -406,6 +449,13 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
     events.onClick?.(record, progress);
   };
 
+  // After an interrupt, clicks in flight get a short grace, then end as `interrupted` (and are stored).
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => {
+    graceTimer = setTimeout(() => client.interrupt(), options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS);
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   let timing;
   try {
     timing = await runSchedule(
@@ -420,6 +470,8 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       sendOne,
     );
   } finally {
+    if (graceTimer !== undefined) clearTimeout(graceTimer);
+    options.signal?.removeEventListener('abort', onAbort);
     writer?.flush();
     if (!options.client) await client.close();
   }
@@ -434,6 +486,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
     warmupSent: timing.warmupSent,
   });
   const summary = tally.summary(load, options.thresholds);
-  if (store && runId !== undefined) finishRun(store, runId, summary, now());
-  return { ...(runId !== undefined ? { runId } : {}), url: redactedUrl, summary, clicks };
+  const interrupted = options.signal?.aborted === true;
+  if (store && runId !== undefined) finishRun(store, runId, interrupted ? { ...summary, interrupted: true } : summary, now());
+  return { ...(runId !== undefined ? { runId } : {}), interrupted, url: redactedUrl, summary, clicks };
 }

@@ -10,6 +10,8 @@ import { sanitizeForDisplay } from '../text/sanitize.js';
 export interface CsvClickIds {
   ids: string[];
   column: string;
+  /** The input had one column and no header (its first line was an id already). */
+  headerless: boolean;
   /** Rows whose cell was empty (skipped), with their line numbers (first few). */
   emptyRows: number;
   emptyLines: number[];
@@ -84,6 +86,7 @@ export async function readClickIdsFromCsv(input: CsvClickIdInput, column?: strin
   let index = -1;
   let chosen = '';
   let emptyRows = 0;
+  let headerless = false;
   const emptyLines: number[] = [];
   const columns = () => sanitizeForDisplay(header!.join(', '));
   try {
@@ -99,6 +102,15 @@ export async function readClickIdsFromCsv(input: CsvClickIdInput, column?: strin
           for (const candidate of CSV_CLICK_ID_HEADERS) {
             index = header.findIndex((name) => name.toLowerCase() === candidate);
             if (index >= 0) break;
+          }
+          // `tpb click --print-ids | tpb fire --from-csv -`: one column and no header, its first line an id.
+          if (index < 0 && header.length === 1 && looksLikeId(header[0]!)) {
+            index = 0;
+            chosen = '1';
+            headerless = true;
+            const value = record[0] ?? '';
+            if (value.trim() !== '') ids.push(value);
+            continue;
           }
           if (index < 0) throw new UsageError(`${display}: no column looks like a click id`, { hint: `name it with --column (the columns are: ${columns()})` });
         }
@@ -120,5 +132,16 @@ export async function readClickIdsFromCsv(input: CsvClickIdInput, column?: strin
     throw new InputError(`not a readable CSV: ${sanitizeForDisplay((error as Error).message)}`, { file: display, ...(line !== undefined ? { line } : {}) });
   }
   if (!header) throw new InputError('the file is empty', { file: display });
-  return { ids, column: sanitizeForDisplay(chosen), emptyRows, emptyLines };
+  return { ids, column: headerless ? '1' : sanitizeForDisplay(chosen), headerless, emptyRows, emptyLines };
+}
+
+/**
+ * A first line that is a click id rather than a column name: one token of id characters with a
+ * digit in it, or long (UUIDs, hex, TUNE's 102… ids) — not a word like "subid" or "Click ID".
+ */
+export function looksLikeId(cell: string): boolean {
+  const text = cell.trim();
+  if (!/^[A-Za-z0-9._~:+\/=-]+$/.test(text)) return false;
+  if (CSV_CLICK_ID_HEADERS.includes(text.toLowerCase())) return false;
+  return /\d/.test(text) || text.length >= 16;
 }

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { HttpClient, DEFAULT_TIMEOUT_MS, type HttpMethod } from '../http/client.js';
+import { HttpClient, DEFAULT_INTERRUPT_GRACE_MS, DEFAULT_TIMEOUT_MS, type HttpMethod } from '../http/client.js';
 import { DEFAULT_RETRY_POLICY, sendWithRetries, type AttemptRecord, type RetryHooks, type RetryPolicy } from '../http/retry.js';
 import { hasErrors, LintFailedError, lintClickId, lintTemplate, type LintFinding } from '../template/lint.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
@@ -175,7 +175,12 @@ export interface FireRunOptions {
   /** Opens the store once the options were checked (so a usage error writes nothing); with store, unused. */
   openStore?: () => Store;
   client?: HttpClient;
+  /**
+   * Stop sending when aborted (SIGINT/SIGTERM): no new postback, no further retry. Postbacks in
+   * flight get `interruptGraceMs` (default 2 s), then end as `interrupted` errors; all are stored.
+   */
   signal?: AbortSignal;
+  interruptGraceMs?: number;
   now?: () => Date;
   retryHooks?: RetryHooks;
 }
@@ -233,6 +238,10 @@ export interface ResolvedPostback {
 
 export interface FireRunResult {
   runId?: number;
+  /** The signal stopped the run (some postbacks may not have been sent). */
+  interrupted: boolean;
+  /** Postbacks the run was to send (ids × repeat). */
+  planned: number;
   /** Redacted. */
   template: string;
   dryRun: boolean;
@@ -458,7 +467,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   }));
   if (options.dryRun) {
     const none = new LoadRecorder(0, false).summary({ targetRate: options.ratePerSecond, behindSchedule: 0, dropped: 0, maxLagMs: 0, measuredMs: 0, warmupMs: 0, warmupSent: 0 });
-    return { template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined), postbacks: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+    return { interrupted: false, planned: requests.length, template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined), postbacks: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
   }
 
   const store = options.store ?? options.openStore?.();
@@ -506,6 +515,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
       redactor,
       retryHooks: {
         ...options.retryHooks,
+        ...(options.signal ? { signal: options.signal } : {}),
         onRetry: (attempt, nextAttempt) => events.onRetry?.({ seq: request.seq, url: redactor.url(request.url) }, attempt, nextAttempt),
       },
     });
@@ -539,6 +549,13 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     events.onPostback?.(outcome, progress);
   };
   let timing;
+  // After an interrupt, postbacks in flight get a short grace, then end as `interrupted` (and are stored).
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => {
+    graceTimer = setTimeout(() => client.interrupt(), options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS);
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     timing = await runSchedule(
       {
@@ -551,6 +568,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
       send,
     );
   } finally {
+    if (graceTimer !== undefined) clearTimeout(graceTimer);
+    options.signal?.removeEventListener('abort', onAbort);
     writer?.flush();
     if (!options.client) await client.close();
   }
@@ -565,8 +584,9 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     warmupSent: timing.warmupSent,
   });
   const summary = summarize(outcomes, load, options.thresholds);
-  if (store && runId !== undefined) finishRun(store, runId, summary, now());
-  return { ...(runId !== undefined ? { runId } : {}), template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+  const interrupted = options.signal?.aborted === true;
+  if (store && runId !== undefined) finishRun(store, runId, interrupted ? { ...summary, interrupted: true, planned: requests.length } : summary, now());
+  return { ...(runId !== undefined ? { runId } : {}), interrupted, planned: requests.length, template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
 }
 
 export { UnresolvedMacroError };

@@ -52,10 +52,17 @@ export function statusMatches(status: number, expectation: StatusExpectation): b
   return expectation.codes.includes(status) || expectation.classes.includes(Math.floor(status / 100));
 }
 
-/** A body that is an HTML document rather than a tracker's answer. */
-export function looksLikeHtml(body: string, contentType: string | undefined): boolean {
-  if (contentType && /text\/html|application\/xhtml/i.test(contentType)) return true;
-  return /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])/i.test(body);
+/** Characters at the start of a body searched for page markup. */
+const HTML_SNIFF_CHARS = 1024;
+const PAGE_MARKUP = /<(!doctype\s+html|html|head|body|title|script|div|meta|style|link|iframe|form|table|noscript)[\s>/]/i;
+
+/**
+ * A body that is an HTML page rather than a tracker's answer: page markup near its start. The
+ * content type alone says nothing: PHP answers `text/html; charset=UTF-8` unless told otherwise,
+ * so a PHP tracker's plain-text "Postback recorded successfully." comes labelled as HTML.
+ */
+export function looksLikeHtml(body: string): boolean {
+  return PAGE_MARKUP.test(body.slice(0, HTML_SNIFF_CHARS));
 }
 
 export interface JudgedAnswer {
@@ -90,7 +97,7 @@ export function judgeResponse(answer: JudgedAnswer, expectations: Expectations =
 
   const is2xx = answer.status >= 200 && answer.status <= 299;
   let suspect: string | undefined;
-  if (is2xx && looksLikeHtml(answer.body, contentType)) {
+  if (is2xx && looksLikeHtml(answer.body)) {
     const title = /<title[^>]*>([^<]{0,80})/i.exec(answer.body)?.[1]?.trim();
     suspect = `HTTP ${answer.status} with an HTML page${title ? ` ("${title}")` : ''}: a wrong path or postback key often lands on a page that answers 200 and records nothing`;
     // The user's own body expectation, when it matched, says the HTML is what they expect.

@@ -33,7 +33,8 @@ export interface HttpResponse {
   latencyMs: number;
 }
 
-export type HttpFailureCause = 'timeout' | 'refused' | 'reset' | 'dns' | 'tls' | 'invalid_request' | 'network';
+/** `interrupted`: the run was stopped (SIGINT/SIGTERM) before the answer came; the tracker may have received the request. */
+export type HttpFailureCause = 'timeout' | 'refused' | 'reset' | 'dns' | 'tls' | 'invalid_request' | 'network' | 'interrupted';
 
 /** A request that got no usable answer. */
 export class HttpFailure extends Error {
@@ -58,6 +59,8 @@ export interface HttpClientOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long requests in flight may take to answer after SIGINT/SIGTERM before interrupt() ends them. */
+export const DEFAULT_INTERRUPT_GRACE_MS = 2_000;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 // Bytes allowed verbatim in an HTTP request target; the rest is percent-encoded.
@@ -137,6 +140,9 @@ export class HttpClient {
   readonly maxBodyBytes: number;
   private readonly agent: Agent;
   private readonly origins = new Map<string, string>();
+  /** Exchanges in flight, so interrupt() can end them. */
+  private readonly inFlight = new Set<() => void>();
+  private interruptedAt: number | undefined;
 
   constructor(options: HttpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -162,6 +168,7 @@ export class HttpClient {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const limit = request.maxBodyBytes ?? this.maxBodyBytes;
     const started = performance.now();
+    if (this.interruptedAt !== undefined) return Promise.reject(new HttpFailure('interrupted', 'not sent: the run was interrupted', 0, 'TPB_INTERRUPTED'));
     return new Promise<HttpResponse>((resolve, reject) => {
       let status = 0;
       let headers: Record<string, string> = {};
@@ -180,12 +187,19 @@ export class HttpClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        this.inFlight.delete(interrupt);
         reject(classify(error, false, timeoutMs, performance.now() - started));
       };
+      const interrupt = () => {
+        fail(new HttpFailure('interrupted', 'interrupted before the answer came (the tracker may have received it)', performance.now() - started, 'TPB_INTERRUPTED'));
+        controller?.abort(new Error('interrupted'));
+      };
+      this.inFlight.add(interrupt);
       const succeed = (truncated: boolean) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        this.inFlight.delete(interrupt);
         resolve({
           status,
           headers,
@@ -248,6 +262,17 @@ export class HttpClient {
     let rest = match[2] ?? '';
     if (rest === '' || rest.startsWith('?')) rest = `/${rest}`;
     return { origin: cached, target: toRequestTarget(rest) };
+  }
+
+  /**
+   * End every exchange in flight with an `interrupted` failure and refuse new ones: after SIGINT or
+   * SIGTERM the run has waited as long as it will for answers. Returns how many were cut.
+   */
+  interrupt(): number {
+    this.interruptedAt ??= performance.now();
+    const pending = [...this.inFlight];
+    for (const end of pending) end();
+    return pending.length;
   }
 
   /** Close every pooled connection. */

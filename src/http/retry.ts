@@ -68,13 +68,29 @@ export interface RetryHooks {
   onRetry?: (record: AttemptRecord, nextAttempt: number) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Once aborted (SIGINT/SIGTERM), no further attempt is made and a backoff wait ends early. */
+  signal?: AbortSignal;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A wait that ends early (its timer cleared) when the signal aborts. */
+function abortableSleep(sleep: ((ms: number) => Promise<void>) | undefined, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    signal?.addEventListener('abort', done, { once: true });
+    if (sleep) void sleep(ms).then(done);
+    else timer = setTimeout(done, ms);
+  });
+}
 
 /** Send a request, retrying per the policy; never throws for HTTP or network outcomes. */
 export async function sendWithRetries(client: HttpClient, request: HttpRequest, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<RetriedExchange> {
-  const sleep = hooks.sleep ?? defaultSleep;
   const attempts: AttemptRecord[] = [];
   let latencyMs = 0;
   for (let attempt = 1; ; attempt += 1) {
@@ -95,13 +111,17 @@ export async function sendWithRetries(client: HttpClient, request: HttpRequest, 
     attempts.push(record);
     latencyMs += record.latencyMs;
     // An invalid request will not become valid by waiting.
-    const retryable = failure ? failure.kind !== 'invalid_request' : isRetryableStatus(response!.status);
-    if (!retryable || attempt > policy.retries) {
+    const retryable = failure ? failure.kind !== 'invalid_request' && failure.kind !== 'interrupted' : isRetryableStatus(response!.status);
+    if (!retryable || attempt > policy.retries || hooks.signal?.aborted) {
       return { ...(response ? { response } : {}), ...(failure ? { failure } : {}), attempts, latencyMs };
     }
     const retryAfter = response?.status === 429 || response?.status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
     record.waitMs = backoffDelay(attempt, policy, retryAfter, hooks.random);
     hooks.onRetry?.(record, attempt + 1);
-    await sleep(record.waitMs);
+    await abortableSleep(hooks.sleep, record.waitMs, hooks.signal);
+    if (hooks.signal?.aborted) {
+      delete record.waitMs;
+      return { ...(response ? { response } : {}), ...(failure ? { failure } : {}), attempts, latencyMs };
+    }
   }
 }

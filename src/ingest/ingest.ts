@@ -40,6 +40,13 @@ export interface IngestOptions {
   strict?: boolean;
   /** Replace an import of the same content instead of skipping. */
   force?: boolean;
+  /** Load the file as `kind` says even when its columns show it is the other kind. */
+  forceKind?: boolean;
+  /**
+   * Replace every earlier import of this source and kind, in the same transaction as this one (a
+   * fresh export that covers the earlier ones: days 1–2 after day 1).
+   */
+  replace?: boolean;
   /** Where parsing runs; "auto" (default) uses a worker thread for inputs over 2 MiB and streams. */
   threads?: 'auto' | 'worker' | 'inline';
 }
@@ -54,6 +61,43 @@ export interface IngestProgress {
 }
 
 export type IngestStatus = 'imported' | 'replaced' | 'unchanged';
+
+/**
+ * The options that change what an import stores, besides its bytes and kind: recorded with the
+ * import (imports.options_json), and compared when the same bytes are ingested again.
+ */
+export interface ImportOptionsRecord {
+  preset: string | null;
+  /** field → header, in insert order. */
+  mapping: Array<[field: string, header: string]>;
+  timezone: string;
+  decimal_comma: boolean;
+  delimiter: string;
+}
+
+/** "timezone UTC → -05:00", one entry per option that differs; ["options not recorded"] for an old import. */
+export function describeOptionChanges(before: string | null, after: ImportOptionsRecord): string[] {
+  if (before === null) return ['its options were not recorded (imported by an older tpb)'];
+  let old: ImportOptionsRecord;
+  try {
+    old = JSON.parse(before) as ImportOptionsRecord;
+  } catch {
+    return ['its options were not readable'];
+  }
+  const changes: string[] = [];
+  if (old.preset !== after.preset) changes.push(`preset ${old.preset ?? 'none'} → ${after.preset ?? 'none'}`);
+  if (old.timezone !== after.timezone) changes.push(`timezone ${old.timezone} → ${after.timezone}`);
+  if (old.decimal_comma !== after.decimal_comma) changes.push(`decimal comma ${old.decimal_comma ? 'on' : 'off'} → ${after.decimal_comma ? 'on' : 'off'}`);
+  if (old.delimiter !== after.delimiter) changes.push(`delimiter ${JSON.stringify(old.delimiter)} → ${JSON.stringify(after.delimiter)}`);
+  const map = (record: ImportOptionsRecord) => new Map(record.mapping);
+  const oldMap = map(old);
+  const newMap = map(after);
+  const fields = [...new Set([...oldMap.keys(), ...newMap.keys()])].filter((field) => oldMap.get(field) !== newMap.get(field));
+  if (fields.length > 0) {
+    changes.push(`mapping ${fields.map((field) => `${field}: ${JSON.stringify(oldMap.get(field) ?? null)} → ${JSON.stringify(newMap.get(field) ?? null)}`).join(', ')}`);
+  }
+  return changes;
+}
 
 export interface IngestResult {
   file: string;
@@ -80,6 +124,17 @@ export interface IngestResult {
   warnings: string[];
   /** The import that was replaced (--force) or that already holds this content (unchanged). */
   previous?: Pick<ImportRecord, 'id' | 'file' | 'rows' | 'rejected' | 'finished_at'>;
+  /** Every import this one replaced (--replace, --force, or a re-import with other options), oldest first. */
+  replaced: Array<Pick<ImportRecord, 'id' | 'file' | 'rows' | 'rejected' | 'finished_at'>>;
+  /** Why it replaced them; with 'options', which options differ from the import of the same bytes. */
+  replacedBecause?: 'force' | 'replace' | 'options';
+  optionChanges: string[];
+  /** The options recorded with this import. */
+  options: ImportOptionsRecord;
+  /** Rows whose timestamp had no offset (read in the timezone). */
+  naiveTimes: number;
+  /** Rejected rows by reason (the text before its first colon), most common first. */
+  rejectReasons: Array<{ reason: string; rows: number; example: string }>;
   threads: 'worker' | 'inline';
 }
 
@@ -216,6 +271,21 @@ function workerSource(url: URL, data: WorkerData, stream: AsyncIterable<Uint8Arr
   };
 }
 
+/** Whether an import of the same bytes was made with the same options (an old import without a record is not). */
+function sameOptions(previous: ImportRecord, options: ImportOptionsRecord): boolean {
+  return previous.options_json !== null && describeOptionChanges(previous.options_json, options).length === 0;
+}
+
+/** The kind of a reject reason: its text before the first colon ("bad timestamp in \"occurred_at\""). */
+function reasonClass(reason: string): string {
+  const colon = reason.indexOf(':');
+  return colon > 0 ? reason.slice(0, colon) : reason;
+}
+
+function brief(record: ImportRecord): Pick<ImportRecord, 'id' | 'file' | 'rows' | 'rejected' | 'finished_at'> {
+  return { id: record.id, file: record.file, rows: record.rows, rejected: record.rejected, finished_at: record.finished_at };
+}
+
 function inputError(error: unknown, file: string): unknown {
   if (error instanceof ParseInputError) {
     return new InputError(error.message, { file, ...(error.line ? { line: error.line } : {}), ...(error.hint ? { hint: error.hint } : {}) });
@@ -274,6 +344,7 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
     ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
     ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
     ...(options.decimalComma !== undefined ? { decimalComma: options.decimalComma } : {}),
+    ...(options.forceKind ? { forceKind: true } : {}),
     hash: sha256 === undefined,
   };
   const threadsEnv = process.env.TPB_INGEST_THREADS;
@@ -293,6 +364,12 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
   let blankRecords = 0;
   let bytes = 0;
   let previous: ImportRecord | undefined;
+  let replaced: ImportRecord[] = [];
+  let replacedBecause: IngestResult['replacedBecause'];
+  let optionChanges: string[] = [];
+  let importOptions: ImportOptionsRecord | undefined;
+  let naiveTimes = 0;
+  const reasons = new Map<string, { rows: number; example: string }>();
   const firstRejects: RejectRecord[] = [];
   const now = () => new Date().toISOString();
 
@@ -320,7 +397,13 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
       rowsPerSecond: seconds > 0 ? Math.round(rows / seconds) : rows,
       firstRejects,
       warnings: header!.warnings,
-      ...(previous ? { previous: { id: previous.id, file: previous.file, rows: previous.rows, rejected: previous.rejected, finished_at: previous.finished_at } } : {}),
+      ...(previous ? { previous: brief(previous) } : {}),
+      replaced: replaced.map(brief),
+      ...(replacedBecause ? { replacedBecause } : {}),
+      optionChanges,
+      options: importOptions!,
+      naiveTimes,
+      rejectReasons: [...reasons.entries()].map(([reason, entry]) => ({ reason, ...entry })).sort((a, b) => b.rows - a.rows),
       threads: useWorker ? 'worker' : 'inline',
     };
   };
@@ -333,20 +416,33 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
           preset = event.mappingSource.preset;
           if (options.source === undefined) importSource = preset;
         }
+        importOptions = {
+          preset,
+          mapping: event.columns.map((column) => [column.field, column.header]),
+          timezone: event.timezone,
+          decimal_comma: event.decimalComma,
+          delimiter: event.delimiter,
+        };
         if (sha256 !== undefined) {
           previous = findImportByContent(store, options.kind, importSource, sha256);
-          if (previous && !options.force) {
+          if (previous && !options.force && !options.replace && sameOptions(previous, importOptions)) {
             bytes = totalBytes ?? 0;
             return result('unchanged', previous.id, sha256);
           }
         }
-        writer = ImportWriter.begin(store, { kind: options.kind, source: importSource, preset, file: recordedFile, sha256: null, startedAt: now() });
+        writer = ImportWriter.begin(store, { kind: options.kind, source: importSource, preset, file: recordedFile, sha256: null, startedAt: now(), optionsJson: JSON.stringify(importOptions) });
         continue;
       }
       if (event.type === 'batch') {
         writer!.insertRows(event.text, event.rows);
         if (event.rejects.length > 0) {
           writer!.insertRejects(event.rejects);
+          for (const reject of event.rejects) {
+            const reason = reasonClass(reject.reason);
+            const entry = reasons.get(reason);
+            if (entry) entry.rows += 1;
+            else reasons.set(reason, { rows: 1, example: reject.reason });
+          }
           for (const reject of event.rejects) if (firstRejects.length < FIRST_REJECTS) firstRejects.push(reject);
         }
         source.ack();
@@ -359,6 +455,7 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
       // end
       bytes = event.bytesRead;
       blankRecords = event.blankRecords;
+      naiveTimes = event.naiveTimes;
       const hash = sha256 ?? event.sha256!;
       if (rows === 0 && rejected === 0 && options.strict) {
         throw new InputError('has a header row and no data rows', { file: display, hint: 'under --strict an empty export is an error' });
@@ -367,15 +464,27 @@ export async function ingestFile(store: Store, options: IngestOptions, onProgres
       // Checked again inside the transaction: another process may have imported the same content
       // while this one was reading.
       previous = writer!.findByContent(hash);
-      if (previous && !options.force) {
+      if (previous && !options.force && !options.replace && sameOptions(previous, importOptions!)) {
         writer!.rollback();
         return result('unchanged', previous.id, hash);
       }
-      if (previous) {
+      if (options.replace) {
+        replaced = writer!.deleteEarlierImports();
+        if (replaced.length > 0) {
+          status = 'replaced';
+          replacedBecause = 'replace';
+        }
+        previous ??= replaced[replaced.length - 1];
+      } else if (previous) {
+        // The same bytes: --force, or other options that change what is stored (a re-ingest with
+        // --timezone after reconcile's hint) — this import takes the old one's place.
+        if (!options.force) optionChanges = describeOptionChanges(previous.options_json, importOptions!);
+        replacedBecause = options.force ? 'force' : 'options';
         writer!.deleteImport(previous.id);
+        replaced = [previous];
         status = 'replaced';
       }
-      writer!.commit({ rows, rejected, sha256: hash, finishedAt: now() });
+      writer!.commit({ rows, rejected, sha256: hash, finishedAt: now(), naiveTimes });
       onProgress?.({ file: display, bytesRead: bytes, totalBytes, rows, rejected });
       return result(status, writer!.importId, hash);
     }

@@ -22,7 +22,10 @@ export interface ParseOptions {
   /** IANA name or ±hh:mm; naive timestamps are read in it. */
   timezone?: string;
   delimiter?: string;
+  /** Amounts use a decimal comma; undefined = the preset's convention, else detected (semicolon files). */
   decimalComma?: boolean;
+  /** Load the file as --kind says even when its columns show it is the other kind. */
+  forceKind?: boolean;
   /** Hash the raw bytes while reading (when the caller could not hash them up front). */
   hash?: boolean;
   /** Rows per batch handed to the writer. */
@@ -39,6 +42,11 @@ export interface HeaderEvent {
   overridden: string[];
   unused: string[];
   warnings: string[];
+  /** The zone naive timestamps are read in (its name: "UTC", "America/New_York", "-05:00"). */
+  timezone: string;
+  /** Whether amounts are read with a decimal comma, and whether that was detected from the data. */
+  decimalComma: boolean;
+  decimalCommaDetected: boolean;
 }
 
 export interface BatchEvent {
@@ -56,6 +64,8 @@ export interface EndEvent {
   sha256: string | undefined;
   lines: number;
   blankRecords: number;
+  /** Rows whose timestamp had no offset (read in the timezone). */
+  naiveTimes: number;
 }
 
 export type ParseEvent = HeaderEvent | BatchEvent | EndEvent;
@@ -123,7 +133,9 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   }
   const { info, chunks } = opened;
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-  const decimalComma = options.decimalComma ?? (options.preset ? EXPORT_FORMATS[options.preset].decimalComma : false);
+  let decimalComma = options.decimalComma ?? (options.preset ? EXPORT_FORMATS[options.preset].decimalComma : false);
+  let decimalCommaDetected = false;
+  let naiveTimes = 0;
 
   // The header record decides the delimiter (unless given) and the mapping.
   let pending = '';
@@ -137,6 +149,7 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   // The current row's values in insert order, joined into one string per row, and the rows joined
   // into one string per batch: one string is far cheaper to hand to the other thread than arrays
   // of values, and a row's field strings die young instead of surviving until the batch is sent.
+  let decimalCommaExample = '';
   const out: string[] = [];
   let batchRowsText: string[] = [];
   let batchCount = 0;
@@ -166,7 +179,11 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       headerCount = headers.length;
       try {
         const mapping = resolveMapping(headers, options.kind, { ...(options.preset ? { preset: options.preset } : {}), ...(options.map ? { map: options.map } : {}) });
+        if (!options.forceKind) checkKind(headers, options.kind, options.preset);
         plan = rowPlan(options.kind, mapping.columns, headers);
+        const detectedNote = decimalCommaDetected
+          ? [`amounts are written with a decimal comma (${decimalCommaExample}): read as 12,34 = 12.34 (--no-decimal-comma reads the comma as a thousands separator)`]
+          : [];
         headerEvent = {
           type: 'header',
           headers,
@@ -176,7 +193,14 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
           mappingSource: mapping.source,
           overridden: mapping.overridden,
           unused: mapping.unused,
-          warnings: info.encoding === 'windows-1252' ? ['not valid UTF-8: read as Windows-1252 (re-export as UTF-8 if accented text looks wrong)', ...mapping.warnings] : mapping.warnings,
+          warnings: [
+            ...(info.encoding === 'windows-1252' ? ['not valid UTF-8: read as Windows-1252 (re-export as UTF-8 if accented text looks wrong)'] : []),
+            ...mapping.warnings,
+            ...detectedNote,
+          ],
+          timezone: zone.name,
+          decimalComma,
+          decimalCommaDetected,
         };
       } catch (error) {
         headerError = new ParseInputError((error as Error).message, (error as { hint?: string }).hint, line);
@@ -226,6 +250,8 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
         out.push(value);
       } else if (kind === Convert.Timestamp) {
         const text = value.trim();
+        // The common shape (2026-11-29 06:35:16) is naive by its length alone; others are checked.
+        if (text !== '' && (text.length === 19 || !EXPLICIT_OFFSET.test(text))) naiveTimes += 1;
         try {
           out.push(text === '' ? '' : parseTimestamp(text, zone));
         } catch (error) {
@@ -281,6 +307,16 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
       firstLine = 2;
     }
     delimiter ??= detectDelimiter(pending.slice(0, 64 * 1024));
+    // A semicolon-separated file is usually written where the comma is the decimal mark: when no
+    // option or preset says, the amounts of the first rows decide (as the delimiter is detected).
+    if (options.decimalComma === undefined && !options.preset && delimiter === ';') {
+      const example = detectDecimalComma(pending.slice(0, 64 * 1024), delimiter, firstLine, options);
+      if (example !== undefined) {
+        decimalComma = true;
+        decimalCommaDetected = true;
+        decimalCommaExample = JSON.stringify(example);
+      }
+    }
     return new CsvParser(delimiter, onRecord, { firstLine });
   };
 
@@ -320,7 +356,91 @@ export async function* parseExport(spec: InputSpec, options: ParseOptions): Asyn
   }
   if (!headers) throw new ParseInputError('not a CSV file: it has no header row');
   for (let event = takeBatch(); event; event = takeBatch()) yield event;
-  yield { type: 'end', bytesRead: counter.bytes, sha256: hash?.digest('hex'), lines: parser.line - 1, blankRecords };
+  yield { type: 'end', bytesRead: counter.bytes, sha256: hash?.digest('hex'), lines: parser.line - 1, blankRecords, naiveTimes };
+}
+
+/** A timestamp that says its own offset (Z, ±hh:mm, UTC/GMT) or is unix time: --timezone does not apply. */
+const EXPLICIT_OFFSET = /:\d\d(?:\.\d+)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?|UTC|GMT)$|^\d{9,13}(?:\.\d+)?$/i;
+
+/** Columns that only a conversion export has, and those that show a click export. */
+const CONVERSION_ONLY = ['payout', 'status', 'txid'] as const;
+const CONVERSION_MARKS = ['payout', 'revenue', 'status', 'txid', 'event'] as const;
+const CLICK_MARKS = ['user_agent', 'ip'] as const;
+
+/**
+ * `--kind clicks` on a conversion export (a payout, status or txid column), or `--kind conversions`
+ * on a click export (none of payout/revenue/status/txid/event, and a user-agent or IP column): an
+ * input error naming the columns that show it, unless --force-kind.
+ */
+function checkKind(headers: readonly string[], kind: ExportKind, preset: PresetName | undefined): void {
+  let other;
+  try {
+    other = resolveMapping(headers, 'conversions', preset ? { preset } : {});
+  } catch {
+    return; // nothing maps as a conversion export: no evidence either way
+  }
+  const found = (fields: readonly string[]) => other.columns.filter((column) => fields.includes(column.field));
+  if (kind === 'clicks') {
+    const marks = found(CONVERSION_ONLY);
+    if (marks.length > 0) {
+      throw new ParseInputError(
+        `looks like a conversion export, not clicks: it has ${marks.map((column) => `"${column.header}" (${column.field})`).join(', ')}`,
+        'ingest it with --kind conversions (or --force-kind to load it as clicks anyway); nothing was written',
+      );
+    }
+  } else if (found(CONVERSION_MARKS).length === 0) {
+    const marks = found(CLICK_MARKS);
+    if (marks.length > 0) {
+      throw new ParseInputError(
+        `looks like a click export, not conversions: no payout, revenue, status, txid or event column, and it has ${marks.map((column) => `"${column.header}" (${column.field})`).join(', ')}`,
+        'ingest it with --kind clicks (or --force-kind to load it as conversions anyway); nothing was written',
+      );
+    }
+  }
+}
+
+/**
+ * Whether the amounts in the first records only read with a decimal comma: every sampled amount
+ * reads with one, and at least one does not read with a decimal point ("12,34", "1.234,56").
+ * Returns such an amount, or undefined.
+ */
+function detectDecimalComma(text: string, delimiter: string, firstLine: number, options: ParseOptions): string | undefined {
+  const records: string[][] = [];
+  const cut = Math.max(text.lastIndexOf('\n'), 0);
+  const sampler = new CsvParser(delimiter, (fields, count, _line, error) => {
+    if (!error && records.length < 500) records.push(fields.slice(0, count));
+  }, { firstLine });
+  sampler.push(text.slice(0, cut));
+  sampler.end();
+  const header = records.findIndex((cells) => cells.some((cell) => cell.trim() !== ''));
+  if (header < 0) return undefined;
+  let columns: number[];
+  try {
+    const mapping = resolveMapping(records[header]!.map((cell) => cell.trim()), options.kind, options.map ? { map: options.map } : {});
+    columns = mapping.columns.filter((column) => column.field === 'payout' || column.field === 'revenue').map((column) => column.column);
+  } catch {
+    return undefined;
+  }
+  let example: string | undefined;
+  for (const cells of records.slice(header + 1)) {
+    for (const column of columns) {
+      const value = cells[column]?.trim() ?? '';
+      if (value === '') continue;
+      try {
+        parseMoney(value, true);
+      } catch {
+        return undefined; // something a decimal comma cannot read: not a decimal-comma file
+      }
+      if (example === undefined) {
+        try {
+          parseMoney(value, false);
+        } catch {
+          example = value;
+        }
+      }
+    }
+  }
+  return example;
 }
 
 export { NotCsvError };

@@ -18,6 +18,7 @@ import { formatMicros, microsToUnits } from '../units/micros.js';
 import { normalizeStatus, statusSpellingPairs } from './status.js';
 import { computeInsights } from './breakdown.js';
 import {
+  CLICK_SOURCE,
   DEFAULT_PAYOUT_TOLERANCE_MICROS,
   DEFAULT_WINDOW_MS,
   FIRE_SOURCE,
@@ -73,15 +74,18 @@ function emptySummary(): ReconcileSummary {
     duplicate_groups: 0,
     duplicate_extra: 0,
     duplicate_clicks: 0,
+    clicks_not_recorded: 0,
     before_click: 0,
     outside_window: 0,
     missing_in_a: 0,
     missing_in_b: 0,
     payout_mismatch: 0,
     status_mismatch: 0,
-    payout_at_stake: { unmatched: 0, missing_click_id: 0, duplicate_extra: 0, outside_window: 0, total: 0 },
+    payout_at_stake: { unmatched: 0, missing_click_id: 0, duplicate_extra: 0, outside_window: 0, missing_in_a: 0, missing_in_b: 0, payout_mismatch: 0, total: 0 },
     currencies: [],
     unmatched_by_hint: Object.fromEntries(UNMATCHED_HINT_KINDS.map((kind) => [kind, 0])) as Record<UnmatchedHintKind, number>,
+    overlapping_conversions: 0,
+    overlapping_clicks: 0,
   };
 }
 
@@ -146,18 +150,50 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
   }
 
   let started = Date.now();
+  let cpuStarted = process.cpuUsage();
   const stage = (name: string) => {
     const now = Date.now();
-    options.onStage?.(name, now - started);
+    const cpu = process.cpuUsage(cpuStarted);
+    options.onStage?.(name, now - started, Math.round((cpu.user + cpu.system) / 1000));
     started = now;
+    cpuStarted = process.cpuUsage();
   };
 
-  backend.prepare();
+  const status = (message: string) => options.onStatus?.(message);
+  const n = (value: number) => value.toLocaleString('en-US');
+  backend.prepare({
+    onWait: () => status('waiting for another tpb process to finish writing…'),
+    onBuild: (clicks, conversions) => status(`building indexes on ${n(clicks)} clicks and ${n(conversions)} conversions (once)…`),
+  });
   stage('indexes');
   const excluded = options.conversionsSource || compare ? [] : [FIRE_SOURCE];
+
+  // --- which clicks to match against ----------------------------------------------------------------
+  // The tracker's click export is the record that pays; tpb click's own record of the same clicks
+  // (tpb:click) is matched against only when it is all there is. Named sources must exist.
+  const presentClickSources = backend.clickSourceNames();
+  let clickSources: string[] | null;
+  let excludedClickSources: string[] = [];
+  if (options.clicksSource) {
+    const unknown = options.clicksSource.filter((source) => !presentClickSources.includes(source));
+    if (unknown.length > 0) {
+      throw new UsageError(`--clicks-source: no clicks of source ${unknown.map(quote).join(', ')} in the database`, {
+        hint: presentClickSources.length > 0 ? `click sources in the database: ${presentClickSources.join(', ')}` : 'the database has no clicks: ingest the tracker\'s click export (tpb ingest clicks.csv --kind clicks)',
+      });
+    }
+    clickSources = [...new Set(options.clicksSource)];
+  } else if (presentClickSources.includes(CLICK_SOURCE) && presentClickSources.length > 1) {
+    clickSources = presentClickSources.filter((source) => source !== CLICK_SOURCE);
+    excludedClickSources = [CLICK_SOURCE];
+  } else {
+    clickSources = null;
+  }
+  const usedClickSources = clickSources ?? presentClickSources;
+  const checkRecorded = presentClickSources.includes(CLICK_SOURCE) && !usedClickSources.includes(CLICK_SOURCE) && usedClickSources.length > 0;
+
   const queries = backend.queries(
     {
-      clickSources: options.clicksSource ? [...options.clicksSource] : null,
+      clickSources,
       conversionSources: compare ? [...compare] : options.conversionsSource ? [...options.conversionsSource] : null,
       excludedConversionSources: excluded,
     },
@@ -168,6 +204,8 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     version: 1,
     options: {
       clicks_source: options.clicksSource ? [...options.clicksSource] : null,
+      click_sources: [...usedClickSources],
+      excluded_click_sources: excludedClickSources,
       conversions_source: options.conversionsSource ? [...options.conversionsSource] : null,
       excluded_sources: excluded,
       window: formatWindow(windowMs),
@@ -179,6 +217,7 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     },
     summary: emptySummary(),
     hints: [],
+    overlaps: [],
     findings: [],
   };
   const summary = report.summary;
@@ -225,7 +264,39 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
       });
     }
 
+    // --- overlapping imports: counted once, left out of everything below ------------------------------
+    report.overlaps = queries.findOverlaps();
+    for (const overlap of report.overlaps) {
+      if (overlap.kind === 'conversions') summary.overlapping_conversions += overlap.rows;
+      else summary.overlapping_clicks += overlap.rows;
+      const noun = overlap.kind === 'conversions' ? 'conversion' : 'click';
+      report.hints.push({
+        kind: 'overlap',
+        category: null,
+        count: overlap.rows,
+        message:
+          `${overlap.rows} ${noun} row${overlap.rows === 1 ? '' : 's'} of import ${overlap.import_id} repeat${overlap.rows === 1 ? 's' : ''} rows of import ${overlap.earlier_import_id} ` +
+          `(source ${quote(overlap.source)}): overlapping exports — counted once (tpb db imports lists them; tpb db drop ${overlap.earlier_import_id}, or ingest with --replace, keeps one)`,
+      });
+    }
+    stage('overlaps');
+
     summary.clicks = queries.countClicks();
+    if (excludedClickSources.length > 0) {
+      report.hints.push({
+        kind: 'click_sources',
+        category: null,
+        count: 0,
+        message: `matched against the clicks of ${usedClickSources.map(quote).join(', ')}, not the ${CLICK_SOURCE} clicks tpb click recorded (--clicks-source ${CLICK_SOURCE} to use those)`,
+      });
+    } else if (!options.clicksSource && usedClickSources.length === 1 && usedClickSources[0] === CLICK_SOURCE) {
+      report.hints.push({
+        kind: 'click_sources',
+        category: null,
+        count: 0,
+        message: `matched against the clicks tpb click recorded (${CLICK_SOURCE}): no tracker click export is in the database, so a click the tracker lost still matches — ingest its click export (tpb ingest clicks.csv --kind clicks)`,
+      });
+    }
     const clickMatching = !compare || summary.clicks > 0;
     if (summary.clicks === 0 && !compare) {
       const present = queries.clickSources();
@@ -241,7 +312,8 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     stage('scope');
 
     // --- classify every conversion in one pass -------------------------------------------------
-    queries.classifyConversions();
+    status(`matching ${n(queries.countConversionsInScope())} conversions to ${n(summary.clicks)} clicks…`);
+    queries.classifyConversions(options.insights !== undefined);
     const counts = queries.scopeCounts();
     summary.conversions = counts.conversions;
     summary.missing_click_id = counts.missing_click_id;
@@ -256,27 +328,41 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     }
     stage('classify');
 
+    status('finding duplicate conversions…');
     const duplicates = queries.findDuplicates(dedupeKey);
     summary.duplicate_groups = duplicates.groups;
     summary.duplicate_extra = duplicates.extra;
     summary.payout_at_stake.duplicate_extra = duplicates.extra_payout;
     stage('duplicates');
+    status('finding duplicate clicks…');
     summary.duplicate_clicks = queries.findDuplicateClicks();
     stage('duplicate clicks');
+    if (checkRecorded) {
+      summary.clicks_not_recorded = queries.findClicksNotRecorded();
+      stage('clicks not recorded');
+    }
 
     if (compare) {
       queries.prepareComparison(compare[0], compare[1], keyByTxid, statusSpellingPairs());
-      Object.assign(summary, queries.compareCounts(tolerance));
+      const compared = queries.compareCounts(tolerance);
+      summary.missing_in_a = compared.missing_in_a;
+      summary.missing_in_b = compared.missing_in_b;
+      summary.payout_mismatch = compared.payout_mismatch;
+      summary.status_mismatch = compared.status_mismatch;
+      summary.payout_at_stake.missing_in_a = compared.missing_in_a_payout;
+      summary.payout_at_stake.missing_in_b = compared.missing_in_b_payout;
+      summary.payout_at_stake.payout_mismatch = compared.payout_mismatch_payout;
       stage('compare');
     }
 
     // --- diagnose the unmatched ids -------------------------------------------------------------
     const diagnoses = new Map<string, Diagnosis>();
     if (clickMatching && summary.unmatched > 0) {
+      status(`diagnosing ${n(summary.unmatched)} unmatched conversions…`);
       const shape = summary.clicks > 0 ? shapeOf(queries.sampleClickIds(SHAPE_SAMPLE)) : null;
       const byKind = new Map<UnmatchedHintKind, { rows: number; literals: Map<string, number> }>();
       for (const { click_id: id, rows } of queries.unmatchedIds()) {
-        const diagnosis = diagnose(queries, id, shape, summary.clicks);
+        const diagnosis = diagnose(queries, id, shape, summary.clicks, checkRecorded);
         diagnoses.set(id, diagnosis);
         summary.unmatched_by_hint[diagnosis.kind] += rows;
         const entry = byKind.get(diagnosis.kind) ?? { rows: 0, literals: new Map<string, number>() };
@@ -296,23 +382,39 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
 
     // --- before_click: one timezone offset behind most of them? ----------------------------------
     let offsetHours: number | null = null;
+    let offsetExplicit = false;
     if (clickMatching && summary.before_click >= MIN_OFFSET_ROWS) {
       const offset = queries.commonBeforeClickOffset();
       if (offset && offset.rows * 2 > summary.before_click) {
         offsetHours = offset.hours;
-        report.hints.push({
-          kind: 'timezone_offset',
-          category: 'before_click',
-          count: offset.rows,
-          offset_hours: offset.hours,
-          message:
-            `conversion times look ${offset.hours}h behind click times (${offset.rows} of ${summary.before_click} conversions before their click ` +
-            `are ${offset.hours}h ± 5 min early): check the export timezones; re-ingest with --timezone`,
-        });
+        const early = `${offset.rows} of ${summary.before_click} conversions before their click are ${offset.hours}h ± 5 min early`;
+        // --timezone only moves timestamps written without an offset: when both sides' times
+        // carried one (Z, +02:00, unix time), re-ingesting cannot help and the hint says so.
+        if (offset.naive * 2 > offset.rows) {
+          report.hints.push({
+            kind: 'timezone_offset',
+            category: 'before_click',
+            count: offset.rows,
+            offset_hours: offset.hours,
+            message: `conversion times look ${offset.hours}h behind click times (${early}): check the export timezones; re-ingest with --timezone`,
+          });
+        } else {
+          offsetExplicit = true;
+          report.hints.push({
+            kind: 'clock_offset',
+            category: 'before_click',
+            count: offset.rows,
+            offset_hours: offset.hours,
+            message:
+              `conversion times look ${offset.hours}h behind click times (${early}), but both exports' timestamps carry an explicit offset, ` +
+              `so --timezone cannot change them: one system writes local time labelled as UTC (or the wrong offset), or its clock is off`,
+          });
+        }
       }
     }
 
     // --- finding rows -----------------------------------------------------------------------------
+    status('collecting the findings…');
     const findings = report.findings;
     if (clickMatching) {
       for (const row of queries.unmatchedRows(limit)) {
@@ -344,8 +446,15 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
       findings.push(toFinding('duplicate_extra', row, hint, noTxid ? 'duplicate_no_txid' : 'duplicate'));
     }
     for (const row of queries.duplicateClickRows(limit)) {
-      const hint = `${row.group_size} clicks carry this id (${where(row.file, row.line, row.source)}, ${where(row.rel_file, row.rel_line, row.rel_source)}${(row.group_size ?? 0) > 2 ? ', …' : ''}): a conversion cannot tell which click it belongs to`;
+      const hint = `${row.group_size} clicks of ${quote(row.source)} carry this id (${where(row.file, row.line, row.source)}, ${where(row.rel_file, row.rel_line, row.rel_source)}${(row.group_size ?? 0) > 2 ? ', …' : ''}): a conversion cannot tell which click it belongs to`;
       findings.push(toFinding('duplicate_clicks', row, hint, 'duplicate_clicks'));
+    }
+    if (checkRecorded) {
+      const others = usedClickSources.map(quote).join(', ');
+      for (const row of queries.clicksNotRecordedRows(limit)) {
+        const hint = `tpb click captured this id, but no click of ${others} carries it: the tracker redirected without storing the click (same-IP debounce, link prefetch, bot filtering), or its export's date range misses it`;
+        findings.push(toFinding('clicks_not_recorded', row, hint, 'clicks_not_recorded'));
+      }
     }
     if (clickMatching) {
       for (const row of queries.beforeClickRows(limit)) {
@@ -354,8 +463,10 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
         let hint: string;
         let kind: HintKind = 'before_click';
         if (early !== null && offsetHours !== null && Math.abs(early - offsetHours * HOUR_MS) <= OFFSET_SLACK_MS) {
-          hint = `${formatDuration(early)} before its click at ${clickAt}: the ${offsetHours}h timezone offset between the exports`;
-          kind = 'timezone_offset';
+          hint = offsetExplicit
+            ? `${formatDuration(early)} before its click at ${clickAt}: the ${offsetHours}h offset between the two systems' timestamps`
+            : `${formatDuration(early)} before its click at ${clickAt}: the ${offsetHours}h timezone offset between the exports`;
+          kind = offsetExplicit ? 'clock_offset' : 'timezone_offset';
         } else {
           hint = `${early === null ? 'earlier than' : `${formatDuration(early)} before`} its click at ${clickAt}: the exports' clocks or timezones differ, or the click id was reused`;
         }
@@ -370,11 +481,11 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     if (compare) {
       const [a, b] = compare;
       const key = keyByTxid ? 'click id + txid' : 'click id';
-      for (const row of queries.missingInARows(limit)) {
-        findings.push(toFinding('missing_in_a', row, `in ${quote(b)} but not in ${quote(a)} (by ${key}): recorded by ${b} with no matching row in ${a}`, 'missing'));
-      }
       for (const row of queries.missingInBRows(limit)) {
         findings.push(toFinding('missing_in_b', row, `in ${quote(a)} but not in ${quote(b)} (by ${key}): it never reached ${b}, or ${b} refused it`, 'missing'));
+      }
+      for (const row of queries.missingInARows(limit)) {
+        findings.push(toFinding('missing_in_a', row, `in ${quote(b)} but not in ${quote(a)} (by ${key}): recorded by ${b} with no matching row in ${a}`, 'missing'));
       }
       for (const row of queries.payoutMismatchRows(limit, tolerance)) {
         const diff = Math.abs((row.payout_micros ?? 0) - (row.rel_payout_micros ?? 0));
@@ -394,7 +505,7 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
       // breakdowns and series read the SQLite queries' tables: sqlite engine only for now
       const insightStore = isBackend(store) ? store.store : store;
       if (insightStore) {
-        Object.assign(report, computeInsights(insightStore, report, { windowMs, clickSources: options.clicksSource ?? null }, options.insights));
+        Object.assign(report, computeInsights(insightStore, report, { windowMs, clickSources: clickSources ? [...clickSources] : null }, options.insights));
         stage('insights');
       }
     }
@@ -408,12 +519,16 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
   summary.match_rate = ratio(summary.matched, summary.conversions);
   summary.unmatched_rate = clickMatchingRate(summary);
   const stake = summary.payout_at_stake;
-  const totalMicros = stake.unmatched + stake.missing_click_id + stake.duplicate_extra + stake.outside_window;
+  const totalMicros =
+    stake.unmatched + stake.missing_click_id + stake.duplicate_extra + stake.outside_window + stake.missing_in_a + stake.missing_in_b + stake.payout_mismatch;
   summary.payout_at_stake = {
     unmatched: microsToUnits(stake.unmatched) ?? 0,
     missing_click_id: microsToUnits(stake.missing_click_id) ?? 0,
     duplicate_extra: microsToUnits(stake.duplicate_extra) ?? 0,
     outside_window: microsToUnits(stake.outside_window) ?? 0,
+    missing_in_a: microsToUnits(stake.missing_in_a) ?? 0,
+    missing_in_b: microsToUnits(stake.missing_in_b) ?? 0,
+    payout_mismatch: microsToUnits(stake.payout_mismatch) ?? 0,
     total: microsToUnits(totalMicros) ?? 0,
   };
   return report;
@@ -423,7 +538,7 @@ function clickMatchingRate(summary: ReconcileSummary): number {
   return ratio(summary.unmatched + summary.missing_click_id, summary.conversions);
 }
 
-function diagnose(queries: ReconcileSource, id: string, shape: IdShape | null, clicks: number): Diagnosis {
+function diagnose(queries: ReconcileSource, id: string, shape: IdShape | null, clicks: number, checkRecorded: boolean): Diagnosis {
   const macro = detectLiteralMacro(id);
   if (macro?.kind === 'empty') {
     return {
@@ -438,6 +553,16 @@ function diagnose(queries: ReconcileSource, id: string, shape: IdShape | null, c
       literal: macro.literal,
       hint: `the click id is the literal macro ${quote(macro.literal)}: the sender never replaced it — use the macro syntax of the network that fires the postback`,
     };
+  }
+  if (checkRecorded) {
+    const click = queries.tpbClickWithId(id);
+    if (click) {
+      return {
+        kind: 'not_recorded',
+        click,
+        hint: `tpb click captured this id (${where(click.file, click.line, click.source)}), but the tracker's click export lacks it: the tracker redirected without storing the click (same-IP debounce, link prefetch, bot filtering), or the export's date range misses it`,
+      };
+    }
   }
   if (clicks === 0) return { kind: 'not_found', hint: 'no clicks to match against: ingest the tracker\'s click export' };
   for (const candidate of candidateIds(id)) {
@@ -498,6 +623,8 @@ function unmatchedSummaryHint(kind: UnmatchedHintKind, rows: number, literals: R
       return `${conversions} a truncated click id: a length limit cuts the id on the way`;
     case 'shape':
       return `${conversions} ${one ? 'an id' : 'ids'} unlike the clicks' ids: another system's id is in the click-id parameter`;
+    case 'not_recorded':
+      return `${conversions} an id tpb click captured that the tracker's click export lacks (${top}${more}): the tracker redirected without storing the click (same-IP debounce, link prefetch, bot filtering)`;
     case 'not_found':
       return null;
   }

@@ -11,10 +11,11 @@ export const FINDING_TYPES = [
   'missing_click_id',
   'duplicate_extra',
   'duplicate_clicks',
+  'clicks_not_recorded',
   'before_click',
   'outside_window',
-  'missing_in_a',
   'missing_in_b',
+  'missing_in_a',
   'payout_mismatch',
   'status_mismatch',
 ] as const;
@@ -27,10 +28,11 @@ export const THRESHOLD_CATEGORIES = [
   'duplicate_groups',
   'duplicate_extra',
   'duplicate_clicks',
+  'clicks_not_recorded',
   'before_click',
   'outside_window',
-  'missing_in_a',
   'missing_in_b',
+  'missing_in_a',
   'payout_mismatch',
   'status_mismatch',
 ] as const;
@@ -44,6 +46,7 @@ export const SEVERITY: Readonly<Record<FindingType, Severity>> = {
   missing_click_id: 'error',
   duplicate_extra: 'warning',
   duplicate_clicks: 'warning',
+  clicks_not_recorded: 'warning',
   before_click: 'warning',
   outside_window: 'error',
   missing_in_a: 'error',
@@ -56,7 +59,8 @@ export const CATEGORY_TITLES: Readonly<Record<FindingType, string>> = {
   unmatched: 'Unmatched conversions (no click has the id)',
   missing_click_id: 'Conversions without a click id',
   duplicate_extra: 'Duplicate conversions (beyond the first of each group)',
-  duplicate_clicks: 'Click ids shared by several clicks',
+  duplicate_clicks: 'Click ids shared by several clicks of one source',
+  clicks_not_recorded: 'Clicks tpb click made that the tracker did not record',
   before_click: 'Conversions earlier than their click',
   outside_window: 'Conversions outside the attribution window',
   missing_in_a: 'Only in source b',
@@ -66,7 +70,7 @@ export const CATEGORY_TITLES: Readonly<Record<FindingType, string>> = {
 };
 
 /** What diagnosed an unmatched click id. `not_found`: nothing wrong with the id itself. */
-export const UNMATCHED_HINT_KINDS = ['macro', 'empty', 'encoding', 'truncated', 'shape', 'not_found'] as const;
+export const UNMATCHED_HINT_KINDS = ['macro', 'empty', 'encoding', 'truncated', 'shape', 'not_recorded', 'not_found'] as const;
 export type UnmatchedHintKind = (typeof UNMATCHED_HINT_KINDS)[number];
 
 export type HintKind =
@@ -75,7 +79,9 @@ export type HintKind =
   | 'duplicate'
   | 'duplicate_no_txid'
   | 'duplicate_clicks'
+  | 'clicks_not_recorded'
   | 'timezone_offset'
+  | 'clock_offset'
   | 'before_click'
   | 'outside_window'
   | 'missing'
@@ -146,6 +152,10 @@ export interface PayoutAtStake {
   missing_click_id: number;
   duplicate_extra: number;
   outside_window: number;
+  /** --compare: payout of the rows only in b (missing in a), only in a, and the payout differences. */
+  missing_in_a: number;
+  missing_in_b: number;
+  payout_mismatch: number;
   /** The sum of the above: conversions that will not be paid. */
   total: number;
 }
@@ -162,7 +172,10 @@ export interface ReconcileSummary {
   missing_click_id: number;
   duplicate_groups: number;
   duplicate_extra: number;
+  /** Click ids shared by more than one click of the same source ((source, id) groups). */
   duplicate_clicks: number;
+  /** Clicks tpb click captured an id for that no click of the matched sources carries. */
+  clicks_not_recorded: number;
   before_click: number;
   outside_window: number;
   missing_in_a: number;
@@ -175,11 +188,23 @@ export interface ReconcileSummary {
   currencies: string[];
   /** How many unmatched conversions each diagnosis explains. */
   unmatched_by_hint: Record<UnmatchedHintKind, number>;
+  /** Rows of a later import repeating rows of an earlier import of the same source: counted once, left out above. */
+  overlapping_conversions: number;
+  overlapping_clicks: number;
+}
+
+/** Rows of one import that repeat rows of an earlier import of the same source (overlapping exports). */
+export interface ImportOverlap {
+  kind: 'clicks' | 'conversions';
+  source: string;
+  import_id: number;
+  earlier_import_id: number;
+  rows: number;
 }
 
 /** A hint about many rows at once (a timezone offset, a macro on hundreds of conversions). */
 export interface SummaryHint {
-  kind: HintKind | 'no_clicks' | 'compare_key';
+  kind: HintKind | 'no_clicks' | 'compare_key' | 'overlap' | 'click_sources';
   category: FindingType | null;
   count: number;
   message: string;
@@ -190,7 +215,10 @@ export interface SummaryHint {
 export type DedupeKey = 'click_id+event+txid' | 'click_id';
 
 export interface ReconcileOptions {
-  /** Click sources to match against; undefined = every click. */
+  /**
+   * Click sources to match against; undefined = every source but tpb:click when another exists
+   * (then tpb:click is what clicks_not_recorded checks the others against), else tpb:click.
+   */
   clicksSource?: readonly string[];
   /** Conversion sources to reconcile; undefined = every source except `tpb:fire`. */
   conversionsSource?: readonly string[];
@@ -204,7 +232,12 @@ export interface ReconcileOptions {
   /** At most this many finding rows per category (undefined = all). Summary counts are always complete. */
   limit?: number;
   /** Called as each stage finishes (for -v timings). */
-  onStage?: (stage: string, elapsedMs: number) => void;
+  onStage?: (stage: string, elapsedMs: number, cpuMs: number) => void;
+  /**
+   * Called before each long phase with what it is doing ("building indexes on 1,000,000 clicks…",
+   * "waiting for another tpb process to finish writing"), for a status line on a terminal.
+   */
+  onStatus?: (message: string) => void;
   /** Breakdowns (--by), the daily series, lag and maturity (src/reconcile/breakdown.ts); absent = not computed. */
   insights?: InsightOptions;
 }
@@ -212,7 +245,12 @@ export interface ReconcileOptions {
 export interface ReconcileReport extends Partial<ReconcileInsights> {
   version: 1;
   options: {
+    /** As given (--clicks-source), null by default. */
     clicks_source: string[] | null;
+    /** The click sources matched against (empty when there are no clicks). */
+    click_sources: string[];
+    /** Click sources present but not matched against by default (tpb:click when another exists). */
+    excluded_click_sources: string[];
     conversions_source: string[] | null;
     excluded_sources: string[];
     window: string;
@@ -224,9 +262,13 @@ export interface ReconcileReport extends Partial<ReconcileInsights> {
   };
   summary: ReconcileSummary;
   hints: SummaryHint[];
+  /** Overlapping imports, one entry per pair of imports (also in hints, as one line each). */
+  overlaps: ImportOverlap[];
   findings: Finding[];
 }
 
 export const FIRE_SOURCE = 'tpb:fire';
+/** Clicks `tpb click` recorded (the store's TPB_CLICK_SOURCE). */
+export const CLICK_SOURCE = 'tpb:click';
 export const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 export const DEFAULT_PAYOUT_TOLERANCE_MICROS = 10_000;

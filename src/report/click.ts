@@ -20,6 +20,7 @@ export function clickJson(result: ClickRunResult): Record<string, unknown> {
   return {
     version: 1,
     run_id: result.runId ?? null,
+    interrupted: result.interrupted,
     url: result.url,
     summary: {
       sent: result.summary.sent,
@@ -49,6 +50,7 @@ export function clickJson(result: ClickRunResult): Record<string, unknown> {
       detail: click.detail ?? null,
       ip: click.ip ?? null,
       sent_at: click.sentAt,
+      attempts: click.attempts,
       url: click.url,
     })),
   };
@@ -58,11 +60,13 @@ export function clickJson(result: ClickRunResult): Record<string, unknown> {
 export function renderClickLine(click: ClickRecord, color: ChalkInstance): string {
   const status = click.status === undefined ? '---' : String(click.status);
   if (click.ok) {
-    return `#${click.index}  ${color.green(status)}  ${color.bold(sanitizeForDisplay(click.clickId ?? ''))}  ${color.dim(`(${click.from} ${sanitizeForDisplay(click.param ?? '')}, ${Math.round(click.latencyMs)} ms)`)}`;
+    const tries = click.attempts > 1 ? `, ${click.attempts} attempts` : '';
+    return `#${click.index}  ${color.green(status)}  ${color.bold(sanitizeForDisplay(click.clickId ?? ''))}  ${color.dim(`(${click.from} ${sanitizeForDisplay(click.param ?? '')}, ${Math.round(click.latencyMs)} ms${tries})`)}`;
   }
   // A network detail already starts with its kind ("timeout: …", "network: …"): no second label.
   const label = click.cause === 'network' && click.networkCause !== undefined ? '' : `${color.red(click.cause ?? 'failed')}: `;
-  return `#${click.index}  ${color.red(status)}  ${label}${sanitizeForDisplay(click.detail ?? '')}`;
+  const attempts = click.attempts > 1 ? color.dim(` (${click.attempts} attempts)`) : '';
+  return `#${click.index}  ${color.red(status)}  ${label}${sanitizeForDisplay(click.detail ?? '')}${attempts}`;
 }
 
 /**
@@ -87,15 +91,10 @@ export function renderClickExchange(click: ClickRecord, color: ChalkInstance, bo
   return `${lines.join('\n')}\n`;
 }
 
-/** The human summary of a click run. */
-export function renderClickReport(result: ClickRunResult, color: ChalkInstance, options: { listLimit?: number } = {}): string {
+/** The human summary of a click run (the per-click lines are printed as the clicks finish). */
+export function renderClickReport(result: ClickRunResult, color: ChalkInstance): string {
   const s = result.summary;
   const lines: string[] = [];
-  const listLimit = options.listLimit ?? 20;
-  if (result.clicks.length > 0 && result.summary.sent <= listLimit) {
-    for (const click of result.clicks) lines.push(renderClickLine(click, color));
-    lines.push('');
-  }
   const captured = s.captured === s.sent ? color.green(`${s.captured}`) : color.yellow(`${s.captured}`);
   lines.push(`${color.bold('tpb click')} ${sanitizeForDisplay(result.url)}${result.runId !== undefined ? color.dim(`  (run ${result.runId})`) : ''}`);
   lines.push(`sent ${s.sent}, click ids captured ${captured}, failed ${s.failed > 0 ? color.red(String(s.failed)) : '0'}${s.duplicateIds > 0 ? color.yellow(`, ${s.duplicateIds} id${s.duplicateIds === 1 ? '' : 's'} seen twice`) : ''}`);

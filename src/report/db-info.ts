@@ -29,13 +29,21 @@ export function renderDbInfo(info: DbInfo, color: ChalkInstance): string {
   );
   if (info.imports.length > 0) {
     parts.push(`\n${color.bold('imports')}\n`);
-    parts.push(
-      renderTable(
-        ['id', 'kind', 'source', 'rows', 'rejected', 'file', 'finished'],
-        info.imports.map((row) => [row.id, row.kind, row.source, row.rows, row.rejected, row.file, row.finished_at ?? 'unfinished']),
-        { alignRight: [0, 3, 4], headerStyle: color.dim },
-      ),
-    );
+    parts.push(importsTable(info.imports, color));
   }
   return parts.join('');
+}
+
+function importsTable(imports: readonly ImportRecord[], color: ChalkInstance): string {
+  return renderTable(
+    ['id', 'kind', 'source', 'preset', 'rows', 'rejected', 'file', 'finished'],
+    imports.map((row) => [row.id, row.kind, row.source, row.preset ?? '', row.rows.toLocaleString('en-US'), row.rejected.toLocaleString('en-US'), row.file, row.finished_at ?? 'unfinished']),
+    { alignRight: [0, 4, 5], headerStyle: color.dim },
+  );
+}
+
+/** `tpb db imports`: one row per import, and how to remove one. */
+export function renderImports(imports: readonly ImportRecord[], color: ChalkInstance): string {
+  if (imports.length === 0) return 'No imports yet (tpb ingest <file> --kind clicks|conversions).\n';
+  return `${importsTable(imports, color)}${color.dim('tpb db drop <id> removes one import and its rows; tpb ingest --replace replaces the earlier imports of a source')}\n`;
 }

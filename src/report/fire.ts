@@ -20,6 +20,7 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
     version: 1,
     dry_run: false,
     run_id: result.runId ?? null,
+    interrupted: result.interrupted,
     template: result.template,
     lint: result.lint,
     summary: {
@@ -109,21 +110,10 @@ export function renderPostbackLine(outcome: FireOutcome, color: ChalkInstance): 
   return `#${outcome.seq}  ${verdictLabel(outcome, color)}  ${status}  ${id}${sanitizeForDisplay(outcome.verdict.reason)}${attempts}`;
 }
 
-export function renderFireReport(result: FireRunResult, color: ChalkInstance, options: { listLimit?: number } = {}): string {
+/** The summary of a fire run (the per-postback lines are printed as the postbacks finish). */
+export function renderFireReport(result: FireRunResult, color: ChalkInstance, options: { reasons?: boolean } = {}): string {
   const s = result.summary;
   const lines: string[] = [];
-  const listLimit = options.listLimit ?? 20;
-  if (listLimit === 0) {
-    // No per-postback lines (-v has shown every exchange already, or -q).
-  } else if (result.postbacks.length <= listLimit) {
-    for (const outcome of result.postbacks) lines.push(renderPostbackLine(outcome, color));
-  } else {
-    // Long runs: only the ones that did not pass, up to the limit.
-    const bad = result.postbacks.filter((outcome) => outcome.verdict.verdict !== 'pass');
-    for (const outcome of bad.slice(0, listLimit)) lines.push(renderPostbackLine(outcome, color));
-    if (bad.length > listLimit) lines.push(color.dim(`… ${bad.length - listLimit} more that did not pass (--json lists all)`));
-  }
-  if (lines.length > 0) lines.push('');
   lines.push(`${color.bold('tpb fire')} ${sanitizeForDisplay(result.template)}${result.runId !== undefined ? color.dim(`  (run ${result.runId})`) : ''}`);
   lines.push(
     `sent ${s.sent}: ${s.passed > 0 ? color.green(`${s.passed} passed`) : '0 passed'}, ${s.failed > 0 ? color.red(`${s.failed} failed`) : '0 failed'}, ${s.errors > 0 ? color.red(`${s.errors} unreachable`) : '0 unreachable'}` +
@@ -134,7 +124,8 @@ export function renderFireReport(result: FireRunResult, color: ChalkInstance, op
   if (statuses.length > 0) lines.push(`statuses: ${statuses.map(([status, count]) => `${status === 'none' ? 'no answer' : status} ×${count}`).join(', ')}`);
   const caveats = [...new Set(result.postbacks.map((p) => p.verdict.caveat).filter((c): c is string => Boolean(c)))];
   for (const caveat of caveats) lines.push(color.yellow(`note: ${sanitizeForDisplay(caveat)}`));
-  if (s.reasons.length > 0 && (listLimit === 0 || result.postbacks.length > listLimit)) {
+  // Why postbacks failed, counted, when their lines were not all shown (-q, --max-lines).
+  if (s.reasons.length > 0 && options.reasons) {
     lines.push('why:');
     for (const reason of s.reasons) lines.push(`  ${reason.count} × ${reason.verdict}: ${sanitizeForDisplay(reason.reason)}`);
   }

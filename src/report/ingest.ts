@@ -26,7 +26,13 @@ export function renderIngestSummary(results: readonly IngestResult[], color: Cha
       continue;
     }
     const rejected = result.rejected > 0 ? color.red(`${count(result.rejected)} rejected`) : '0 rejected';
-    const verb = result.status === 'replaced' ? `replaced import ${result.previous?.id}: ` : '';
+    const ids = result.replaced.map((record) => record.id);
+    const verb =
+      result.status !== 'replaced'
+        ? ''
+        : result.replacedBecause === 'options'
+          ? `same content as import ${ids.join(', ')} with other options (${result.optionChanges.join('; ')}): re-imported in its place — `
+          : `replaced import${ids.length === 1 ? '' : 's'} ${ids.join(', ')} (${count(result.replaced.reduce((sum, record) => sum + record.rows, 0))} rows): `;
     lines.push(
       `${file}: ${verb}${color.green(`${count(result.rows)} ${result.rows === 1 ? result.kind.replace(/s$/, '') : result.kind}`)} imported as import ${result.importId} (source ${source}), ${rejected}, in ${result.seconds.toFixed(2)} s (${count(result.rowsPerSecond)} rows/s)`,
     );
@@ -80,6 +86,12 @@ export function ingestJson(results: readonly IngestResult[]): unknown {
       first_rejects: result.firstRejects,
       warnings: result.warnings,
       ...(result.previous ? { previous_import: result.previous } : {}),
+      replaced_imports: result.replaced,
+      ...(result.replacedBecause ? { replaced_because: result.replacedBecause } : {}),
+      ...(result.optionChanges.length > 0 ? { option_changes: result.optionChanges } : {}),
+      options: result.options,
+      naive_times: result.naiveTimes,
+      reject_reasons: result.rejectReasons,
     })),
     totals: {
       files: results.length,

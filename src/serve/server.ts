@@ -9,6 +9,7 @@ import { Redactor } from '../text/redact.js';
 import { parseAmount } from './amounts.js';
 import { generateClickId, generateConversionId } from './click-ids.js';
 import { writeExport } from './exports.js';
+import { OutboundPostbacks, type OutboundLogEntry, type OutboundOptions, type OutboundStats } from './forward.js';
 import { FaultPlan, type LatencyRange } from './faults.js';
 import { MemoryLedger, type LedgerCounts, type MockClick, type MockConversion, type MockLedger, type PostbackOutcome } from './ledger.js';
 import { DEFAULT_KEITARO_POSTBACK_KEY, mockPreset, type MockPreset } from './presets/index.js';
@@ -65,6 +66,10 @@ export interface MockTrackerOptions {
   now?: () => Date;
   /** How long close() lets in-flight requests finish before dropping their connections (ms). */
   closeGraceMs?: number;
+  /** Fire an outbound postback for each recorded conversion (src/serve/forward.ts). */
+  forwardPostbacks?: OutboundOptions;
+  /** Called once per outbound postback, when delivered or given up. */
+  forwardLog?: (entry: OutboundLogEntry) => void;
 }
 
 export interface MockTrackerRoutes {
@@ -88,6 +93,8 @@ export interface MockTrackerStats {
   byStatus: Record<string, number>;
   /** What the ledger holds now (with --db: everything this preset ever recorded there). */
   stored: LedgerCounts;
+  /** Outbound postbacks (--forward-postbacks), when configured. */
+  outbound: OutboundStats | null;
 }
 
 export interface MockTracker {
@@ -99,6 +106,8 @@ export interface MockTracker {
   /** What the preset does, for help and banners (one line each). */
   readonly notes: readonly string[];
   stats(): MockTrackerStats;
+  /** Resolves when every outbound postback queued so far is delivered or given up. */
+  drainOutbound(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to closeGraceMs), then resolves. Idempotent. */
   close(): Promise<void>;
   /** Like close(), but drops the connections still open at once. */
@@ -189,6 +198,7 @@ class MockTrackerServer implements MockTracker {
   private readonly sockets = new Set<Socket>();
   private readonly pendingDelays = new Map<NodeJS.Timeout, () => void>();
   private closing: Promise<void> | undefined;
+  private readonly outbound: OutboundPostbacks | undefined;
   private readonly counters = {
     requests: 0,
     clicks: 0,
@@ -227,6 +237,7 @@ class MockTrackerServer implements MockTracker {
       this.landingSplice = { before: `${base}${separator}${encodeURIComponent(this.landingParam)}=`, after: hash };
     }
     this.now = options.now ?? (() => new Date());
+    if (options.forwardPostbacks) this.outbound = new OutboundPostbacks(options.forwardPostbacks, this.preset, this.redactor, options.forwardLog, streams.ids.next);
     // A client that sends its headers slowly (or not at all) must not hold a socket for long:
     // 1,100 such clients used to lock everyone else out. Headers within headersTimeoutMs, the whole
     // request within requestTimeoutMs, checked every second; an idle keep-alive socket closes after 5 s.
@@ -283,7 +294,12 @@ class MockTrackerServer implements MockTracker {
       faults: { ...c.faults },
       byStatus: { ...c.byStatus },
       stored: this.ledger.counts(),
+      outbound: this.outbound?.stats() ?? null,
     };
+  }
+
+  drainOutbound(): Promise<void> {
+    return this.outbound?.drain() ?? Promise.resolve();
   }
 
   close(): Promise<void> {
@@ -291,8 +307,11 @@ class MockTrackerServer implements MockTracker {
       const grace = setTimeout(() => this.dropConnections(), this.options.closeGraceMs ?? 5_000);
       this.server.close(() => {
         clearTimeout(grace);
-        this.ledger.close();
-        resolve();
+        // Outbound postbacks under way finish (within the grace) before the ledger closes.
+        void (this.outbound?.close(this.options.closeGraceMs ?? 5_000) ?? Promise.resolve()).then(() => {
+          this.ledger.close();
+          resolve();
+        });
       });
       this.server.closeIdleConnections();
     });
@@ -467,6 +486,7 @@ class MockTrackerServer implements MockTracker {
     // The stored reason is in the tracker's words, like a real tracker's postback log.
     row.reason = answer.message ?? null;
     this.ledger.addConversion(row);
+    if (this.outbound && verdict.outcome === 'recorded') this.outbound.enqueue(row, this.ledger.findClick(row.click_id!), now);
     this.counters.postbacks[verdict.outcome] += 1;
     entry.outcome = verdict.outcome;
     if (fields.clickId) entry.click_id = this.redactor.text(fields.clickId);

@@ -25,7 +25,7 @@ export interface CaughtRow {
   rule: string | null;
   latencyMs: number;
   forward: { url: string; status: number | null; body: string | null; error: string | null; latencyMs: number } | null;
-  /** Stored as a `tpb:catch` conversion too when the request carried a click id. */
+  /** Stored as a `tpb:catch` conversion too when the request carried a click id and was answered 2xx. */
   conversion: {
     clickId: string;
     txid: string | null;

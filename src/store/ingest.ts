@@ -1,5 +1,5 @@
 import type { Store } from './db.js';
-import type { ImportRecord } from './imports.js';
+import { deleteImportRows, importsOfSource, type ImportRecord } from './imports.js';
 import { CLICK_FIELDS, CONVERSION_FIELDS, type CanonicalField, type ExportKind } from '../presets/exports.js';
 
 /**
@@ -37,6 +37,8 @@ export interface ImportStart {
   /** Known up front for regular files; for a stream it is set at commit. */
   sha256: string | null;
   startedAt: string;
+  /** JSON of the options that change stored values (compared on re-ingest). */
+  optionsJson: string;
 }
 
 export interface RejectRecord {
@@ -85,8 +87,8 @@ export class ImportWriter {
     }
     try {
       const info = db
-        .prepare('INSERT INTO imports (kind, source, preset, file, sha256, rows, rejected, started_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?)')
-        .run(start.kind, start.source, start.preset, start.file, start.sha256 ?? `pending:${process.pid}:${Date.now()}:${Math.random()}`, start.startedAt);
+        .prepare('INSERT INTO imports (kind, source, preset, file, sha256, rows, rejected, started_at, options_json) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)')
+        .run(start.kind, start.source, start.preset, start.file, start.sha256 ?? `pending:${process.pid}:${Date.now()}:${Math.random()}`, start.startedAt, start.optionsJson);
       this.importId = Number(info.lastInsertRowid);
       const table = start.kind;
       const fields = INGEST_FIELDS[start.kind];
@@ -145,22 +147,26 @@ export class ImportWriter {
     for (const reject of rejects) this.reject.run(this.importId, reject.line, reject.reason, reject.raw);
   }
 
-  /** Delete an earlier import and everything it brought in (`--force`). */
+  /** Delete an earlier import and everything it brought in (`--force`), in this transaction. */
   deleteImport(id: number): void {
-    const db = this.store.db;
-    db.prepare('DELETE FROM rejects WHERE import_id = ?').run(id);
-    db.prepare(`DELETE FROM ${this.start.kind} WHERE import_id = ?`).run(id);
-    db.prepare('DELETE FROM imports WHERE id = ?').run(id);
+    deleteImportRows(this.store, { id, kind: this.start.kind });
+  }
+
+  /** Delete every earlier import of this kind and source (`--replace`), in this transaction. */
+  deleteEarlierImports(): ImportRecord[] {
+    const earlier = importsOfSource(this.store, this.start.kind, this.start.source, this.importId);
+    for (const record of earlier) deleteImportRows(this.store, record);
+    return earlier;
   }
 
   findByContent(sha256: string): ImportRecord | undefined {
     return findImportByContent(this.store, this.start.kind, this.start.source, sha256);
   }
 
-  commit(result: { rows: number; rejected: number; sha256: string; finishedAt: string }): void {
+  commit(result: { rows: number; rejected: number; sha256: string; finishedAt: string; naiveTimes: number }): void {
     this.store.db
-      .prepare('UPDATE imports SET rows = ?, rejected = ?, sha256 = ?, finished_at = ? WHERE id = ?')
-      .run(result.rows, result.rejected, result.sha256, result.finishedAt, this.importId);
+      .prepare('UPDATE imports SET rows = ?, rejected = ?, sha256 = ?, finished_at = ?, naive_times = ? WHERE id = ?')
+      .run(result.rows, result.rejected, result.sha256, result.finishedAt, result.naiveTimes, this.importId);
     this.store.db.prepare('COMMIT').run();
     this.finish();
   }

@@ -1,5 +1,47 @@
 import type { Statement } from 'better-sqlite3';
 import type { Store } from './db.js';
+import { RECONCILE_INDEXES } from './schema.js';
+
+/** What ensureReconcileIndexes reports before it waits or works. */
+export interface IndexEvents {
+  /** Another connection holds the write lock: about to wait for it (up to the busy timeout). */
+  onWait?: () => void;
+  /** About to build missing indexes over this many clicks and conversions. */
+  onBuild?: (clicks: number, conversions: number) => void;
+}
+
+/**
+ * Create the indexes reconcile needs, when some are missing, in one write transaction. When
+ * another process is writing (an ingest), says so before waiting for it instead of sitting silent
+ * for the whole busy timeout. No-op (and no lock) when every index exists.
+ */
+export function ensureReconcileIndexes(store: Store, events: IndexEvents = {}): void {
+  const db = store.db;
+  const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>).map((row) => row.name));
+  const missing = RECONCILE_INDEXES.filter((statement) => !present.has(/INDEX IF NOT EXISTS (\w+)/.exec(statement)?.[1] ?? ''));
+  if (missing.length === 0 || db.readonly) return;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    db.pragma('busy_timeout = 0');
+    db.prepare('BEGIN IMMEDIATE').run();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    events.onWait?.();
+    db.pragma(`busy_timeout = ${timeout}`);
+    db.prepare('BEGIN IMMEDIATE').run();
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+  try {
+    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    events.onBuild?.(count('clicks'), count('conversions'));
+    for (const statement of missing) db.exec(statement);
+    db.prepare('COMMIT').run();
+  } catch (error) {
+    if (db.inTransaction) db.prepare('ROLLBACK').run();
+    throw error;
+  }
+}
 
 /**
  * All of reconcile's SQL. The conversions in scope are classified once into a temporary table
@@ -13,7 +55,11 @@ import type { Store } from './db.js';
 
 /** Which rows take part. Source lists are bound as JSON arrays, never spliced into SQL. */
 export interface ReconcileScope {
-  /** Click sources to match against; null = every click. */
+  /**
+   * Click sources to match against; null = every click. By default reconcile passes every source
+   * but `tpb:click` when another exists (the tracker's export is the record that pays; tpb's own
+   * record of the same clicks is what clicks_not_recorded compares it with).
+   */
   clickSources: readonly string[] | null;
   /** Conversion sources to reconcile; null = every source not in excludedConversionSources. */
   conversionSources: readonly string[] | null;
@@ -76,6 +122,13 @@ export interface UnmatchedId {
   rows: number;
 }
 
+/** Every stored field of an exported row: rows equal in all of them are the same record. */
+const OVERLAP_CLICK_FIELDS = ['click_id', 'occurred_at', 'offer_id', 'affiliate_id', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'ip', 'user_agent'];
+const OVERLAP_CONVERSION_FIELDS = [
+  'click_id', 'occurred_at', 'conversion_id', 'txid', 'event', 'status', 'payout_micros', 'revenue_micros', 'currency',
+  'offer_id', 'affiliate_id', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'ip', 'user_agent',
+];
+
 const TS_FORMAT = "'%Y-%m-%dT%H:%M:%fZ'";
 /** A click id counts as present unless it is NULL or only whitespace. */
 const BLANK = 'char(32, 9, 10, 13)';
@@ -91,7 +144,34 @@ const RELATED_CLICK = `kk.id AS rel_id, kk.source AS rel_source, ifnull(ki.file,
 const RELATED_CONVERSION = `cc.id AS rel_id, cc.source AS rel_source, ifnull(ci.file, CASE WHEN cc.run_id IS NOT NULL THEN cc.source || ' run ' || cc.run_id END) AS rel_file, cc.line AS rel_line,
   cc.click_id AS rel_click_id, cc.occurred_at AS rel_occurred_at, cc.payout_micros AS rel_payout_micros, cc.status AS rel_status`;
 
-const TEMP_TABLES = ['rc_conv', 'rc_dup', 'rc_dupclick', 'rc_side', 'rc_status'];
+const TEMP_TABLES = ['rc_conv', 'rc_dup', 'rc_dupclick', 'rc_notrec', 'rc_overlap', 'rc_overlap_click', 'rc_side', 'rc_status'];
+
+/** The source of the clicks `tpb click` recorded (the store's TPB_CLICK_SOURCE). */
+const TPB_CLICK = 'tpb:click';
+
+export interface OverlapCount {
+  kind: 'clicks' | 'conversions';
+  source: string;
+  import_id: number;
+  earlier_import_id: number;
+  rows: number;
+}
+
+/**
+ * The distinct click sources, without counting them: a skip scan of the clicks_source index (one
+ * probe per source), so it costs nothing on a table of millions.
+ */
+export function listClickSources(store: Store): string[] {
+  const rows = store.db
+    .prepare(
+      `WITH RECURSIVE s(source) AS (
+        SELECT (SELECT min(source) FROM clicks)
+        UNION ALL SELECT (SELECT min(k.source) FROM clicks k WHERE k.source > s.source) FROM s WHERE s.source IS NOT NULL)
+      SELECT source FROM s WHERE source IS NOT NULL`,
+    )
+    .all() as Array<{ source: string }>;
+  return rows.map((row) => row.source);
+}
 
 export class ReconcileQueries {
   private readonly statements = new Map<string, Statement>();
@@ -110,6 +190,7 @@ export class ReconcileQueries {
       window: `+${(windowMs / 1000).toFixed(3)} seconds`,
     };
     this.filterClicks = scope.clickSources !== null;
+    this.includeSources = scope.conversionSources !== null;
     this.conversionScope =
       scope.conversionSources !== null
         ? 'c.source IN (SELECT value FROM json_each(@conversionSources))'
@@ -117,6 +198,7 @@ export class ReconcileQueries {
   }
 
   private readonly filterClicks: boolean;
+  private readonly includeSources: boolean;
 
   /** `AND k.source IN (…)` when a click source filter is set. */
   private clickFilter(alias: string): string {
@@ -144,12 +226,25 @@ export class ReconcileQueries {
     return this.statement('clickSources', () => 'SELECT source, count(*) AS rows FROM clicks GROUP BY source ORDER BY source').all() as SourceCount[];
   }
 
+  /** Clicks matched against, overlap rows counted once (call after findOverlaps). */
   countClicks(): number {
-    return (this.statement('countClicks', () => `SELECT count(*) AS n FROM clicks k WHERE 1 = 1 ${this.clickFilter('k')}`).get(this.params) as { n: number }).n;
+    const all = (this.statement('countClicks', () => `SELECT count(*) AS n FROM clicks k WHERE 1 = 1 ${this.clickFilter('k')}`).get(this.params) as { n: number }).n;
+    if (!this.clickOverlap) return all;
+    const overlap = (this.db.prepare(`SELECT count(*) AS n FROM rc_overlap_click k WHERE 1 = 1 ${this.clickFilter('k')}`).get(this.params) as { n: number }).n;
+    return all - overlap;
   }
 
+  /**
+   * Conversions in scope, overlap rows counted once. Counted as all rows minus the excluded
+   * sources (a b-tree count and an index range), not by scanning every row's source.
+   */
   countConversionsInScope(): number {
-    return (this.statement('countConversions', () => `SELECT count(*) AS n FROM conversions c WHERE ${this.conversionScope}`).get(this.params) as { n: number }).n;
+    const n = (sql: string) => (this.db.prepare(sql).get(this.params) as { n: number }).n;
+    const total = this.includeSources
+      ? n('SELECT count(*) AS n FROM conversions WHERE source IN (SELECT value FROM json_each(@conversionSources))')
+      : n('SELECT count(*) AS n FROM conversions') - n('SELECT count(*) AS n FROM conversions WHERE source IN (SELECT value FROM json_each(@excludedSources))');
+    if (!this.conversionOverlap) return total;
+    return total - n(`SELECT count(*) AS n FROM rc_overlap c WHERE ${this.conversionScope}`);
   }
 
   countConversionsOf(source: string): { rows: number; with_txid: number } {
@@ -163,32 +258,95 @@ export class ReconcileQueries {
     for (const table of TEMP_TABLES) this.db.exec(`DROP TABLE IF EXISTS temp.${table}`);
   }
 
+  /** Whether findOverlaps() found overlap rows of each table (the queries then leave them out). */
+  private conversionOverlap = false;
+  private clickOverlap = false;
+
+  private notOverlap(alias: string, table: 'rc_overlap' | 'rc_overlap_click'): string {
+    const on = table === 'rc_overlap' ? this.conversionOverlap : this.clickOverlap;
+    return on ? `AND ${alias}.id NOT IN (SELECT id FROM ${table})` : '';
+  }
+
   /**
-   * Classify every conversion in scope: whether it has a click id, the earliest click with that id
-   * ('' when that click has no time, NULL when there is none) and, for the few later than that
-   * click + window, the latest click at or before the conversion (the one that would be credited).
+   * overlapping imports: a row identical in every stored field to a row of an EARLIER import of the
+   * same source (export day 1, then days 1–2) is the same record exported twice, not a duplicate.
+   * Rows pair one to one — the k-th copy within an import with the k-th copy of the earlier
+   * import — so a conversion the tracker really recorded twice is still a duplicate. Only sources
+   * with more than one import are looked at (one query per table, nothing when there are none).
+   * The overlap rows (rc_overlap, rc_overlap_click) are counted once: every later query leaves them out.
    */
-  classifyConversions(): void {
+  findOverlaps(): OverlapCount[] {
+    const overlaps: OverlapCount[] = [];
+    for (const kind of ['conversions', 'clicks'] as const) {
+      const table = kind === 'conversions' ? 'rc_overlap' : 'rc_overlap_click';
+      this.db.exec(`DROP TABLE IF EXISTS temp.${table}`);
+      this.db.exec(`CREATE TEMP TABLE ${table} (id INTEGER PRIMARY KEY, source TEXT NOT NULL, import_id INTEGER NOT NULL, earlier_import_id INTEGER NOT NULL)`);
+      const multi = this.db
+        .prepare("SELECT source FROM imports WHERE kind = ? AND finished_at IS NOT NULL GROUP BY source HAVING count(*) > 1")
+        .all(kind) as Array<{ source: string }>;
+      if (multi.length === 0) continue;
+      const fields = (kind === 'conversions' ? OVERLAP_CONVERSION_FIELDS : OVERLAP_CLICK_FIELDS).map((field) => `t.${field}`).join(', ');
+      const bare = (kind === 'conversions' ? OVERLAP_CONVERSION_FIELDS : OVERLAP_CLICK_FIELDS).join(', ');
+      this.db
+        .prepare(
+          `INSERT INTO ${table} (id, source, import_id, earlier_import_id)
+           SELECT id, source, import_id, first_import FROM (
+             SELECT id, source, import_id, first_value(import_id) OVER g AS first_import, row_number() OVER g AS n FROM (
+               SELECT t.id, t.source, t.import_id, ${fields},
+                 row_number() OVER (PARTITION BY t.import_id, ${fields} ORDER BY t.id) AS copy
+               FROM ${kind} t
+               WHERE t.import_id IN (SELECT i.id FROM imports i WHERE i.kind = @kind AND i.finished_at IS NOT NULL
+                 AND i.source IN (SELECT value FROM json_each(@sources))))
+             WINDOW g AS (PARTITION BY source, ${bare}, copy ORDER BY import_id, id))
+           WHERE n > 1`,
+        )
+        .run({ kind, sources: JSON.stringify(multi.map((row) => row.source)) });
+      const counts = this.db
+        .prepare(`SELECT source, import_id, earlier_import_id, count(*) AS rows FROM ${table} GROUP BY source, import_id, earlier_import_id ORDER BY import_id, earlier_import_id`)
+        .all() as Array<Omit<OverlapCount, 'kind'>>;
+      if (counts.length > 0) {
+        if (kind === 'conversions') this.conversionOverlap = true;
+        else this.clickOverlap = true;
+      }
+      for (const count of counts) overlaps.push({ kind, ...count });
+    }
+    return overlaps;
+  }
+
+  /**
+   * The conversions in scope, classified in ONE pass (one statement): each conversion is joined
+   * through the clicks (click_id, occurred_at) index to the clicks with its id — the earliest one
+   * and the latest one at or before the conversion come out of the same probe — and only the rows
+   * that are a finding are kept in rc_conv (a few percent; the matched, in-window majority is
+   * counted, not stored, which keeps memory flat at millions of rows). Per conversion:
+   * - has_id: it carries a click id (not NULL, not only whitespace); else missing_click_id
+   * - first_click: the earliest click with that id among the click sources matched against
+   *   ('' when that click has no time, NULL when there is none = unmatched)
+   * - before_click: first_click > '' and the conversion is earlier than it
+   * - anchor_click: the latest click at or before the conversion (the one that would be credited);
+   *   outside_window: the conversion is later than anchor_click + window
+   * matched = conversions in scope − unmatched − missing_click_id (see scopeCounts). Overlap rows
+   * (findOverlaps) are left out. keepAll (for the breakdowns, which need every matched row) keeps
+   * every conversion in rc_conv.
+   */
+  classifyConversions(keepAll = false): void {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_conv');
     this.db.exec(`CREATE TEMP TABLE rc_conv (
       id INTEGER PRIMARY KEY, source TEXT NOT NULL, click_id TEXT, occurred_at TEXT, payout INTEGER, currency TEXT,
       has_id INTEGER NOT NULL, first_click TEXT, anchor_click TEXT)`);
+    const hasIdC = hasId('c');
+    const first = `CASE WHEN ${hasIdC} AND count(k.click_id) > 0 THEN min(ifnull(k.occurred_at, '')) END`;
+    const anchor = 'max(CASE WHEN k.occurred_at <= c.occurred_at THEN k.occurred_at END)';
     this.db
       .prepare(
-        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click)
-         SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasId('c')},
-           CASE WHEN ${hasId('c')} THEN
-             (SELECT min(ifnull(k.occurred_at, '')) FROM clicks k WHERE k.click_id = c.click_id ${this.clickFilter('k')})
-           END
-         FROM conversions c WHERE ${this.conversionScope}`,
-      )
-      .run(this.params);
-    this.db
-      .prepare(
-        `UPDATE rc_conv SET anchor_click = (
-           SELECT max(k.occurred_at) FROM clicks k
-           WHERE k.click_id = rc_conv.click_id AND k.occurred_at <= rc_conv.occurred_at ${this.clickFilter('k')})
-         WHERE first_click > '' AND occurred_at > strftime(${TS_FORMAT}, first_click, @window)`,
+        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click, anchor_click)
+         SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasIdC}, ${first}, ${anchor}
+         FROM conversions c LEFT JOIN clicks k ON k.click_id = c.click_id ${this.clickFilter('k')}
+         WHERE ${this.conversionScope} ${this.notOverlap('c', 'rc_overlap')}
+         GROUP BY c.id
+         ${keepAll ? 'HAVING 1 OR' : 'HAVING'} NOT ${hasIdC} OR count(k.click_id) = 0
+           OR (min(ifnull(k.occurred_at, '')) > '' AND (c.occurred_at < min(k.occurred_at)
+             OR c.occurred_at > strftime(${TS_FORMAT}, ${anchor}, @window)))`,
       )
       .run(this.params);
   }
@@ -196,11 +354,11 @@ export class ReconcileQueries {
   private readonly outsideWindow = `(r.anchor_click IS NOT NULL AND r.occurred_at > strftime(${TS_FORMAT}, r.anchor_click, @window))`;
   private readonly beforeClick = `(r.first_click > '' AND r.occurred_at < r.first_click)`;
 
+  /** Every count of the click matching: rc_conv holds the findings, the rest are matched. */
   scopeCounts(): ScopeCounts {
-    return this.statement(
+    const counts = this.statement(
       'scopeCounts',
-      () => `SELECT count(*) AS conversions,
-        ifnull(sum(r.first_click IS NOT NULL), 0) AS matched,
+      () => `SELECT
         ifnull(sum(r.has_id AND r.first_click IS NULL), 0) AS unmatched,
         ifnull(sum(NOT r.has_id), 0) AS missing_click_id,
         ifnull(sum(${this.beforeClick}), 0) AS before_click,
@@ -209,7 +367,9 @@ export class ReconcileQueries {
         ifnull(sum(CASE WHEN NOT r.has_id THEN r.payout END), 0) AS missing_click_id_payout,
         ifnull(sum(CASE WHEN ${this.outsideWindow} THEN r.payout END), 0) AS outside_window_payout
       FROM rc_conv r`,
-    ).get(this.params) as ScopeCounts;
+    ).get(this.params) as Omit<ScopeCounts, 'conversions' | 'matched'>;
+    const conversions = this.countConversionsInScope();
+    return { conversions, matched: conversions - counts.unmatched - counts.missing_click_id, ...counts };
   }
 
   /** Groups of conversions of one source sharing the dedupe key; rc_dup holds the rows beyond the first. */
@@ -226,7 +386,7 @@ export class ReconcileQueries {
            -- Only click ids that occur more than once can be duplicates: an index-only scan finds
            -- them without sorting every conversion.
            WHERE c.click_id IN (SELECT click_id FROM conversions GROUP BY click_id HAVING count(*) > 1)
-             AND ${this.conversionScope} AND ${hasId('c')}
+             AND ${this.conversionScope} AND ${hasId('c')} ${this.notOverlap('c', 'rc_overlap')}
            WINDOW w AS (PARTITION BY c.source, c.click_id${key} ORDER BY c.occurred_at, c.id))
          WHERE rn > 1`,
       )
@@ -240,22 +400,63 @@ export class ReconcileQueries {
   }
 
   /**
-   * Click ids carried by more than one click of the same source (in rc_dupclick). The same click in
-   * two sources — tpb click's record and the tracker's export of it — is one click seen twice, not
-   * a duplicate.
+   * duplicate_clicks: a click id carried by more than one click WITHIN one source (rc_dupclick, one
+   * row per source and id). The same id in two sources — tpb click's record and the tracker's
+   * export of that click — is one click seen twice, the expected case; overlap rows are left out.
+   * Ids seen more than once at all are found first by an index-only group-by.
    */
   findDuplicateClicks(): number {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_dupclick');
-    this.db.exec('CREATE TEMP TABLE rc_dupclick (click_id TEXT PRIMARY KEY, n INTEGER NOT NULL, first_id INTEGER NOT NULL)');
+    this.db.exec('CREATE TEMP TABLE rc_dupclick (source TEXT NOT NULL, click_id TEXT NOT NULL, n INTEGER NOT NULL, first_id INTEGER NOT NULL, PRIMARY KEY (source, click_id))');
     this.db
       .prepare(
-        `INSERT INTO rc_dupclick (click_id, n, first_id)
-         SELECT k.click_id, count(*), min(k.id) FROM clicks k
-         WHERE k.click_id IS NOT NULL AND k.click_id <> '' ${this.clickFilter('k')}
-         GROUP BY k.click_id HAVING count(*) > count(DISTINCT k.source)`,
+        `INSERT INTO rc_dupclick (source, click_id, n, first_id)
+         SELECT k.source, k.click_id, count(*), min(k.id) FROM clicks k
+         WHERE k.click_id IN (SELECT click_id FROM clicks WHERE click_id IS NOT NULL AND click_id <> '' GROUP BY click_id HAVING count(*) > 1)
+           ${this.clickFilter('k')} ${this.notOverlap('k', 'rc_overlap_click')}
+         GROUP BY k.source, k.click_id HAVING count(*) > 1`,
       )
       .run(this.params);
     return (this.db.prepare('SELECT count(*) AS n FROM rc_dupclick').get() as { n: number }).n;
+  }
+
+  /**
+   * clicks_not_recorded: clicks for which tpb click captured an id (source tpb:click) that no click
+   * of the sources matched against carries — the tracker redirected but never stored the click
+   * (same-IP debounce, prefetch, bot filtering). Asked only when tpb:click is not matched against.
+   */
+  findClicksNotRecorded(): number {
+    this.db.exec('DROP TABLE IF EXISTS temp.rc_notrec');
+    this.db.exec('CREATE TEMP TABLE rc_notrec (id INTEGER PRIMARY KEY)');
+    this.db
+      .prepare(
+        `INSERT INTO rc_notrec (id)
+         SELECT t.id FROM clicks t WHERE t.source = '${TPB_CLICK}' AND ${hasId('t')}
+           AND NOT EXISTS (SELECT 1 FROM clicks k WHERE k.click_id = t.click_id ${this.clickFilter('k')})`,
+      )
+      .run(this.params);
+    return (this.db.prepare('SELECT count(*) AS n FROM rc_notrec').get() as { n: number }).n;
+  }
+
+  /** The tpb:click click with exactly this id, whatever the click sources matched against. */
+  tpbClickWithId(clickId: string): ClickRow | undefined {
+    return this.statement(
+      'tpbClickWithId',
+      () => `SELECT ${this.clickColumns} FROM clicks k LEFT JOIN imports i ON i.id = k.import_id
+        WHERE k.click_id = @clickId AND k.source = '${TPB_CLICK}' ORDER BY k.id LIMIT 1`,
+    ).get({ clickId }) as ClickRow | undefined;
+  }
+
+  clicksNotRecordedRows(limit: number): FindingRow[] {
+    return this.statement(
+      'notRecordedRows',
+      () => `SELECT k.id AS id, k.source AS source, ifnull(i.file, CASE WHEN k.run_id IS NOT NULL THEN k.source || ' run ' || k.run_id END) AS file, k.line AS line, k.click_id AS click_id,
+          NULL AS txid, NULL AS event, NULL AS status, k.occurred_at AS occurred_at, NULL AS payout_micros,
+          NULL AS currency, NULL AS conversion_id, NULL AS group_size, ${NO_RELATED}
+        FROM (SELECT id FROM rc_notrec ORDER BY id LIMIT @limit) n
+        JOIN clicks k ON k.id = n.id LEFT JOIN imports i ON i.id = k.import_id
+        ORDER BY k.id`,
+    ).all({ limit }) as FindingRow[];
   }
 
   /** Currencies of the conversions that will not be paid. */
@@ -275,14 +476,20 @@ export class ReconcileQueries {
    * The most common whole number of hours by which before_click conversions precede their click,
    * counting only rows within ±5 minutes of a whole hour.
    */
-  commonBeforeClickOffset(): { hours: number; rows: number } | null {
+  commonBeforeClickOffset(): { hours: number; rows: number; naive: number } | null {
+    // naive: the conversion's or the click's import read naive timestamps in a timezone (imports.
+    // naive_times > 0, or not recorded), so --timezone can move them; tpb's own runs write UTC.
+    const naiveOf = (table: 'conversions' | 'clicks', where: string) =>
+      `ifnull((SELECT ifnull(i.naive_times, 1) FROM ${table} t JOIN imports i ON i.id = t.import_id WHERE ${where} LIMIT 1), 0) > 0`;
     const row = this.statement(
       'offset',
-      () => `SELECT CAST(round(d) AS INTEGER) AS hours, count(*) AS rows FROM (
-        SELECT (julianday(r.first_click) - julianday(r.occurred_at)) * 24.0 AS d FROM rc_conv r WHERE ${this.beforeClick})
+      () => `SELECT CAST(round(d) AS INTEGER) AS hours, count(*) AS rows, sum(naive) AS naive FROM (
+        SELECT (julianday(r.first_click) - julianday(r.occurred_at)) * 24.0 AS d,
+          (${naiveOf('conversions', 't.id = r.id')} OR ${naiveOf('clicks', `t.click_id = r.click_id AND t.occurred_at = r.first_click ${this.clickFilter('t')}`)}) AS naive
+        FROM rc_conv r WHERE ${this.beforeClick})
       WHERE round(d) >= 1 AND abs(d - round(d)) <= 5.0 / 60 + 1e-9
       GROUP BY 1 ORDER BY rows DESC, hours LIMIT 1`,
-    ).get() as { hours: number; rows: number } | undefined;
+    ).get(this.params) as { hours: number; rows: number; naive: number } | undefined;
     return row ?? null;
   }
 
@@ -396,10 +603,11 @@ export class ReconcileQueries {
       () => `SELECT k.id AS id, k.source AS source, ifnull(i.file, CASE WHEN k.run_id IS NOT NULL THEN k.source || ' run ' || k.run_id END) AS file, k.line AS line, k.click_id AS click_id,
           NULL AS txid, NULL AS event, NULL AS status, k.occurred_at AS occurred_at, NULL AS payout_micros,
           NULL AS currency, NULL AS conversion_id, d.n AS group_size, ${RELATED_CLICK}
-        FROM (SELECT click_id, n, first_id FROM rc_dupclick ORDER BY first_id LIMIT @limit) d
+        FROM (SELECT source, click_id, n, first_id FROM rc_dupclick ORDER BY first_id LIMIT @limit) d
         JOIN clicks k ON k.id = d.first_id LEFT JOIN imports i ON i.id = k.import_id
         LEFT JOIN clicks kk ON kk.id = (
-          SELECT k2.id FROM clicks k2 WHERE k2.click_id = d.click_id AND k2.id > d.first_id ${this.clickFilter('k2')} ORDER BY k2.id LIMIT 1)
+          SELECT k2.id FROM clicks k2 WHERE k2.click_id = d.click_id AND k2.source = d.source AND k2.id > d.first_id
+            ${this.notOverlap('k2', 'rc_overlap_click')} ORDER BY k2.id LIMIT 1)
         LEFT JOIN imports ki ON ki.id = kk.import_id
         ORDER BY d.first_id`,
     ).all({ ...this.params, limit }) as FindingRow[];
@@ -454,13 +662,35 @@ export class ReconcileQueries {
       AND ${this.canonicalStatus('ca')} <> ${this.canonicalStatus('cb')}`;
   }
 
-  compareCounts(toleranceMicros: number): { missing_in_a: number; missing_in_b: number; payout_mismatch: number; status_mismatch: number } {
-    const count = (sql: string) => (this.db.prepare(`SELECT count(*) AS n FROM (${sql})`).get({ tolerance: toleranceMicros }) as { n: number }).n;
+  /**
+   * Compare counts, and the money they put at stake: the payout of each row missing on one side,
+   * and the payout difference of each pair that differs by more than the tolerance.
+   */
+  compareCounts(toleranceMicros: number): {
+    missing_in_a: number;
+    missing_in_b: number;
+    payout_mismatch: number;
+    status_mismatch: number;
+    missing_in_a_payout: number;
+    missing_in_b_payout: number;
+    payout_mismatch_payout: number;
+  } {
+    const get = (sql: string) => this.db.prepare(sql).get({ tolerance: toleranceMicros }) as { n: number; payout: number };
+    const missing = (side: 'a' | 'b') =>
+      get(`SELECT count(*) AS n, ifnull(sum(c.payout_micros), 0) AS payout FROM (${this.onlyIn(side)}) s JOIN conversions c ON c.id = s.id`);
+    const inB = missing('b');
+    const inA = missing('a');
+    const payout = get(`SELECT count(*) AS n, ifnull(sum(abs(ca.payout_micros - cb.payout_micros)), 0) AS payout FROM rc_side a
+      JOIN rc_side b ON b.side = 'b' AND b.click_id = a.click_id AND b.txkey = a.txkey
+      JOIN conversions ca ON ca.id = a.id JOIN conversions cb ON cb.id = b.id WHERE a.side = 'a' AND ${this.payoutDiffers}`);
     return {
-      missing_in_a: count(this.onlyIn('b')),
-      missing_in_b: count(this.onlyIn('a')),
-      payout_mismatch: count(`${this.pairs} AND ${this.payoutDiffers}`),
-      status_mismatch: count(`${this.pairs} AND ${this.statusDiffers}`),
+      missing_in_a: inB.n,
+      missing_in_b: inA.n,
+      payout_mismatch: payout.n,
+      status_mismatch: get(`SELECT count(*) AS n, 0 AS payout FROM (${this.pairs} AND ${this.statusDiffers})`).n,
+      missing_in_a_payout: inB.payout,
+      missing_in_b_payout: inA.payout,
+      payout_mismatch_payout: payout.payout,
     };
   }
 

@@ -176,6 +176,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX caught_requests_run ON caught_requests (run_id, seq);
   CREATE INDEX caught_requests_click_id ON caught_requests (click_id);
   `,
+  /* 3: what an import's stored values depend on besides its bytes, and whether its times carried an offset */ `
+  -- JSON of the options that change stored values (preset, column mapping, timezone, decimal comma,
+  -- delimiter): the same bytes ingested with other options are another import. NULL: not recorded.
+  ALTER TABLE imports ADD COLUMN options_json TEXT;
+  -- Rows whose timestamp had no offset, so it was read in the import's timezone (--timezone can
+  -- change them). NULL: not recorded.
+  ALTER TABLE imports ADD COLUMN naive_times INTEGER;
+  `,
 ];
 
 /**

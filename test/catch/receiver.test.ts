@@ -76,10 +76,12 @@ describe('tpb catch receiver', () => {
       ['/drop', null, 'drop once'],
       ['/drop', 200, null],
     ]);
-    // Each attempt carried the click id: each is a tpb:catch conversion (reconcile sees the retries as duplicates).
+    // Only the accepted attempts are tpb:catch conversions: a 503'd or dropped one was not taken.
     const conversions = store.db.prepare("SELECT click_id, txid, payout_micros FROM conversions WHERE source = 'tpb:catch' ORDER BY id").all();
-    expect(conversions).toHaveLength(5);
-    expect(conversions[0]).toEqual({ click_id: 'abc', txid: 'o-1', payout_micros: 2_500_000 });
+    expect(conversions).toEqual([
+      { click_id: 'abc', txid: 'o-1', payout_micros: 2_500_000 },
+      { click_id: 'def', txid: null, payout_micros: null },
+    ]);
   });
 
   it('seeded --fail-rate and --reset-rate faults: the same fates every run, and a sender that retries enough always gets through', async () => {

@@ -47,10 +47,15 @@ describe('tpb demo', () => {
     const counts = store.db.prepare('SELECT source, count(*) AS n FROM conversions GROUP BY source ORDER BY source').all();
     store.close();
     expect(counts).toEqual([{ source: 'generic', n: 120 }, { source: 'tpb:fire', n: 137 }]);
+    // The follow-up reconcile it prints counts the 300 clicks the demo showed, not tpb click's copy too (issue 9).
+    const followUp = /^\s+(tpb reconcile .*)$/m.exec(result.stdout)![1]!.split(' ').slice(1);
+    const reconciled = await runBin(followUp, { cwd });
+    expect(reconciled.code, reconciled.stderr).toBe(0);
+    expect(reconciled.stdout).toMatch(/137 conversions against 300 clicks .*clicks from generic \(not tpb:click\)/);
     const again = await runBin(['demo', '--db', 'demo.db'], { cwd });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds data/);
-  });
+  }, 120_000);
 
   it('runs against another tracker flavour in-process (TUNE: 200 answers with success=false)', async () => {
     const store = Store.open(path.join(tempDir(), 'tpb.db'));

@@ -39,8 +39,11 @@ describe('click as a load test: latency from the schedule (coordinated omission)
     expect(load.behindSchedule).toBeGreaterThanOrEqual(20);
     expect(load.rateHeld).toBe(false);
     expect(load.dropped).toBe(0); // a count-bound run sends every click, late
-    // Counted from when each click was due, the queue is in the figures: p50 is hundreds of ms.
-    expect(open.summary.latencyMs.p50).toBeGreaterThan(150);
+    // Counted from when each click was due, the queue is in the figures. Clicks 10..42 fall due
+    // during the stall and wait: 582, 564, … 6 ms (draining at 2 ms a click), the other 27 take
+    // ~2 ms; so p50 (the 30th of 60) is about 40 ms on a quiet machine, more on a loaded one, and
+    // p90 (the 54th) about 470 ms — against ~2 ms and < 100 ms when timed from the send.
+    expect(open.summary.latencyMs.p50).toBeGreaterThan(20);
     expect(open.summary.latencyMs.p90).toBeGreaterThan(300);
     // …while the tracker's own time (and each stored click's latency) stays small but for one.
     expect(load.serviceMs!.p90).toBeLessThan(100);

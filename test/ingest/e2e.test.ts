@@ -132,7 +132,7 @@ describe('tpb ingest through the built binary', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already imported as import 1 \(source csv, same content, 3 rows\); nothing written — --force replaces it/);
     const forced = await runBin(['ingest', fixture('quoted.csv'), '-k', 'clicks', '--force'], { cwd });
-    expect(forced.stdout).toMatch(/replaced import 1: 3 clicks imported as import 2/);
+    expect(forced.stdout).toMatch(/replaced import 1 \(3 rows\): 3 clicks imported as import 2/);
     expect(counts(path.join(cwd, 'tpb.db'))).toMatchObject({ imports: 1, clicks: 3 });
   });
 

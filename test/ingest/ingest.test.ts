@@ -162,11 +162,14 @@ describe('input formats', () => {
     ]);
   });
 
-  it('without --decimal-comma a decimal-comma amount is rejected with a hint', async () => {
+  it('detects the decimal comma of a semicolon file without a preset, and --no-decimal-comma rejects it with a hint', async () => {
     const store = openStore();
-    const result = await ingestFile(store, { file: fixture('semicolon-decimal-comma.csv'), kind: 'conversions' });
-    expect(result.rejected).toBe(2);
-    expect(result.firstRejects[0]!.reason).toMatch(/--decimal-comma/);
+    const detected = await ingestFile(store, { file: fixture('semicolon-decimal-comma.csv'), kind: 'conversions' });
+    expect(detected).toMatchObject({ rows: 2, rejected: 0, options: { decimal_comma: true } });
+    expect(detected.warnings.join('\n')).toMatch(/decimal comma \("1\.234,56"\)/);
+    const refused = await ingestFile(openStore(), { file: fixture('semicolon-decimal-comma.csv'), kind: 'conversions', decimalComma: false });
+    expect(refused.rejected).toBe(2);
+    expect(refused.firstRejects[0]!.reason).toMatch(/--decimal-comma/);
   });
 
   it('--timezone with a fixed offset; explicit offsets in values win', async () => {
@@ -248,11 +251,11 @@ describe('not a CSV: exit 2, nothing written', () => {
 
   it('header only: an empty import, or an error under --strict', async () => {
     const store = openStore();
-    const result = await ingest(store, { file: fixture('header-only.csv') });
+    const result = await ingest(store, { file: fixture('header-only.csv'), kind: 'conversions' });
     expect(result.rows).toBe(0);
     expect(count(store, 'imports')).toBe(1);
     const strictStore = openStore();
-    const error = await ingest(strictStore, { file: fixture('header-only.csv'), strict: true }).catch((caught: unknown) => caught);
+    const error = await ingest(strictStore, { file: fixture('header-only.csv'), kind: 'conversions', strict: true }).catch((caught: unknown) => caught);
     expect((error as InputError).message).toMatch(/header row and no data rows/);
     expect(count(strictStore, 'imports')).toBe(0);
   });

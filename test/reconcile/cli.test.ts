@@ -12,8 +12,8 @@ import { Store } from '../../src/store/db.js';
 
 const SUMMARY_KEYS = [
   'conversions', 'clicks', 'matched', 'match_rate', 'unmatched', 'unmatched_rate', 'missing_click_id', 'duplicate_groups',
-  'duplicate_extra', 'duplicate_clicks', 'before_click', 'outside_window', 'missing_in_a', 'missing_in_b', 'payout_mismatch',
-  'status_mismatch', 'payout_at_stake', 'currencies', 'unmatched_by_hint',
+  'duplicate_extra', 'duplicate_clicks', 'clicks_not_recorded', 'before_click', 'outside_window', 'missing_in_a', 'missing_in_b', 'payout_mismatch',
+  'status_mismatch', 'payout_at_stake', 'currencies', 'unmatched_by_hint', 'overlapping_conversions', 'overlapping_clicks',
 ];
 
 /** The JSON report's schema, checked key by key and type by type. */
@@ -22,8 +22,8 @@ function checkReportSchema(report: Record<string, unknown>): void {
   expect(report.version).toBe(1);
   const summary = report.summary as Record<string, unknown>;
   expect(Object.keys(summary)).toEqual(SUMMARY_KEYS);
-  for (const key of SUMMARY_KEYS.slice(0, 16)) expect(typeof summary[key], key).toBe('number');
-  expect(Object.keys(summary.payout_at_stake as object)).toEqual(['unmatched', 'missing_click_id', 'duplicate_extra', 'outside_window', 'total']);
+  for (const key of SUMMARY_KEYS.slice(0, 17)) expect(typeof summary[key], key).toBe('number');
+  expect(Object.keys(summary.payout_at_stake as object)).toEqual(['unmatched', 'missing_click_id', 'duplicate_extra', 'outside_window', 'missing_in_a', 'missing_in_b', 'payout_mismatch', 'total']);
   for (const hint of report.hints as Array<Record<string, unknown>>) {
     expect(typeof hint.kind).toBe('string');
     expect(typeof hint.message).toBe('string');
@@ -124,7 +124,8 @@ describe('tpb reconcile through the built binary', () => {
     Store.open(path.join(empty, 'tpb.db')).close();
     const none = await runBin(['reconcile', '--json'], { cwd: empty });
     expect(none.code).toBe(2);
-    expect(none.stdout).toBe('');
+    // --json: the error is also a JSON document on stdout, so a pipe into jq reads something.
+    expect((JSON.parse(none.stdout) as { error: { code: string } }).error.code).toBe('input');
     expect(none.stderr).toMatch(/the database has no conversions to reconcile/);
     expect(none.stderr).toMatch(/tpb ingest conversions\.csv --kind conversions/);
   });
@@ -143,7 +144,9 @@ describe('tpb reconcile options', () => {
     const result = await runCli(['reconcile', ...flags], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
-    expect(result.stdout).toBe('');
+    // Only a --json run prints a (JSON error) document on stdout.
+    if (flags.includes('--json')) expect((JSON.parse(result.stdout) as { error: { exit_code: number } }).error.exit_code).toBe(2);
+    else expect(result.stdout).toBe('');
   });
 
   it('takes defaults from tpb.config.json', async () => {
@@ -176,7 +179,7 @@ describe('tpb reconcile options', () => {
     expect(result.stdout).toMatch(/^Reconcile: advertiser against network \(by click_id\+txid\)/);
     expect(result.stdout).toMatch(/payout mismatch\s+1/);
     expect(result.stdout).toContain('Only in source a — 1');
-    expect(result.stderr).toContain('missing_in_a: 1 (--fail-on missing_in_a); missing_in_b: 1');
+    expect(result.stderr).toContain('missing_in_b: 1 (--fail-on missing_in_b); missing_in_a: 1');
   });
 
   it('-v reports the time of each stage on stderr', async () => {

@@ -41,7 +41,7 @@ describe('tpb ingest → tpb reconcile', () => {
       conversions: 40, clicks: 21, matched: 20, unmatched: 18, missing_click_id: 2, duplicate_groups: 2, duplicate_extra: 3,
       duplicate_clicks: 1, before_click: 1, outside_window: 1,
     });
-    expect(report.summary.unmatched_by_hint).toEqual({ macro: 6, empty: 3, encoding: 5, truncated: 1, shape: 2, not_found: 1 });
+    expect(report.summary.unmatched_by_hint).toEqual({ macro: 6, empty: 3, encoding: 5, truncated: 1, shape: 2, not_recorded: 0, not_found: 1 });
     expect(report.summary.payout_at_stake.total).toBe(55);
     const unmatched = report.findings.find((f) => f.line === 15);
     expect(unmatched).toMatchObject({ type: 'unmatched', source: 'network', file: fixture('basic/conversions.csv'), click_id: '{clickid}', hint_kind: 'macro' });

@@ -43,15 +43,18 @@ describe('reconcile on the basic fixture', () => {
       duplicate_groups: 2,
       duplicate_extra: 3,
       duplicate_clicks: 1,
+      clicks_not_recorded: 0,
       before_click: 1,
       outside_window: 1,
       missing_in_a: 0,
       missing_in_b: 0,
       payout_mismatch: 0,
       status_mismatch: 0,
-      payout_at_stake: { unmatched: 21, missing_click_id: 6, duplicate_extra: 13, outside_window: 15, total: 55 },
+      payout_at_stake: { unmatched: 21, missing_click_id: 6, duplicate_extra: 13, outside_window: 15, missing_in_a: 0, missing_in_b: 0, payout_mismatch: 0, total: 55 },
       currencies: ['USD'],
-      unmatched_by_hint: { macro: 6, empty: 3, encoding: 5, truncated: 1, shape: 2, not_found: 1 },
+      unmatched_by_hint: { macro: 6, empty: 3, encoding: 5, truncated: 1, shape: 2, not_recorded: 0, not_found: 1 },
+      overlapping_conversions: 0,
+      overlapping_clicks: 0,
     });
     expect(report.findings).toHaveLength(18 + 2 + 3 + 1 + 1 + 1);
   });
@@ -176,9 +179,9 @@ describe('sources', () => {
     const store = basicStore();
     seedCsv(store, 'timezone/clicks.csv', 'clicks', 'other-tracker');
     expect(reconcile(store, { clicksSource: ['tracker'] }).summary.clicks).toBe(21);
-    const none = reconcile(store, { clicksSource: ['nope'] });
-    expect(none.summary).toMatchObject({ clicks: 0, matched: 0, unmatched: 38 });
-    expect(none.hints.find((h) => h.kind === 'no_clicks')?.message).toMatch(/no clicks of source "nope" \(click sources: other-tracker \(7\), tracker \(21\)\)/);
+    // A source that does not exist is a usage error naming the sources there are (issue 9, item 4).
+    expect(() => reconcile(store, { clicksSource: ['nope'] })).toThrow(UsageError);
+    expect(() => reconcile(store, { clicksSource: ['nope'] })).toThrow(/no clicks of source "nope"/);
   });
 
   it('refuses to reconcile nothing, saying what to ingest (exit 2 errors)', () => {
@@ -283,7 +286,7 @@ describe('thresholds', () => {
 
   it('parses --fail-on words and aliases', () => {
     expect(parseFailOn(['unmatched', 'duplicates', 'missing-click-id'])).toEqual({ categories: ['unmatched', 'missing_click_id', 'duplicate_extra'], unknown: [] });
-    expect(parseFailOn(['all']).categories).toHaveLength(11);
+    expect(parseFailOn(['all']).categories).toHaveLength(12);
     expect(parseFailOn(['nope']).unknown).toEqual(['nope']);
   });
 });

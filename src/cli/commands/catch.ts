@@ -36,7 +36,7 @@ Rules (--rules rules.yaml): a list; the first rule that matches answers, the oth
   "" absent or empty, /regex/. Faults (--fail-rate, --reset-rate) come before the rules.
 
 Each request is printed as it arrives (one line; -v the whole request; -q none), appended to
---log as NDJSON and stored in the database (caught_requests); one that carries a click id (the
+--log as NDJSON and stored in the database (caught_requests); one answered 2xx that carries a click id (the
 known names: transaction_id, click_id, clickid, cid, subid, …, or --click-id-param) is also a
 conversion of source tpb:catch, so "tpb reconcile --compare <tracker export> tpb:catch" shows
 which postbacks the tracker says it sent but never arrived. Secrets (token, key, authorization…,

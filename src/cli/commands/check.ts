@@ -31,6 +31,11 @@ Scenario file (YAML or JSON):
     wait:      10s | { duration } | { until: <later step name>, timeout: 30s, interval: 1s }
     ingest:    { file, kind: clicks|conversions, preset, source, timezone }
     reconcile: { fail_on, max_unmatched, max_unmatched_rate, max_duplicates, window, dedupe_key }
+    expect_postback: { click_id (default {click_id}), method, path, match: {param: value},
+                 params: { payout: "2.50", status: approved }, within: 10s }  — needs catch:
+  catch: { host, port, status, body, content_type, delay, rules, fail_rate, reset_rate, seed,
+           click_id_param, forward } starts a receiver for the scenario (as tpb catch); {catch_url}
+  is its URL, for pointing a tracker's outbound postback at it.
   and optionally continue_on_failure: true (otherwise a failed step skips the rest of that run).
   {name} is a var, a data-row column or a capture; \${NAME} an environment variable (a secret:
   redacted everywhere; a missing one is exit 2).

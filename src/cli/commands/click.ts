@@ -22,6 +22,9 @@ interface ClickCommandOptions extends LoadCommandOptions {
   preset?: PresetName;
   secret?: string[];
   printIds?: boolean;
+  retries: number;
+  retryDelay: number;
+  maxLines?: number;
 }
 
 export const DEFAULT_FOLLOW_HOPS = 10;
@@ -42,6 +45,9 @@ export function registerClick(program: Command, context: CliContext): void {
     .option('--click-id-json <path>', 'read the click id from a JSON answer at this dotted path (Everflow /clk: transaction_id)')
     .addOption(new Option('--follow [hops]', `follow redirects, capturing from any hop (default ${DEFAULT_FOLLOW_HOPS} hops; put it after the URL or write --follow=N)`).argParser(parseInteger({ min: 1, max: 50 })))
     .addOption(new Option('--timeout <duration>', 'give up on a click after this long').argParser(durationParser('s', MAX_TIMEOUT_MS)).default(10_000, '10s'))
+    .option('--retries <n>', 'retry a click that got a network error, 429 or 5xx (a retried click may count twice at the tracker)', parseInteger({ min: 0, max: 10 }), 0)
+    .addOption(new Option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter').argParser(durationParser('ms')).default(250, '250ms'))
+    .option('--max-lines <n>', 'list at most N clicks on stdout, then count the rest (default: every click)', parseInteger({ min: 0 }))
     .addOption(new Option('--preset <name>', "tracker preset: looks for its click-id parameter first").choices(PRESET_NAMES))
     .option('--secret <name>', 'query parameter or header to redact in output and the database (repeatable)', collectList)
     .option('--print-ids', 'print only the captured click ids, one per line (for pipes)');
@@ -58,11 +64,13 @@ export function registerClick(program: Command, context: CliContext): void {
   ]);
 }
 
-/** The action: runClicks with progress on a TTY, -v lines, the report and the exit code. */
+/** The action: runClicks with progress on a TTY, one line per click on stdout, -v exchanges, the report and the exit code. */
 async function clickAction(context: CliContext, url: string, options: ClickCommandOptions): Promise<void> {
   const { runClicks } = await import('../../click/run.js');
-  const { clickJson, renderClickExchange, renderClickReport } = await import('../../report/click.js');
+  const { clickJson, renderClickExchange, renderClickLine, renderClickReport } = await import('../../report/click.js');
   const { ProgressBar } = await import('../progress.js');
+  const { InterruptWatch } = await import('../interrupt.js');
+  const { ItemLines } = await import('../item-lines.js');
   const output = context.output;
   const color = output.stderrColor;
   const redactor = context.redactor;
@@ -70,14 +78,19 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
   const verbose = context.globals.verbose && !context.globals.quiet;
   const count = options.count ?? (options.duration === undefined ? 1 : undefined);
   const progress = output.canShowProgress && !verbose && (count === undefined || count >= 20);
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
+  // One line per click on stdout at any count (not with --json, --print-ids or -q).
+  const listing = !context.globals.json && !options.printIds && !context.globals.quiet;
+  const interrupts = new InterruptWatch();
 
   const bar = progress ? new ProgressBar(output, { label: 'clicks', ...(count !== undefined ? { total: count } : {}) }) : undefined;
   // A timed run's bar moves with the clock (the count, if any, is only an upper bound).
   const timedMs = options.duration !== undefined ? options.duration + (options.warmup ?? 0) : undefined;
   let started = performance.now();
+  const clearProgress = () => bar?.clear();
+  const lines = new ItemLines((line) => {
+    clearProgress();
+    output.data(line);
+  }, options.maxLines);
   const events: ClickRunEvents = {
     onStart: ({ runId }) => {
       started = performance.now();
@@ -85,6 +98,7 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
     },
     onClick: (click, p) => {
       if (verbose) context.io.stderr.write(renderClickExchange(click, color));
+      if (listing) lines.add(click.index, renderClickLine(click, output.stdoutColor), !click.ok);
       if (!bar) return;
       const counters: Array<[string, number]> = [['captured', p.captured], ['failed', p.failed]];
       if (timedMs === undefined) return bar.update({ done: p.done, counters });
@@ -115,42 +129,60 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
         follow: options.follow === true ? DEFAULT_FOLLOW_HOPS : options.follow ?? 0,
         timeoutMs: options.timeout,
         ...(options.preset ? { preset: options.preset } : {}),
+        ...(options.retries > 0 ? { retryPolicy: { retries: options.retries, baseDelayMs: options.retryDelay, maxDelayMs: Math.max(10_000, options.retryDelay), maxRetryAfterMs: 60_000 } } : {}),
         // Opened after the options were checked: a usage error (exit 2) writes nothing.
         openStore: () => context.openStore(),
         redactor,
         ...(verbose ? { trace: true } : {}),
-        // A human report lists clicks only for small runs; big ones keep just the failures (examples).
-        keepClicks: context.globals.json || options.printIds || (count !== undefined && count <= 20) ? 'all' : 'failures',
-        signal: abort.signal,
+        // The lines are printed as clicks finish; the report keeps only the failed ones (examples) unless --json lists all.
+        keepClicks: context.globals.json || options.printIds ? 'all' : 'failures',
+        signal: interrupts.signal,
         now: context.io.now,
       },
       events,
     );
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    bar?.clear();
+    interrupts.dispose();
+    clearProgress();
   }
+  lines.finish();
 
   if (context.globals.json) output.jsonDocument(clickJson(result));
   else if (options.printIds) {
     const ids = result.clicks.filter((click) => click.clickId !== undefined).map((click) => click.clickId!);
     if (ids.length > 0) output.data(ids.join('\n'));
     if (!context.globals.quiet) context.io.stderr.write(renderClickReport({ ...result, clicks: [] }, color));
-    // -v drew every click already; -q wants the result alone.
-  } else output.data(renderClickReport(result, output.stdoutColor, { listLimit: verbose || context.globals.quiet ? 0 : 20 }));
-  if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent}${count !== undefined ? ` of ${count}` : ''} clicks were sent`);
+  } else {
+    if (lines.folded > 0) output.data(output.stdoutColor.dim(`… ${lines.folded} more click${lines.folded === 1 ? '' : 's'} not listed (--max-lines ${options.maxLines}${lines.foldedBad > 0 ? `; ${lines.foldedBad} of them failed` : ''}; --json lists all)`));
+    if (listing && result.summary.sent > 0) output.data('');
+    output.data(renderClickReport(result, output.stdoutColor));
+  }
+  if (result.interrupted) {
+    throw interrupts.error(`${result.summary.sent}${count !== undefined ? ` of ${count}` : ''} clicks were sent, and stored`);
+  }
 
   const s = result.summary;
-  if (s.sent > 0 && s.failures.network === s.sent) {
-    const kinds = Object.keys(s.networkFailures).join(', ');
+  const network = s.failures.network ?? 0;
+  if (s.sent > 0 && network === s.sent) {
+    const kinds = Object.entries(s.networkFailures).map(([kind, n]) => `${kind} ×${n}`).join(', ');
     throw new NetworkError(`the tracker could not be reached: every click failed (${kinds})`, {
       url: redactor.url(url),
-      hint: 'check the URL, that the tracker is up, and --timeout',
+      hint: 'check the URL, that the tracker is up, and --timeout; --retries retries network errors, 429 and 5xx',
     });
   }
   if (s.thresholds?.failed) {
     throw new CheckFailed(`threshold${s.thresholds.reasons.length === 1 ? '' : 's'} broken: ${s.thresholds.reasons.join('; ')}`);
   }
   // With --max-error-rate the threshold decides how many failed clicks are too many.
-  if (s.failed > 0 && options.maxErrorRate === undefined) throw new CheckFailed(`${s.failed} of ${s.sent} click${s.sent === 1 ? '' : 's'} yielded no click id`, { hint: s.failures.no_param ? 'the redirect had no click-id parameter: name it with --click-id-param, or try --follow' : undefined });
+  if (s.failed === 0 || options.maxErrorRate !== undefined) return;
+  // Exit 3 only when every failure was the network's; a click that got an answer without an id is a tracking bug (exit 1).
+  if (network === s.failed) {
+    const kinds = Object.entries(s.networkFailures).map(([kind, n]) => `${kind} ×${n}`).join(', ');
+    throw new NetworkError(`${s.failed === s.sent ? 'the tracker could not be reached: every click failed' : `${s.failed} of ${s.sent} clicks got no answer`} (${kinds})`, {
+      url: redactor.url(url),
+      hint: 'check the URL, that the tracker is up, and --timeout; --retries retries network errors, 429 and 5xx',
+    });
+  }
+  const others = s.failed - network;
+  throw new CheckFailed(`${others} of ${s.sent} click${s.sent === 1 ? '' : 's'} yielded no click id${network > 0 ? ` (and ${network} got no answer)` : ''}`, { hint: s.failures.no_param ? 'the redirect had no click-id parameter: name it with --click-id-param, or try --follow' : undefined });
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
-import { UsageError } from '../../errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { EXPORTABLE_TABLES } from '../../store/schema.js';
 
 export function registerDb(program: Command, context: CliContext): void {
@@ -12,6 +12,8 @@ export function registerDb(program: Command, context: CliContext): void {
     .showHelpAfterError('(add --help for usage)');
   addExamples(db, [
     ['tpb db info', 'counts per table and source, and the imports'],
+    ['tpb db imports', 'every import: id, kind, source, file, rows'],
+    ['tpb db drop 3', 'remove import 3 and its rows (an overlapping or wrong export)'],
     ['tpb db export rejects --format json', 'rejected rows with their line and reason'],
     ['tpb db reset --yes', 'empty every table'],
   ]);
@@ -35,6 +37,58 @@ export function registerDb(program: Command, context: CliContext): void {
     [
       ['tpb db info', 'counts per table and source'],
       ['tpb db info --db staging.db --json', 'the same as JSON'],
+    ],
+  );
+
+  addExamples(
+    db
+      .command('imports')
+      .description('list the imports: id, kind, source, preset, rows, rejected, file, when')
+      .action(async () => {
+        const { listImports } = await import('../../store/imports.js');
+        const { renderImports } = await import('../../report/db-info.js');
+        const store = context.openExistingStore();
+        const imports = listImports(store);
+        if (context.globals.json) context.output.jsonDocument({ version: 1, file: context.dbPath, imports });
+        else context.output.data(renderImports(imports, context.output.stdoutColor));
+      }),
+    [
+      ['tpb db imports', 'which exports are in the database'],
+      ['tpb db imports --json', 'the same as JSON'],
+    ],
+  );
+
+  addExamples(
+    db
+      .command('drop')
+      .description('remove one import: its rows and rejects, in one transaction')
+      .argument('<import-id>', 'the id tpb ingest printed (tpb db imports lists them)')
+      .action(async (raw: string) => {
+        if (!/^\d+$/.test(raw.trim())) throw new UsageError(`expected an import id (a number), got ${JSON.stringify(raw)}`, { hint: 'tpb db imports lists the ids' });
+        const id = Number(raw.trim());
+        const { dropImport, listImports } = await import('../../store/imports.js');
+        const store = context.openExistingStore();
+        const dropped = dropImport(store, id);
+        if (!dropped) {
+          const ids = listImports(store).map((record) => record.id);
+          throw new InputError(`no import ${id} in ${context.dbPath}`, {
+            hint: ids.length > 0 ? `imports: ${ids.join(', ')} (tpb db imports)` : 'the database has no imports',
+          });
+        }
+        const { record } = dropped;
+        if (context.globals.json) {
+          context.output.jsonDocument({ version: 1, dropped: record, rows_deleted: dropped.rows, rejects_deleted: dropped.rejects });
+        } else {
+          const { sanitizeForDisplay } = await import('../../text/sanitize.js');
+          context.output.data(
+            `Dropped import ${record.id} (${record.kind} of source ${sanitizeForDisplay(record.source)} from ${sanitizeForDisplay(record.file)}): ` +
+              `${dropped.rows.toLocaleString('en-US')} ${record.kind} and ${dropped.rejects.toLocaleString('en-US')} rejects deleted.\n`,
+          );
+        }
+      }),
+    [
+      ['tpb db drop 3', 'remove import 3 and everything it brought in'],
+      ['tpb db imports && tpb db drop 2 --json', 'find the id, then drop it'],
     ],
   );
 

@@ -38,6 +38,7 @@ interface FireCommandOptions extends LoadCommandOptions {
   dryRun?: boolean;
   secret?: string[];
   lint: boolean;
+  maxLines?: number;
   as?: string;
   clickIdParam?: string;
 }
@@ -95,7 +96,8 @@ export function registerFire(program: Command, context: CliContext): void {
     .option('--expect-body <regex>', 'regular expression the body must match (replaces the preset rule)', parseRegex)
     .option('--dry-run', 'print the resolved requests (secrets redacted) and send nothing')
     .option('--secret <name>', 'query parameter, header or JSON key to redact everywhere (repeatable; token, key, api_key… are by default)', collectList)
-    .option('--no-lint', 'send even when lint finds errors');
+    .option('--no-lint', 'send even when lint finds errors')
+    .option('--max-lines <n>', 'list at most N postbacks on stdout, then count the rest (default: every postback)', parseInteger({ min: 0 }));
   command.action(async (template: string | undefined, options: FireCommandOptions) => {
       await fireAction(context, template, options);
     });
@@ -137,7 +139,7 @@ async function clickIdsFor(context: CliContext, options: FireCommandOptions): Pr
     const source = options.fromCsv === '-' ? 'stdin' : options.fromCsv;
     if (read.emptyRows > 0) context.output.warn(`${read.emptyRows} row${read.emptyRows === 1 ? '' : 's'} of ${source} had no ${read.column} (line ${read.emptyLines.join(', ')}${read.emptyRows > read.emptyLines.length ? '…' : ''}); skipped`);
     if (read.ids.length === 0) throw new UsageError(`no click ids in column ${read.column} of ${source}`);
-    context.output.info(`${read.ids.length} click id${read.ids.length === 1 ? '' : 's'} from ${source} (column ${read.column})`);
+    context.output.info(`${read.ids.length} click id${read.ids.length === 1 ? '' : 's'} from ${source} (${read.headerless ? 'one column, no header' : `column ${read.column}`})`);
     return read.ids;
   }
   return [];
@@ -147,9 +149,11 @@ async function clickIdsFor(context: CliContext, options: FireCommandOptions): Pr
 async function fireAction(context: CliContext, template: string | undefined, options: FireCommandOptions): Promise<void> {
   const { firePostbacks } = await import('../../fire/run.js');
   const { LintFailedError } = await import('../../template/lint.js');
-  const { fireJson, renderDryRun, renderExchange, renderFireReport } = await import('../../report/fire.js');
+  const { fireJson, renderDryRun, renderExchange, renderFireReport, renderPostbackLine } = await import('../../report/fire.js');
   const { renderLintFindings } = await import('../../report/lint.js');
   const { ProgressBar } = await import('../progress.js');
+  const { InterruptWatch } = await import('../interrupt.js');
+  const { ItemLines } = await import('../item-lines.js');
   const output = context.output;
   const color = output.stderrColor;
   if (template !== undefined && options.base !== undefined) throw new UsageError('give either a URL template or --preset with --base, not both');
@@ -157,10 +161,15 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   if (options.base !== undefined && options.preset === undefined) throw new UsageError('--base goes with --preset', { hint: `one of ${PRESET_NAMES.join(', ')}` });
   const clickIds = await clickIdsFor(context, options);
   const verbose = context.globals.verbose && !context.globals.quiet;
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
+  const interrupts = new InterruptWatch();
   let bar: InstanceType<typeof ProgressBar> | undefined;
+  const clearProgress = () => bar?.clear();
+  // One line per postback on stdout at any count (not with --json, --dry-run or -q); -v adds the exchanges on stderr.
+  const listing = !context.globals.json && !options.dryRun && !context.globals.quiet;
+  const lines = new ItemLines((line) => {
+    clearProgress();
+    output.data(line);
+  }, options.maxLines);
   const timedMs = options.duration !== undefined ? options.duration + (options.warmup ?? 0) : undefined;
   let started = performance.now();
 
@@ -199,7 +208,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         dryRun: options.dryRun ?? false,
         // Opened after the template, ids and lint were checked: a usage error (exit 2) writes nothing.
         ...(options.dryRun ? {} : { openStore: () => context.openStore() }),
-        signal: abort.signal,
+        signal: interrupts.signal,
         now: context.io.now,
       },
       {
@@ -213,6 +222,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         },
         onPostback: (outcome, p) => {
           if (verbose) context.io.stderr.write(renderExchange(outcome, color));
+          if (listing) lines.add(outcome.seq, renderPostbackLine(outcome, output.stdoutColor), outcome.verdict.verdict !== 'pass');
           if (!bar) return;
           const counters: Array<[string, number]> = [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]];
           if (timedMs === undefined) return bar.update({ done: p.done, total: p.total, counters });
@@ -226,27 +236,38 @@ async function fireAction(context: CliContext, template: string | undefined, opt
     if (error instanceof LintFailedError) context.io.stderr.write(renderLintFindings(error.findings, color));
     throw error;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    bar?.clear();
+    interrupts.dispose();
+    clearProgress();
   }
+  lines.finish();
 
   if (result.lint.length > 0 && !context.globals.json) context.io.stderr.write(renderLintFindings(result.lint, color));
   if (context.globals.json) output.jsonDocument(fireJson(result));
   else if (result.dryRun) output.data(renderDryRun(result, output.stdoutColor));
-  // -v drew every exchange already; -q wants the result alone (the summary and why postbacks failed).
-  else output.data(renderFireReport(result, output.stdoutColor, { listLimit: verbose || context.globals.quiet ? 0 : 20 }));
-  if (abort.signal.aborted) output.warn(`interrupted: ${result.summary.sent} postbacks were sent`);
+  else {
+    if (lines.folded > 0) output.data(output.stdoutColor.dim(`… ${lines.folded} more postback${lines.folded === 1 ? '' : 's'} not listed (--max-lines ${options.maxLines}${lines.foldedBad > 0 ? `; ${lines.foldedBad} of them did not pass` : ''}; --json lists all)`));
+    if (listing && result.summary.sent > 0) output.data('');
+    output.data(renderFireReport(result, output.stdoutColor, { reasons: !listing || lines.folded > 0 }));
+  }
+  if (result.interrupted) {
+    throw interrupts.error(`${result.summary.sent} of ${result.planned} postbacks were sent, and stored`);
+  }
 
   const s = result.summary;
+  // A rejected postback is a tracking bug (exit 1) even when others were unreachable; exit 3 only when every failure was the network's.
   // With --max-error-rate the threshold decides how many failed or unanswered postbacks are too many.
   const tolerated = options.maxErrorRate !== undefined && s.errors < s.sent;
-  if (s.errors > 0 && !tolerated) {
+  const unreachable = () => {
     const first = result.postbacks.find((p) => p.verdict.verdict === 'error');
-    throw new NetworkError(`${s.errors} of ${s.sent} postback${s.sent === 1 ? '' : 's'} got no answer after ${options.retries + 1} attempt${options.retries === 0 ? '' : 's'} (${first?.verdict.reason ?? 'network error'})`, {
+    return new NetworkError(`${s.errors} of ${s.sent} postback${s.sent === 1 ? '' : 's'} got no answer after ${options.retries + 1} attempt${options.retries === 0 ? '' : 's'} (${first?.verdict.reason ?? 'network error'})`, {
       ...(first ? { url: first.url } : {}),
       hint: 'check the URL and that the tracker is up; raise --timeout or --retries for a slow tracker',
     });
-  }
+  };
+  if (s.sent > 0 && s.errors === s.sent) throw unreachable();
   if (s.thresholds?.failed) throw new CheckFailed(`threshold${s.thresholds.reasons.length === 1 ? '' : 's'} broken: ${s.thresholds.reasons.join('; ')}`);
-  if (s.failed > 0 && !tolerated) throw new CheckFailed(`${s.failed} of ${s.sent} postback${s.sent === 1 ? '' : 's'} did not get the expected answer`);
+  if (s.failed > 0 && !tolerated) {
+    throw new CheckFailed(`${s.failed} of ${s.sent} postback${s.sent === 1 ? '' : 's'} did not get the expected answer${s.errors > 0 ? ` (and ${s.errors} got no answer)` : ''}`);
+  }
+  if (s.errors > 0 && !tolerated) throw unreachable();
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { CliContext } from '../context.js';
 import { IngestProgressBar } from '../ingest-progress.js';
+import { exitOnSignal } from '../interrupt.js';
 import { CheckFailed, InputError, UsageError } from '../../errors.js';
 import { ingestFile, type IngestOptions, type IngestResult } from '../../ingest/ingest.js';
 import { NotCsvError, openText } from '../../csv/input.js';
@@ -10,7 +11,7 @@ import { describeInput, ingestJson, renderIngestSummary } from '../../report/ing
 import { sanitizeForDisplay } from '../../text/sanitize.js';
 
 /** The options of `tpb ingest`: ingestFile's, as commander parses them. */
-export type IngestCommandOptions = Pick<IngestOptions, 'kind' | 'preset' | 'map' | 'source' | 'timezone' | 'delimiter' | 'decimalComma' | 'strict' | 'force'>;
+export type IngestCommandOptions = Pick<IngestOptions, 'kind' | 'preset' | 'map' | 'source' | 'timezone' | 'delimiter' | 'decimalComma' | 'strict' | 'force' | 'replace' | 'forceKind'>;
 
 /** The body of `tpb ingest`, loaded when the command runs. */
 export async function runIngestCommand(
@@ -55,62 +56,91 @@ export async function runIngestCommand(
   }
   const store = context.openStore();
   const results: IngestResult[] = [];
-  for (const file of files) {
-    const bar = new IngestProgressBar(output);
-    let result: IngestResult;
-    try {
-      result = await ingestFile(
-        store,
-        {
-          file: file === '-' ? '-' : context.resolvePath(file),
-          ...(file === '-' ? { stream: context.io.stdin } : {}),
-          kind: options.kind,
-          ...(options.preset ? { preset: options.preset } : {}),
-          ...(options.map ? { map: options.map } : {}),
-          ...(options.source !== undefined ? { source: options.source } : {}),
-          ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
-          ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
-          ...(options.decimalComma ? { decimalComma: true } : {}),
-          ...(options.strict ? { strict: true } : {}),
-          ...(options.force ? { force: true } : {}),
-        },
-        (progress) => bar.update({ ...progress, file: file === '-' ? 'stdin' : path.basename(file) }),
-      );
-    } catch (error) {
-      bar.clear();
-      // Each file is its own transaction: files before this one are in. Say so, and print their
-      // summary, so a multi-file run that stops at a bad file never hides what it wrote.
-      const index = files.indexOf(file);
-      const partial =
-        results.length > 0
-          ? `; ${results.map((done) => `${done.file} (import ${done.importId})`).join(', ')} ${results.length === 1 ? 'was' : 'were'} imported before it${index < files.length - 1 ? `, ${files.slice(index + 1).join(', ')} not attempted` : ''}`
-          : index < files.length - 1
-            ? `; nothing was imported (${files.slice(index + 1).join(', ')} not attempted)`
-            : '';
-      if (results.length > 0) {
-        if (context.globals.json) output.jsonDocument({ ...(ingestJson(results) as object), failed: { file, message: (error as Error).message } });
-        else output.data(renderIngestSummary(results, output.stdoutColor));
+  let current = '';
+  let currentBar: IngestProgressBar | undefined;
+  // Ctrl-C or a CI timeout mid-file: the file's transaction is never committed. Say so, on a clean line.
+  const stopWatching = exitOnSignal((signal) => {
+    currentBar?.clear();
+    const before = results.length > 0 ? `; ${results.map((done) => `${done.file} (import ${done.importId})`).join(', ')} ${results.length === 1 ? 'was' : 'were'} imported before it` : '';
+    return `interrupted (${signal}): nothing from ${sanitizeForDisplay(current)} was imported${before}\n`;
+  }, (text) => context.io.stderr.write(text));
+  try {
+    for (const file of files) {
+      const bar = new IngestProgressBar(output);
+      current = file === '-' ? 'stdin' : file;
+      currentBar = bar;
+      let result: IngestResult;
+      try {
+        result = await ingestFile(
+          store,
+          {
+            file: file === '-' ? '-' : context.resolvePath(file),
+            ...(file === '-' ? { stream: context.io.stdin } : {}),
+            kind: options.kind,
+            ...(options.preset ? { preset: options.preset } : {}),
+            ...(options.map ? { map: options.map } : {}),
+            ...(options.source !== undefined ? { source: options.source } : {}),
+            ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
+            ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+            ...(options.decimalComma !== undefined ? { decimalComma: options.decimalComma } : {}),
+            ...(options.forceKind ? { forceKind: true } : {}),
+            ...(options.strict ? { strict: true } : {}),
+            ...(options.force ? { force: true } : {}),
+            ...(options.replace ? { replace: true } : {}),
+          },
+          (progress) => bar.update({ ...progress, file: file === '-' ? 'stdin' : path.basename(file) }),
+        );
+      } catch (error) {
+        bar.clear();
+        // Each file is its own transaction: files before this one are in. Say so, and print their
+        // summary, so a multi-file run that stops at a bad file never hides what it wrote.
+        const index = files.indexOf(file);
+        const partial =
+          results.length > 0
+            ? `; ${results.map((done) => `${done.file} (import ${done.importId})`).join(', ')} ${results.length === 1 ? 'was' : 'were'} imported before it${index < files.length - 1 ? `, ${files.slice(index + 1).join(', ')} not attempted` : ''}`
+            : index < files.length - 1
+              ? `; nothing was imported (${files.slice(index + 1).join(', ')} not attempted)`
+              : '';
+        if (results.length > 0) {
+          if (context.globals.json) output.jsonDocument({ ...(ingestJson(results) as object), failed: { file, message: (error as Error).message } });
+          else output.data(renderIngestSummary(results, output.stdoutColor));
+        }
+        // Report the path as the user wrote it.
+        if (error instanceof InputError) {
+          const hint = [error.hint, partial ? `nothing of ${file} was written${partial}` : undefined].filter(Boolean).join('; ');
+          throw new InputError(error.message, { file: error.file !== undefined && file !== '-' ? file : (error.file ?? file), ...(error.line !== undefined ? { line: error.line } : {}), ...(hint ? { hint } : {}) });
+        }
+        throw error;
+      } finally {
+        bar.clear();
       }
-      // Report the path as the user wrote it.
-      if (error instanceof InputError) {
-        const hint = [error.hint, partial ? `nothing of ${file} was written${partial}` : undefined].filter(Boolean).join('; ');
-        throw new InputError(error.message, { file: error.file !== undefined && file !== '-' ? file : (error.file ?? file), ...(error.line !== undefined ? { line: error.line } : {}), ...(hint ? { hint } : {}) });
-      }
-      throw error;
-    } finally {
-      bar.clear();
+      result = { ...result, file: file === '-' ? 'stdin' : file };
+      results.push(result);
+      output.info(`${sanitizeForDisplay(result.file)}: ${result.mappingDescription}; ${describeInput(result)}`);
+      for (const column of result.columns) output.verbose(`  ${sanitizeForDisplay(column.header)} → ${column.field}`);
+      if (result.unusedHeaders.length > 0) output.verbose(`  not stored: ${result.unusedHeaders.map((header) => sanitizeForDisplay(header)).join(', ')}`);
+      for (const warning of result.warnings) output.warn(`${sanitizeForDisplay(result.file)}: ${sanitizeForDisplay(warning)}`);
     }
-    result = { ...result, file: file === '-' ? 'stdin' : file };
-    results.push(result);
-    output.info(`${sanitizeForDisplay(result.file)}: ${result.mappingDescription}; ${describeInput(result)}`);
-    for (const column of result.columns) output.verbose(`  ${sanitizeForDisplay(column.header)} → ${column.field}`);
-    if (result.unusedHeaders.length > 0) output.verbose(`  not stored: ${result.unusedHeaders.map((header) => sanitizeForDisplay(header)).join(', ')}`);
-    for (const warning of result.warnings) output.warn(`${sanitizeForDisplay(result.file)}: ${sanitizeForDisplay(warning)}`);
+  } finally {
+    stopWatching();
   }
 
   if (context.globals.json) output.jsonDocument(ingestJson(results));
   else output.data(renderIngestSummary(results, output.stdoutColor));
 
+  // A file whose every data row was rejected is a failed import even without --strict.
+  const allRejected = results.filter((result) => result.status !== 'unchanged' && result.rows === 0 && result.rejected > 0);
+  if (allRejected.length > 0) {
+    throw new CheckFailed(
+      allRejected
+        .map((result) => {
+          const top = result.rejectReasons[0];
+          const cause = top ? `; ${top.rows === result.rejected ? 'all' : `${top.rows.toLocaleString('en-US')}`} for: ${top.example}` : '';
+          return `${sanitizeForDisplay(result.file)}: every one of its ${result.rejected.toLocaleString('en-US')} data row${result.rejected === 1 ? ' was' : 's were'} rejected${sanitizeForDisplay(cause)} (tpb db export rejects)`;
+        })
+        .join('\n'),
+    );
+  }
   const rejected = results.reduce((sum, result) => sum + (result.status === 'unchanged' ? 0 : result.rejected), 0);
   if (options.strict && rejected > 0) {
     throw new CheckFailed(`${rejected.toLocaleString('en-US')} row${rejected === 1 ? '' : 's'} rejected under --strict (see tpb db export rejects)`);

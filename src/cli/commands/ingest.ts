@@ -31,9 +31,12 @@ export function registerIngest(program: Command, context: CliContext): void {
     .option('-s, --source <label>', 'label of these rows in reconcile (default: the preset name, else "csv")')
     .option('--timezone <zone>', 'time zone of timestamps without an offset: IANA name or ±hh:mm (default UTC)', timezoneOption)
     .option('-d, --delimiter <char>', 'field delimiter (default: detected among , ; tab |)', delimiterOption)
-    .option('--decimal-comma', 'amounts are written 12,34 (and 1.234,56)')
+    .option('--decimal-comma', 'amounts are written 12,34 (and 1.234,56); detected in semicolon-separated files')
+    .option('--no-decimal-comma', 'amounts use a decimal point, even in a semicolon-separated file')
     .option('--strict', 'exit 1 when any row is rejected, and 2 for a header-only file')
+    .option('--force-kind', 'load the file as --kind says even when its columns look like the other kind')
     .option('--force', 'replace an earlier import of the same content instead of skipping it')
+    .option('--replace', 'replace every earlier import of this source and kind, in the same transaction (a newer export covering the old ones)')
     .action(async (files: string[], options: IngestCommandOptions) => {
       const { runIngestCommand } = await import('./ingest-run.js');
       await runIngestCommand(context, files, options);
@@ -45,6 +48,7 @@ export function registerIngest(program: Command, context: CliContext): void {
     ['tpb ingest export.csv -k conversions --timezone America/New_York', 'naive times are New York time'],
     ['curl -s $EXPORT_URL | tpb ingest - -k clicks --source staging', 'from stdin'],
     ['tpb ingest *.csv -k conversions --strict --json', 'CI: exit 1 when a row is rejected'],
+    ['tpb ingest days-1-7.csv -k conversions --preset tune --replace', 'this export replaces the earlier tune conversion imports'],
   ]);
   command.addHelpText(
     'after',

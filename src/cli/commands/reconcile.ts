@@ -144,6 +144,9 @@ export function registerReconcile(program: Command, context: CliContext): void {
           hint: 'ingest the exports first (tpb ingest clicks.csv --kind clicks; tpb ingest conversions.csv --kind conversions), or point --db at one',
         });
       }
+      const { ProgressBar } = await import('../progress.js');
+      // What it is doing, on a terminal only: index builds and waits can take seconds.
+      const bar = new ProgressBar(context.output, { label: 'reconcile' });
       let report: ReconcileReport;
       try {
         report = reconcile(engine ?? context.openStore(), {
@@ -154,7 +157,11 @@ export function registerReconcile(program: Command, context: CliContext): void {
           ...(compare ? { compare } : {}),
           payoutToleranceMicros: options.payoutTolerance,
           ...((options.limit ?? DEFAULT_LIMIT[format]) !== undefined ? { limit: options.limit ?? DEFAULT_LIMIT[format]! } : {}),
-          onStage: (stage, ms) => context.output.verbose(`reconcile: ${stage} ${ms} ms`),
+          onStage: (stage, ms, cpuMs) => {
+            bar.clear();
+            context.output.verbose(`reconcile: ${stage} ${ms} ms (cpu ${cpuMs} ms)`);
+          },
+          onStatus: (message) => bar.status(`reconcile: ${message}`),
           insights: {
             by,
             ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
@@ -162,6 +169,7 @@ export function registerReconcile(program: Command, context: CliContext): void {
           },
         });
       } finally {
+        bar.clear();
         engine?.close();
       }
       const { evaluateGroupThresholds, thresholdReport } = await import('../../reconcile/group-thresholds.js');
@@ -177,8 +185,8 @@ export function registerReconcile(program: Command, context: CliContext): void {
 
       if (format === 'json' && context.globals.json && !options.out) {
         // The one JSON document of a --json run; rendered once, straight to stdout.
-        const { reconcileJsonDocument } = await import('../../report/reconcile/json.js');
-        context.output.jsonDocument(reconcileJsonDocument(report, shownVerdict));
+        const { renderReconcileJsonChunks } = await import('../../report/reconcile/json.js');
+        context.output.jsonDocumentChunks(renderReconcileJsonChunks(report, shownVerdict));
         for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
         if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
         return;

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { MockTracker, MockTrackerStats } from '../../serve/server.js';
-import type { NdjsonRequestLog } from '../../serve/request-log.js';
+import type { NdjsonRequestLog, RequestLogEntry } from '../../serve/request-log.js';
+import type { OutboundLogEntry } from '../../serve/forward.js';
 import type { CliContext } from '../context.js';
 import { addExamples } from '../help.js';
 import { collectList, parseHttpUrl, parseInteger, parseRatio } from '../parsers.js';
@@ -48,6 +49,10 @@ export interface ServeOptions {
   secret?: string[];
   maxStored: number;
   postbackKey?: string;
+  forwardPostbacks?: string;
+  forwardRetries?: number;
+  forwardDelay?: string;
+  forwardLog?: string;
 }
 
 export function registerServe(program: Command, context: CliContext): void {
@@ -66,6 +71,10 @@ export function registerServe(program: Command, context: CliContext): void {
     .option('--secret <name>', 'query parameter whose value is redacted in logs (repeatable; token, key, … always are)', collectList)
     .option('--max-stored <n>', 'in memory, keep at most this many clicks and postbacks (oldest forgotten)', parseInteger({ min: 1 }), 100_000)
     .option('--postback-key <key>', 'keitaro: the postback key in its postback path (default a1b2c3d)')
+    .option('--forward-postbacks <template>', 'fire an outbound postback for each recorded conversion, e.g. "http://127.0.0.1:9000/pb?clickid={click_id}&payout={payout}"')
+    .option('--forward-retries <n>', 'retries of an outbound postback on no answer, 429 or 5xx (default 2)', parseInteger({ min: 0, max: 20 }))
+    .option('--forward-delay <ms|min-max>', 'wait this long after the conversion before the outbound postback', latencyParser)
+    .option('--forward-log <file>', 'append each outbound postback (delivered or given up) to this file as NDJSON')
     .addHelpText(
       'after',
       '\nIn memory by default; with --db (or TPB_DB, or "db" in the config file) clicks and postbacks are\nkept in mock_clicks / mock_conversions and survive a restart. Stops cleanly on Ctrl-C / SIGTERM.\n' +
@@ -77,6 +86,7 @@ export function registerServe(program: Command, context: CliContext): void {
     ['tpb serve --preset tune --port 8080', 'TUNE-style aff_c / aff_lsr on port 8080'],
     ['tpb serve --preset voluum --fail-rate 0.2 --latency 50-300 --seed 7', 'a flaky tracker, the same flakiness every run'],
     ['tpb serve --preset keitaro --db mock.db --log requests.ndjson', 'persist, and log every request as NDJSON'],
+    ['tpb serve --forward-postbacks "http://127.0.0.1:9000/pb?clickid={click_id}&payout={payout}&txid={txid}"', 'a tracker that tells the traffic source (tpb catch --port 9000)'],
   ]);
 }
 
@@ -91,6 +101,8 @@ function describeStats(stats: MockTrackerStats): string {
   if (stats.stored.evictedClicks + stats.stored.evictedConversions > 0) {
     parts.push(`forgotten to bound memory: ${stats.stored.evictedClicks} clicks, ${stats.stored.evictedConversions} postbacks`);
   }
+  const o = stats.outbound;
+  if (o) parts.push(`outbound postbacks: ${o.delivered} delivered, ${o.failed} given up${o.pending > 0 ? `, ${o.pending} still under way` : ''} (${o.attempts} attempts)`);
   return parts.join('; ');
 }
 
@@ -145,12 +157,32 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
       import('../../presets/catalog.js'),
       import('../../errors.js'),
     ]);
+  const forward = await import('../../serve/forward.js');
   const output = context.output;
   let latency;
   try {
     latency = options.latency === undefined ? undefined : parseLatency(options.latency);
   } catch (error) {
     throw new UsageError(`--latency ${options.latency}: ${(error as Error).message}`);
+  }
+  let forwardDelay;
+  try {
+    forwardDelay = options.forwardDelay === undefined ? undefined : parseLatency(options.forwardDelay);
+  } catch (error) {
+    throw new UsageError(`--forward-delay ${options.forwardDelay}: ${(error as Error).message}`);
+  }
+  if (options.forwardPostbacks !== undefined) forward.validateOutboundTemplate(options.forwardPostbacks);
+  else if (options.forwardRetries !== undefined || options.forwardDelay !== undefined || options.forwardLog !== undefined) {
+    throw new UsageError('--forward-retries, --forward-delay and --forward-log need --forward-postbacks <template>');
+  }
+  let forwardLog: NdjsonRequestLog | undefined;
+  if (options.forwardLog !== undefined) {
+    const file = context.resolvePath(options.forwardLog);
+    try {
+      forwardLog = await requestLog.NdjsonRequestLog.open(file);
+    } catch (error) {
+      throw new UsageError(`--forward-log ${file}: ${(error as Error).message}`, { hint: 'check that the directory exists and is writable' });
+    }
   }
   // In memory unless a database was asked for (flag, TPB_DB or config file): the default ./tpb.db is not.
   const persist = context.program.getOptionValueSource('db') !== 'default';
@@ -183,6 +215,20 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
       ...(options.secret === undefined ? {} : { secrets: options.secret }),
       ...(options.postbackKey === undefined ? {} : { postbackKey: options.postbackKey }),
       maxStoredRequests: options.maxStored,
+      ...(options.forwardPostbacks === undefined
+        ? {}
+        : {
+            forwardPostbacks: {
+              template: options.forwardPostbacks,
+              ...(options.forwardRetries === undefined ? {} : { retries: options.forwardRetries }),
+              ...(forwardDelay === undefined ? {} : { delay: forwardDelay }),
+            },
+            forwardLog: (entry: OutboundLogEntry) => {
+              if (!quiet) output.info(forward.formatOutboundLine(entry));
+              // The NDJSON writer takes any entry; the outbound log has its own shape.
+              forwardLog?.write(entry as unknown as RequestLogEntry);
+            },
+          }),
       log: (entry) => {
         if (!quiet) output.info(requestLog.formatRequestLine(entry));
         if (log) {
@@ -196,6 +242,7 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
     });
   } catch (error) {
     await log?.close();
+    await forwardLog?.close();
     const code = (error as NodeJS.ErrnoException).code;
     const where = `${options.host}:${options.port}`;
     if (code === 'EADDRINUSE') throw new NetworkError(`cannot listen on ${where}: the port is in use`, { hint: '--port 0 picks a free port' });
@@ -224,6 +271,10 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
   } else {
     output.data(banner(tracker, PRESETS[tracker.preset].title, persistence));
   }
+  if (options.forwardPostbacks !== undefined) {
+    const { Redactor } = await import('../../text/redact.js');
+    output.info(`Outbound postbacks for each recorded conversion: ${new Redactor(options.secret ?? []).url(options.forwardPostbacks)}`);
+  }
   output.info('Press Ctrl-C to stop.');
 
   const signal = await untilSignal(() => {
@@ -233,5 +284,6 @@ async function runServe(options: ServeOptions, context: CliContext): Promise<voi
   output.info(`${signal}: stopping (letting requests in flight finish)…`);
   await tracker.close();
   await log?.close();
+  await forwardLog?.close();
   output.info(`stopped: ${describeStats(tracker.stats())}`);
 }

@@ -1,6 +1,5 @@
 import type { Store } from '../../store/db.js';
-import { distinctClickSources } from '../../store/engine-meta.js';
-import { ReconcileQueries } from '../../store/reconcile.js';
+import { ensureReconcileIndexes, listClickSources, ReconcileQueries } from '../../store/reconcile.js';
 import type { ReconcileBackend } from './types.js';
 
 /** The default engine: tpb's own SQLite database, the system of record. */
@@ -8,9 +7,9 @@ export function sqliteBackend(store: Store): ReconcileBackend {
   return {
     engine: 'sqlite',
     store,
-    prepare: () => store.ensureIndexes(),
+    prepare: (events) => ensureReconcileIndexes(store, events),
     queries: (scope, windowMs) => new ReconcileQueries(store, scope, windowMs),
-    clickSourceNames: () => distinctClickSources(store),
+    clickSourceNames: () => listClickSources(store),
     transaction: (run) => store.db.transaction(run)(),
     close: () => undefined,
   };

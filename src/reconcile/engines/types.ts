@@ -1,5 +1,5 @@
 import type { Store } from '../../store/db.js';
-import type { ReconcileQueries, ReconcileScope } from '../../store/reconcile.js';
+import type { IndexEvents, ReconcileQueries, ReconcileScope } from '../../store/reconcile.js';
 
 /** The engines `tpb reconcile --engine` can run on. */
 export const ENGINES = ['sqlite', 'chdb', 'clickhouse'] as const;
@@ -26,8 +26,8 @@ export interface ReconcileBackend {
   readonly engine: EngineName;
   /** tpb's database when the engine reads it (series and breakdowns are computed there). */
   readonly store?: Store;
-  /** Whatever the queries need built first (SQLite: the indexes). */
-  prepare(): void;
+  /** Whatever the queries need built first (SQLite: the indexes, saying when it builds or waits). */
+  prepare(events?: IndexEvents): void;
   queries(scope: ReconcileScope, windowMs: number): ReconcileSource;
   /** The click sources present (whatever the scope), cheaply. */
   clickSourceNames(): string[];

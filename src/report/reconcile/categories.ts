@@ -9,7 +9,25 @@ export function categoryTotal(report: ReconcileReport, type: FindingType): numbe
 /** Categories that apply to this run, in report order: compare categories only with --compare. */
 export function reportCategories(report: ReconcileReport): FindingType[] {
   const compare = report.options.compare !== null;
-  return FINDING_TYPES.filter((type) => compare || !['missing_in_a', 'missing_in_b', 'payout_mismatch', 'status_mismatch'].includes(type));
+  // clicks_not_recorded applies when tpb click's record was set aside for the tracker's export.
+  const recorded = report.summary.clicks_not_recorded > 0 || (report.options.excluded_click_sources ?? []).length > 0;
+  return FINDING_TYPES.filter(
+    (type) =>
+      (compare || !['missing_in_a', 'missing_in_b', 'payout_mismatch', 'status_mismatch'].includes(type)) && (recorded || type !== 'clicks_not_recorded'),
+  );
+}
+
+/**
+ * "clicks from tune (not tpb:click)", "clicks from tpb:click only": which clicks were matched
+ * against, for the header line. Empty when there are no clicks.
+ */
+export function clickSourcesText(report: ReconcileReport): string {
+  const used = report.options.click_sources ?? [];
+  if (used.length === 0) return '';
+  const excluded = report.options.excluded_click_sources ?? [];
+  if (excluded.length > 0) return `clicks from ${used.join(', ')} (not ${excluded.join(', ')})`;
+  if (used.length === 1 && used[0] === 'tpb:click') return 'clicks from tpb:click only (no tracker click export)';
+  return `clicks from ${used.join(', ')}`;
 }
 
 export function findingsOf(report: ReconcileReport, type: FindingType): Finding[] {
@@ -52,19 +70,45 @@ export const CATEGORY_LABELS: Readonly<Record<FindingType | 'matched' | 'duplica
   duplicate_groups: 'duplicate groups',
   duplicate_extra: 'duplicate extra',
   duplicate_clicks: 'duplicate clicks',
+  clicks_not_recorded: 'clicks not recorded',
   before_click: 'before click',
   outside_window: 'outside window',
-  missing_in_a: 'missing in a',
-  missing_in_b: 'missing in b',
+  missing_in_a: 'only in b',
+  missing_in_b: 'only in a',
   payout_mismatch: 'payout mismatch',
   status_mismatch: 'status mismatch',
 };
+
+/** Payout the summary puts at stake for a category (0 for those that carry none). */
+export function stakeOf(report: ReconcileReport, type: FindingType): number {
+  const stake = report.summary.payout_at_stake;
+  switch (type) {
+    case 'unmatched':
+    case 'missing_click_id':
+    case 'duplicate_extra':
+    case 'outside_window':
+    case 'missing_in_a':
+    case 'missing_in_b':
+    case 'payout_mismatch':
+      return stake[type] ?? 0;
+    default:
+      return 0;
+  }
+}
+
+/** A category's label, with the compared sources' names: "only in tpb:fire". */
+export function categoryLabel(report: ReconcileReport, type: FindingType): string {
+  const compare = report.options.compare;
+  if (compare && type === 'missing_in_b') return `only in ${compare.a}`;
+  if (compare && type === 'missing_in_a') return `only in ${compare.b}`;
+  return CATEGORY_LABELS[type];
+}
 
 /** One-line verdict: "18 unmatched, 2 missing click id, 3 duplicate extra" or "all 40 conversions matched". */
 export function summaryLine(report: ReconcileReport): string {
   const parts = reportCategories(report)
     .filter((type) => report.summary[type] > 0)
-    .map((type) => `${report.summary[type]} ${CATEGORY_LABELS[type]}`);
+    .map((type) => `${report.summary[type]} ${categoryLabel(report, type)}`);
   if (parts.length > 0) return parts.join(', ');
   return report.options.compare ? 'the two sources agree' : `all ${report.summary.conversions} conversions matched`;
 }

@@ -23,6 +23,7 @@ const HINT_LABELS: Readonly<Record<UnmatchedHintKind, string>> = {
   encoding: 'matches a click after undoing an encoding change',
   truncated: 'truncated click id',
   shape: "unlike the clicks' ids (another system's id)",
+  not_recorded: "tpb click captured it, the tracker's click export lacks it",
   not_found: 'no click has the id (outside the exported clicks)',
 };
 

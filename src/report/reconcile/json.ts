@@ -8,5 +8,34 @@ export function reconcileJsonDocument(report: ReconcileReport, verdict?: Thresho
 }
 
 export function renderReconcileJson(report: ReconcileReport, verdict?: ThresholdResult): string {
-  return `${toJson(reconcileJsonDocument(report, verdict), 2)}\n`;
+  return [...renderReconcileJsonChunks(report, verdict)].join('');
+}
+
+/** Findings per chunk: a few hundred KB of text at a time. */
+const FINDINGS_PER_CHUNK = 500;
+
+/**
+ * The same text as toJson(document, 2) + "\n", in pieces: the document without its findings, then
+ * the findings a few hundred at a time, so a report of 100,000s of findings is never one string
+ * in memory.
+ */
+export function* renderReconcileJsonChunks(report: ReconcileReport, verdict?: ThresholdResult): Generator<string> {
+  const document = reconcileJsonDocument(report, verdict);
+  const empty = toJson({ ...document, findings: [] }, 2);
+  const marker = '\n  "findings": []';
+  const at = empty.indexOf(marker);
+  if (at < 0 || report.findings.length === 0) {
+    yield `${empty}\n`;
+    return;
+  }
+  yield `${empty.slice(0, at)}\n  "findings": [\n`;
+  const findings = report.findings;
+  for (let start = 0; start < findings.length; start += FINDINGS_PER_CHUNK) {
+    const parts: string[] = [];
+    for (let i = start; i < Math.min(findings.length, start + FINDINGS_PER_CHUNK); i += 1) {
+      parts.push(`    ${toJson(findings[i], 2).replaceAll('\n', '\n    ')}`);
+    }
+    yield parts.join(',\n') + (start + FINDINGS_PER_CHUNK < findings.length ? ',\n' : '');
+  }
+  yield `\n  ]${empty.slice(at + marker.length)}\n`;
 }

@@ -1,7 +1,7 @@
 import { type Finding, type ReconcileReport } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 import { renderJUnit, type JUnitCase } from '../junit.js';
-import { findingLocation } from './categories.js';
+import { findingLocation, reportCategories } from './categories.js';
 
 function describe(finding: Finding): string {
   const id = finding.click_id === null ? '(no click id)' : JSON.stringify(finding.click_id);
@@ -13,8 +13,9 @@ function describe(finding: Finding): string {
  * threshold; the failure lists the category's first findings. A --max-unmatched-rate adds a case.
  */
 export function renderReconcileJUnit(report: ReconcileReport, verdict: ThresholdResult, timestamp?: string): string {
+  const applies = new Set<string>([...reportCategories(report), 'duplicate_groups']);
   const cases: JUnitCase[] = verdict.categories
-    .filter((v) => report.options.compare !== null || !['missing_in_a', 'missing_in_b', 'payout_mismatch', 'status_mismatch'].includes(v.category))
+    .filter((v) => applies.has(v.category) || v.failed)
     .map((v) => {
       const rows = v.category === 'duplicate_groups' ? [] : report.findings.filter((f) => f.type === v.category);
       const shown = rows.map(describe);

@@ -15,6 +15,9 @@ import {
   reportCategories,
   summaryLine,
   countOf,
+  clickSourcesText,
+  categoryLabel,
+  stakeOf,
 } from './categories.js';
 
 /**
@@ -82,15 +85,16 @@ export function renderReconcileMarkdown(untrusted: ReconcileReport, verdict?: Th
   const scope = report.options.compare
     ? `Compared **${escapeMarkdown(report.options.compare.a)}** with **${escapeMarkdown(report.options.compare.b)}** by ${escapeMarkdown(report.options.compare.key)}`
     : `${countOf(s.conversions, 'conversion')} against ${countOf(s.clicks, 'click')}`;
-  out.push(`${scope} · window ${escapeMarkdown(report.options.window)} · dedupe key ${escapeMarkdown(report.options.dedupe_key)}`, '');
+  const clickText = report.options.compare ? '' : clickSourcesText(report);
+  out.push(`${scope} · window ${escapeMarkdown(report.options.window)} · dedupe key ${escapeMarkdown(report.options.dedupe_key)}${clickText ? ` · ${escapeMarkdown(clickText)}` : ''}`, '');
 
   const stake = s.payout_at_stake;
   const rows: unknown[][] = [[CATEGORY_LABELS.matched, s.matched, formatRate(s.match_rate), '']];
   for (const type of reportCategories(report)) {
     const count = categoryTotal(report, type);
     const share = type === 'unmatched' || type === 'missing_click_id' ? formatRate(s.conversions === 0 ? 0 : count / s.conversions) : '';
-    const money = type === 'unmatched' || type === 'missing_click_id' || type === 'duplicate_extra' || type === 'outside_window' ? stake[type] : 0;
-    rows.push([type === 'duplicate_extra' ? `duplicate extra (in ${s.duplicate_groups} group${s.duplicate_groups === 1 ? '' : 's'})` : CATEGORY_LABELS[type], count, share, money > 0 ? formatStake(money, report) : '']);
+    const money = stakeOf(report, type);
+    rows.push([type === 'duplicate_extra' ? `duplicate extra (in ${s.duplicate_groups} group${s.duplicate_groups === 1 ? '' : 's'})` : categoryLabel(report, type), count, share, money > 0 ? formatStake(money, report) : '']);
   }
   rows.push([{ raw: '**money at stake**' } satisfies Raw, '', '', formatStake(stake.total, report)]);
   out.push(...table(['category', 'count', 'share', 'payout at stake'], ['l', 'r', 'r', 'r'], rows), '');

@@ -16,6 +16,9 @@ import {
   formatTime,
   reportCategories,
   countOf,
+  clickSourcesText,
+  categoryLabel,
+  stakeOf,
 } from './categories.js';
 
 export interface ReconcileTableOptions {
@@ -60,7 +63,8 @@ export function renderReconcileTable(untrusted: ReconcileReport, options: Reconc
     ? `${report.options.compare.a} against ${report.options.compare.b} (by ${report.options.compare.key})`
     : `${countOf(s.conversions, 'conversion')} against ${countOf(s.clicks, 'click')}`;
   const sources = report.options.conversions_source ? ` · conversions from ${report.options.conversions_source.join(', ')}` : '';
-  const clickSources = report.options.clicks_source ? ` · clicks from ${report.options.clicks_source.join(', ')}` : '';
+  const clickText = report.options.compare ? '' : clickSourcesText(report);
+  const clickSources = clickText ? ` · ${clickText}` : '';
   out.push(c.bold(`Reconcile: ${sanitizeForDisplay(scope)}`) + c.dim(` · window ${report.options.window} · dedupe ${report.options.dedupe_key}${sanitizeForDisplay(sources + clickSources)}`));
   out.push('');
 
@@ -75,9 +79,9 @@ export function renderReconcileTable(untrusted: ReconcileReport, options: Reconc
     let extra = '';
     if (type === 'unmatched' || type === 'missing_click_id') extra = formatRate(s.conversions === 0 ? 0 : count / s.conversions);
     if (type === 'duplicate_extra') extra = `in ${s.duplicate_groups} group${s.duplicate_groups === 1 ? '' : 's'}`;
-    const money = type === 'unmatched' || type === 'missing_click_id' || type === 'duplicate_extra' || type === 'outside_window' ? stake[type] : 0;
+    const money = stakeOf(report, type);
     if (money > 0) extra += `${extra ? '  ' : ''}${formatStake(money, report)} at stake`;
-    lines.push({ label: CATEGORY_LABELS[type], paint: (text) => paint(type, text, count), count, extra });
+    lines.push({ label: sanitizeForDisplay(categoryLabel(report, type)), paint: (text) => paint(type, text, count), count, extra });
   }
   const labelWidth = Math.max(...lines.map((line) => line.label.length));
   const countWidth = Math.max(...lines.map((line) => String(line.count).length));
@@ -86,7 +90,14 @@ export function renderReconcileTable(untrusted: ReconcileReport, options: Reconc
   }
   const currencyNote = s.currencies.length > 1 ? c.yellow(` (mixes ${s.currencies.join(', ')})`) : '';
   out.push('');
-  out.push(`${c.bold('Money at stake:')} ${formatStake(stake.total, report)}${currencyNote}` + c.dim(' — payout of unmatched, missing-click-id, duplicate-extra and out-of-window conversions'));
+  out.push(
+    `${c.bold('Money at stake:')} ${formatStake(stake.total, report)}${currencyNote}` +
+      c.dim(
+        report.options.compare
+          ? ' — payout of rows on one side only, payout differences, and unmatched, missing-click-id, duplicate-extra and out-of-window conversions'
+          : ' — payout of unmatched, missing-click-id, duplicate-extra and out-of-window conversions',
+      ),
+  );
 
   if (report.hints.length > 0) {
     out.push('', c.bold('Hints'));
