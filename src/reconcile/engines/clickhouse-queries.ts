@@ -133,7 +133,7 @@ export class ClickHouseQueries implements ReconcileSource {
     const id = expr.id ?? 'rowNumberInAllBlocks() + 1';
     return `CREATE ${this.runner.scratchTable} ${table} ENGINE = Memory AS
 SELECT id, source, click_id, ts, line, file, naive, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts FROM (
-  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '0'}) AS naive, toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
+  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '1'}) AS naive, toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
     CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.line} AS Nullable(Int64)) AS line, CAST(${expr.file} AS Nullable(String)) AS file,
     CAST(${expr.occurred_at} AS Nullable(String)) AS at
   FROM ${from}
@@ -150,7 +150,7 @@ ${this.readSettings(settings)}`;
 SELECT *, ${hasIdOf('click_id')} AS has_id, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts,
   (payout_raw IS NOT NULL AND trimBoth(payout_raw) != '' AND payout IS NULL) AS bad_payout
 FROM (
-  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '0'}) AS naive, toString(${expr.source}) AS source, CAST(${expr.file} AS Nullable(String)) AS file,
+  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '1'}) AS naive, toString(${expr.source}) AS source, CAST(${expr.file} AS Nullable(String)) AS file,
     CAST(${expr.line} AS Nullable(Int64)) AS line, ${text(expr.click_id)} AS click_id, ${text(expr.txid)} AS txid,
     ${text(expr.event)} AS event, ${text(expr.status)} AS status, ${text(expr.occurred_at)} AS at,
     CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.payout ?? 'NULL'} AS Nullable(Int64)) AS payout,
