@@ -12,8 +12,7 @@ export interface FieldExpressions {
   ts: string;
   line: string;
   file: string;
-  /** 1 when the row's timestamps were read without an offset (so --timezone can move them). */
-  /** 1 when the row's timestamp was read without an offset (--timezone can move it); unknown counts as 1, as in SQLite. */
+  /** 1 when the row's timestamps were read without an offset (so --timezone can move them); unknown counts as 1, as in SQLite. */
   naive?: string;
   /** Conversions only. Money is exact Int64 micro-units (from text or Decimal, never a Float). */
   txid?: string;
