@@ -66,6 +66,8 @@ export interface Catcher {
   /** The `catch` run the requests are stored under, when a store was given. */
   readonly runId: number | null;
   stats(): CatchStats;
+  /** Wait for requests being handled and write every pending row (rows are written in batches). */
+  settle(): Promise<void>;
   /** The requests kept in memory, in order of arrival. */
   requests(): readonly CaughtRequest[];
   /**
@@ -214,6 +216,15 @@ class CatchServer implements Catcher {
       this.server.closeIdleConnections();
     });
     return this.closing;
+  }
+
+  /**
+   * Wait for the requests being handled and write every pending row now (rows are written in
+   * batches): what has been answered is then in the database, for a reconcile run right after.
+   */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 100 && this.inFlight > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    this.writer?.flush();
   }
 
   private async finish(): Promise<void> {

@@ -138,6 +138,8 @@ export async function runChainDemo(options: ChainOptions): Promise<ChainResult> 
       const marked = await firePostbacks({ ...base, clickIds: refusedIds, txid: 'refused-{click_id}' });
       const strangers = await firePostbacks({ ...base, clickIds: unknown, txid: 'ord-{click_id}' });
       await tracker!.drainOutbound();
+      // catch writes in batches: the last postbacks must be in the database before reconcile reads it.
+      await catcher!.settle();
       const recorded = tracker!.stats().postbacks.recorded;
       const o = tracker!.stats().outbound!;
       const retried = outbound.filter((entry) => entry.attempts > 1).length;
