@@ -2,7 +2,6 @@ import { startCatcher, loadRules, waitForStop, NdjsonLog, type Catcher, type Cat
 import { CheckFailed, InputError, NetworkError, UsageError } from '../errors.js';
 import { parseLatency } from '../http/faults.js';
 import { getCaught, listCaught } from '../store/catch.js';
-import { Redactor } from '../text/redact.js';
 import { caughtJson, describeCatchStats, describeStop, formatCaughtLine, formatCaughtRequest, formatStoredRequest, renderCatchBanner, renderCaughtList, storedJson } from '../report/catch.js';
 import type { CliContext } from './context.js';
 
@@ -66,7 +65,9 @@ export async function runCatch(options: CatchCommandOptions, context: CliContext
     }
   }
   const rules = options.rules === undefined ? [] : loadRules(context.resolvePath(options.rules));
-  const redactor = new Redactor(options.secret ?? []);
+  // The run's one redactor: what catch learns is a secret is redacted in every line the CLI prints too.
+  const redactor = context.redactor;
+  redactor.addNames(options.secret ?? []);
   let log: NdjsonLog | undefined;
   if (options.log !== undefined) {
     const file = context.resolvePath(options.log);

@@ -86,6 +86,11 @@ const S = {
   serveKey: 'serveKeitaroKey19',
   serveToken: 'ser+ve/Tok=20',
   serveSecretParam: 'ser+ve/Pin=21',
+  catchToken: 'cat+ch/Tok=22',
+  catchPin: 'cat+ch/Pin=23',
+  catchBearer: 'cat+ch/Bear=24',
+  catchBody: 'cat+ch/Body=25',
+  catchJson: 'cat+ch/Json=26',
 } as const;
 /** Too short to redact as free text: it must go wherever it is a token's value. */
 const SHORT = 'Q7z';
@@ -181,7 +186,7 @@ describe('planted secrets never leak (issue 11, items 1–6)', () => {
       ].join('\n'),
     );
     const env = { TRACKER: base, PATH_SECRET: S.envPath, BODY_SECRET: S.envBody, HEADER_SECRET: S.envHeader, QUERY_SECRET: S.envQuery, CLICK_SECRET: S.envClick };
-    const check = await run('check -v --junit', ['check', 'secrets.yaml', '--junit', 'report.xml', '-v'], env);
+    const check = await run('check -v --junit --report-html', ['check', 'secrets.yaml', '--junit', 'report.xml', '--report-html', 'check.html', '-v'], env);
     expect(check.code, check.stdout + check.stderr).toBe(1);
     await run('check --json', ['check', 'secrets.yaml', '--json'], env);
 
@@ -205,6 +210,40 @@ describe('planted secrets never leak (issue 11, items 1–6)', () => {
     // The routes tpb serve prints show its key on purpose (the user needs it): only its logs are judged.
     outputs.push(['serve (log lines)', { code: 0, stdout: '', stderr: serveErr }]);
 
+    // tpb catch: what it prints per request (-v shows every header and the body), its NDJSON log,
+    // its --json document, the rows it stores and a reconcile HTML report over what it recorded.
+    for (const flags of [['-v'], ['--json']]) {
+      const catcher = spawn(process.execPath, [BIN, '--db', 'tpb.db', 'catch', '--count', '3', '--secret', 'pin', '--log', 'catch.ndjson', ...flags], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let catchOut = '';
+      let catchErr = '';
+      catcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (catchOut += chunk));
+      catcher.stderr.setEncoding('utf8').on('data', (chunk: string) => (catchErr += chunk));
+      const catchExited = new Promise<void>((resolve) => catcher.on('exit', () => resolve()));
+      const catchUrl = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`catch did not start: ${catchOut} ${catchErr}`)), 15_000);
+        const look = () => {
+          const hit = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(catchOut + catchErr);
+          if (hit) {
+            clearTimeout(timer);
+            resolve(hit[1]!);
+          }
+        };
+        catcher.stdout.on('data', look);
+        catcher.stderr.on('data', look);
+      });
+      const query = `click_id=cc-1&token=${encodeURIComponent(S.catchToken)}&pin=${encodeURIComponent(S.catchPin)}&payout=1.5`;
+      await (await fetch(`${catchUrl}/postback?${query}`, { headers: { authorization: `Bearer ${S.catchBearer}` } })).text();
+      await (await fetch(`${catchUrl}/postback`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `click_id=cc-2&client_secret=${encodeURIComponent(S.catchBody)}` })).text();
+      await (await fetch(`${catchUrl}/postback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ click_id: 'cc-3', api_key: S.catchJson }) })).text();
+      await catchExited;
+      outputs.push([`catch ${flags.join(' ')}`, { code: 0, stdout: catchOut, stderr: catchErr }]);
+    }
+    await run('catch list --json', ['catch', 'list', '--json']);
+    await run('catch show 1', ['catch', 'show', '1']);
+    await run('catch show 3 --json', ['catch', 'show', '3', '--json']);
+    const html = await run('reconcile html', ['reconcile', '--conversions-source', 'tpb:catch,tpb:fire', '--format', 'html', '--out', 'reconcile.html']);
+    expect(html.code, html.stderr).toBe(0);
+
     // Everything stored, as the user would read it back.
     for (const table of ['postbacks', 'clicks', 'runs', 'conversions']) {
       await run(`db export ${table}`, ['db', 'export', table]);
@@ -227,5 +266,9 @@ describe('planted secrets never leak (issue 11, items 1–6)', () => {
     expect(stored.split('\n').length).toBeGreaterThan(6);
     expect(stored).toContain('REDACTED');
     expect(fs.readFileSync(path.join(cwd, 'report.xml'), 'utf8')).toContain('testcase');
+    expect(fs.readFileSync(path.join(cwd, 'check.html'), 'utf8')).toContain('<html');
+    expect(fs.readFileSync(path.join(cwd, 'catch.ndjson'), 'utf8').split('\n').filter(Boolean).length).toBe(6);
+    expect(outputs.find(([label]) => label === 'catch -v')![1].stdout).toContain('REDACTED');
+    expect(outputs.find(([label]) => label === 'catch show 3 --json')![1].stdout).toContain('cc-3');
   }, 300_000);
 });
