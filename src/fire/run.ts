@@ -134,6 +134,12 @@ export interface FireRunOptions {
   base?: string;
   /** Click ids to fire for; empty fires once without {click_id}. */
   clickIds: readonly string[];
+  /**
+   * The click ids were issued by the tracker itself (captured from its redirects by `tpb click`,
+   * read back with `--from-db`): they are its ids by definition, so the preset's id-format check
+   * is skipped for them (Keitaro-compatible trackers issue UUIDs, not Keitaro's usual shape).
+   */
+  clickIdsIssuedByTracker?: boolean;
   /** Fire each postback this many times, identically (the duplicate test). */
   repeat?: number;
   vars?: ReadonlyArray<readonly [string, string]>;
@@ -386,6 +392,12 @@ function summarize(outcomes: readonly FireOutcome[], load: LoadSummary, threshol
   };
 }
 
+/** Lint one click id; an id the tracker issued is not held to the preset's usual id format. */
+export function clickIdFindings(id: string, options: Pick<FireRunOptions, 'preset' | 'clickIdsIssuedByTracker'>): LintFinding[] {
+  const findings = lintClickId(id, options.preset);
+  return options.clickIdsIssuedByTracker ? findings.filter((item) => item.code !== 'click-id-format') : findings;
+}
+
 /** Lint the template and the click ids; throws LintFailedError on errors, returns the warnings. */
 export function lintFireRun(options: FireRunOptions, template: string): LintFinding[] {
   const knownMacros = [...FIRE_MACROS, ...(options.vars ?? []).map(([name]) => name)];
@@ -397,7 +409,7 @@ export function lintFireRun(options: FireRunOptions, template: string): LintFind
   // Click ids: one finding per kind of problem, with a count, not one per id.
   const byCode = new Map<string, { finding: LintFinding; count: number }>();
   for (const id of new Set(options.clickIds)) {
-    for (const item of lintClickId(id, options.preset)) {
+    for (const item of clickIdFindings(id, options)) {
       const entry = byCode.get(item.code);
       if (entry) entry.count += 1;
       else byCode.set(item.code, { finding: item, count: 1 });
@@ -444,7 +456,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   if (options.warmupMs !== undefined && !(options.warmupMs >= 0)) throw new UsageError('--warmup must not be negative');
   if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0)) throw new UsageError('--rate must be more than 0');
   const lintWarnings =
-    options.lint === false ? [] : played ? lintSenderRun(original, played, { ...(options.preset ? { preset: options.preset } : {}), ...(options.method ? { method: options.method } : {}), clickIds: options.clickIds }) : lintFireRun(options, template);
+    options.lint === false ? [] : played ? lintSenderRun(original, played, { ...(options.preset ? { preset: options.preset } : {}), ...(options.method ? { method: options.method } : {}), clickIds: options.clickIds, ...(options.clickIdsIssuedByTracker ? { clickIdsIssuedByTracker: true } : {}) }) : lintFireRun(options, template);
   const requests = resolvePostbacks(options, template, now());
   // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
   // They come from the template, --var, -H and --data, the same for every request: the first one suffices.

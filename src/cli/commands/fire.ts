@@ -181,6 +181,8 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         ...(options.preset ? { preset: options.preset } : {}),
         ...(options.base !== undefined ? { base: options.base } : {}),
         clickIds,
+        // Ids captured from the tracker's own redirects are its ids: no format warning for them.
+        ...(options.fromDb ? { clickIdsIssuedByTracker: true } : {}),
         repeat: options.repeat,
         vars: options.var ?? [],
         ...(options.payout !== undefined ? { payout: options.payout } : {}),
