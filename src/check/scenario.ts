@@ -120,6 +120,11 @@ export interface ReconcileStep {
   dedupeKey?: 'click_id' | 'click_id+event+txid';
   clicksSource?: string;
   conversionsSource?: string;
+  /**
+   * run (default): only what this run (data row) produced — its clicks, fires and the files its
+   * ingest steps loaded; database: everything in the database (--db).
+   */
+  scope: 'run' | 'database';
 }
 
 export type StepAction = ClickStep | FireStep | WaitStep | IngestStep | ReconcileStep | ExpectPostbackStep;
@@ -458,12 +463,14 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
       break;
     }
     case 'reconcile': {
-      const e = isScalar(body) && body.value === null ? new Map<string, YamlNode>() : reader.map(body, where, ['fail_on', 'max_unmatched', 'max_unmatched_rate', 'max_duplicates', 'window', 'dedupe_key', 'clicks_source', 'conversions_source']);
+      const e = isScalar(body) && body.value === null ? new Map<string, YamlNode>() : reader.map(body, where, ['fail_on', 'max_unmatched', 'max_unmatched_rate', 'max_duplicates', 'window', 'dedupe_key', 'clicks_source', 'conversions_source', 'scope']);
       if (!e) return undefined;
       const dedupeKey = reader.string(e.get('dedupe_key'), `${where}.dedupe_key`);
       if (dedupeKey !== undefined && dedupeKey !== 'click_id' && dedupeKey !== 'click_id+event+txid') reader.problem(e.get('dedupe_key'), `${where}.dedupe_key`, 'expected click_id or click_id+event+txid');
       const window = reader.string(e.get('window'), `${where}.window`);
       if (window !== undefined) reader.duration(e.get('window'), `${where}.window`);
+      const scope = reader.string(e.get('scope'), `${where}.scope`) ?? 'run';
+      if (scope !== 'run' && scope !== 'database') reader.problem(e.get('scope'), `${where}.scope`, 'expected run (what this run produced and loaded) or database (everything in --db)');
       action = {
         kind,
         failOn: reader.list(e.get('fail_on'), `${where}.fail_on`),
@@ -474,6 +481,7 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
         dedupeKey: dedupeKey as ReconcileStep['dedupeKey'],
         clicksSource: reader.string(e.get('clicks_source'), `${where}.clicks_source`),
         conversionsSource: reader.string(e.get('conversions_source'), `${where}.conversions_source`),
+        scope: scope === 'database' ? 'database' : 'run',
       };
       break;
     }
