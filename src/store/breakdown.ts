@@ -34,13 +34,15 @@ function valueOf(expression: string): string {
 
 function keyExpression(key: GroupKey): string {
   switch (key) {
+    // rc_conv carries the conversion's source, currency and time: no join to conversions for them.
     case 'source':
+    case 'currency':
+      return valueOf(`r.${key}`);
     case 'event':
     case 'status':
-    case 'currency':
       return valueOf(`c.${key}`);
     case 'bucket':
-      return "substr(c.occurred_at, 1, 14) || (CAST(substr(c.occurred_at, 15, 2) AS INTEGER) / 15)";
+      return "substr(r.occurred_at, 1, 14) || (CAST(substr(r.occurred_at, 15, 2) AS INTEGER) / 15)";
     default: {
       const column = CLICK_FALLBACK[key]!;
       return `coalesce(${valueOf(`c.${column}`)}, ${valueOf(`k.${column}`)})`;
@@ -132,8 +134,10 @@ export class BreakdownQueries {
     const select = keys.map((key, i) => `${keyExpression(key)} AS k${i}`);
     const group = keys.length === 0 ? '' : `GROUP BY ${keys.map((_, i) => `k${i}`).join(', ')}`;
     const where: string[] = [];
-    if (filter.until !== undefined) where.push('c.occurred_at <= @until');
-    if (filter.after !== undefined) where.push('c.occurred_at > @after');
+    if (filter.until !== undefined) where.push('r.occurred_at <= @until');
+    if (filter.after !== undefined) where.push('r.occurred_at > @after');
+    // The conversions table only for the keys rc_conv does not carry (event, status, offer…).
+    const needsConversion = keys.some((key) => key === 'event' || key === 'status' || CLICK_FALLBACK[key] !== undefined);
     const sql = `SELECT ${[...select, ''].join(', ')}
         count(*) AS conversions,
         ifnull(sum(r.first_click IS NOT NULL), 0) AS matched,
@@ -146,7 +150,7 @@ export class BreakdownQueries {
         ifnull(sum(CASE WHEN NOT r.has_id THEN r.payout END), 0) AS missing_click_id_payout,
         ifnull(sum(d.payout), 0) AS duplicate_extra_payout,
         ifnull(sum(CASE WHEN ${this.outsideWindow} THEN r.payout END), 0) AS outside_window_payout
-      FROM rc_conv r JOIN conversions c ON c.id = r.id LEFT JOIN rc_dup d ON d.id = r.id
+      FROM rc_conv r ${needsConversion ? 'JOIN conversions c ON c.id = r.id' : ''} LEFT JOIN rc_dup d ON d.id = r.id
       ${needsClick ? 'LEFT JOIN rc_credit rc ON rc.id = r.id LEFT JOIN clicks k ON k.id = rc.click' : ''}
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ${group}`;
