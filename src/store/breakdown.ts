@@ -104,7 +104,8 @@ export class BreakdownQueries {
     return this.store.db;
   }
 
-  private readonly outsideWindow = "(r.anchor_click IS NOT NULL AND r.occurred_at > strftime('%Y-%m-%dT%H:%M:%fZ', r.anchor_click, @window))";
+  /** Outside the window: reconcile's classification computed it once per conversion (rc_conv.late). */
+  private readonly outsideWindow = '(r.late = 1)';
   private readonly beforeClick = "(r.first_click > '' AND r.occurred_at < r.first_click)";
   /** The click a conversion is credited to: the latest at or before it when it is late, else the earliest. */
   private readonly creditedAt = 'coalesce(r.anchor_click, r.first_click)';
@@ -191,14 +192,25 @@ export class BreakdownQueries {
    */
   lagBins(edgesSeconds: readonly number[]): LagBinRow[] {
     const lag = `round((julianday(r.occurred_at) - julianday(${this.creditedAt})) * 86400000.0) / 1000.0`;
-    const bucket = `CASE ${edgesSeconds.map((edge, i) => `WHEN s <= ${Number(edge)} THEN ${i}`).join(' ')} ELSE ${edgesSeconds.length} END`;
-    return this.db
-      .prepare(
-        `SELECT ${bucket} AS bucket, CAST(ln(s + 1) * 50 AS INTEGER) AS bin, count(*) AS n, min(s) AS min_s, max(s) AS max_s
-         FROM (SELECT ${lag} AS s FROM rc_conv r WHERE r.first_click > '' AND r.occurred_at >= ${this.creditedAt})
-         GROUP BY 1, 2 ORDER BY 2, 1`,
-      )
-      .all() as LagBinRow[];
+    // One value per matched conversion, binned here: SQLite's GROUP BY sorts every row, a map
+    // does not (at 2,000,000 conversions that is most of the insights' time).
+    const statement = this.db.prepare(`SELECT ${lag} AS s FROM rc_conv r WHERE r.first_click > '' AND r.occurred_at >= ${this.creditedAt}`).pluck();
+    const bins = new Map<number, LagBinRow>();
+    const last = edgesSeconds.length;
+    for (const value of statement.iterate() as IterableIterator<number>) {
+      let bucket = 0;
+      while (bucket < last && !(value <= edgesSeconds[bucket]!)) bucket += 1;
+      const bin = Math.trunc(Math.log(value + 1) * 50);
+      const key = bin * (last + 1) + bucket;
+      const row = bins.get(key);
+      if (row === undefined) bins.set(key, { bucket, bin, n: 1, min_s: value, max_s: value });
+      else {
+        row.n += 1;
+        if (value < row.min_s) row.min_s = value;
+        if (value > row.max_s) row.max_s = value;
+      }
+    }
+    return [...bins.values()].sort((a, b) => a.bin - b.bin || a.bucket - b.bucket);
   }
 
   /**
