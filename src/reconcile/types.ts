@@ -240,6 +240,17 @@ export interface ReconcileOptions {
   onStatus?: (message: string) => void;
   /** Breakdowns (--by), the daily series, lag and maturity (src/reconcile/breakdown.ts); absent = not computed. */
   insights?: InsightOptions;
+  /**
+   * Hand the findings over one by one instead of collecting them in `report.findings` (which then
+   * stays empty), so memory does not grow with their number. `begin` gets the report complete but
+   * for its findings (summary, hints, insights), before the first one.
+   */
+  findingSink?: FindingSink;
+}
+
+export interface FindingSink {
+  begin(report: ReconcileReport): void;
+  finding(finding: Finding): void;
 }
 
 export interface ReconcileReport extends Partial<ReconcileInsights> {

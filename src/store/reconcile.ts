@@ -161,6 +161,28 @@ export interface OverlapCount {
  * The distinct click sources, without counting them: a skip scan of the clicks_source index (one
  * probe per source), so it costs nothing on a table of millions.
  */
+/** Above this many conversions, reconcile's temporary tables live in a temporary file. */
+export const TEMP_FILE_ABOVE_CONVERSIONS = 250_000;
+
+/**
+ * Run reconcile's work in one read transaction. Its temporary tables (rc_conv holds a row per
+ * conversion in scope when the series and lag are computed) go to a temporary file, not memory,
+ * when the database holds many conversions: the operating system's page cache keeps them as fast,
+ * and the process's memory stays flat (at 2,000,000 conversions rc_conv alone is ~430 MB in memory).
+ */
+export function reconcileTransaction<T>(store: Store, run: () => T, fileAboveConversions = TEMP_FILE_ABOVE_CONVERSIONS): T {
+  const db = store.db;
+  const size = (db.prepare('SELECT max(rowid) AS n FROM conversions').get() as { n: number | null }).n ?? 0;
+  const toFile = size > fileAboveConversions;
+  // Changing temp_store drops the connection's temporary tables: reconcile creates its own after this.
+  if (toFile) db.pragma('temp_store = FILE');
+  try {
+    return db.transaction(run)();
+  } finally {
+    if (toFile) db.pragma('temp_store = MEMORY');
+  }
+}
+
 export function listClickSources(store: Store): string[] {
   const rows = store.db
     .prepare(
