@@ -3,13 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runClicks } from '../click/run.js';
 import { firePostbacks, fireTemplate, type FireOutcome } from '../fire/run.js';
 import { parseStatusExpectation, type Expectations } from '../fire/verdict.js';
+import type { RepeatExpectation } from '../fire/duplicates.js';
 import { DEFAULT_RETRY_POLICY } from '../http/retry.js';
 import { HttpClient } from '../http/client.js';
 import { ingestFile } from '../ingest/ingest.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { evaluateThresholds, parseFailOn } from '../reconcile/thresholds.js';
 import { parseDurationMs } from '../units/duration.js';
-import { UsageError, TpbError } from '../errors.js';
+import { InputError, UsageError, TpbError } from '../errors.js';
 import type { Store } from '../store/db.js';
 import { Redactor } from '../text/redact.js';
 import { envAsMacros, interpolate, resolveEnvironment, type InterpolationScope } from './interpolate.js';
@@ -66,6 +67,11 @@ export interface ScenarioRun {
   label: string;
   steps: StepResult[];
   duration_ms: number;
+  /**
+   * What this run stored: the ids of its click and fire runs and of the imports its ingest steps
+   * loaded — what its reconcile steps look at (unless `scope: database`).
+   */
+  stored: { runs: number[]; imports: number[] };
 }
 
 export interface CheckSummary {
@@ -108,6 +114,8 @@ export interface CheckOptions {
   onStep?: (run: ScenarioRun, step: StepResult) => void;
   onRunStart?: (run: ScenarioRun) => void;
   now?: () => Date;
+  /** SIGINT/SIGTERM: stop sending, skip the steps left, and return what ran. */
+  signal?: AbortSignal;
 }
 
 const FIRE_VALUE_MACROS = new Set(['payout', 'revenue', 'txid', 'status', 'event', 'currency']);
@@ -144,6 +152,22 @@ function describeExpectation(step: FireStep, preset: string | undefined): string
   return parts.join(', ');
 }
 
+/** The duplicate test's copies of a passed step: "; 1 duplicate copy refused (HTTP 409 …)", with a caveat the answer carries. */
+function describeCopies(outcomes: readonly FireOutcome[]): string {
+  const copies = outcomes.filter((outcome) => outcome.copy > 1);
+  if (copies.length === 0) return '';
+  const first = copies[0]!;
+  const how = first.duplicate === 'refused' ? 'refused' : first.duplicate === 'accepted' ? 'accepted' : first.duplicate === 'unclear' ? 'answered like a success' : 'answered';
+  const caveat = copies.find((outcome) => outcome.verdict.caveat)?.verdict.caveat;
+  return `; ${copies.length} duplicate cop${copies.length === 1 ? 'y' : 'ies'} ${how} (${describeAnswer(first)})${first.duplicate === 'unclear' && caveat ? `: ${caveat}` : ''}`;
+}
+
+function describeRepeatExpectation(expect: RepeatExpectation, preset: string | undefined): string {
+  if (expect === 'accepted') return `the duplicate counted again (${preset ? `${preset}'s success answer` : 'a 2xx answer'})`;
+  if (expect === 'any') return 'any answer to the duplicate';
+  return `the duplicate refused (HTTP 409, ${preset ? `${preset}'s duplicate answer, a refusal by its success rule` : 'a refusal'}, or an answer saying duplicate)`;
+}
+
 function describeAnswer(outcome: FireOutcome): string {
   if (outcome.httpStatus === undefined) return outcome.verdict.reason;
   const body = (outcome.bodyExcerpt ?? '').replace(/\s+/g, ' ').trim();
@@ -158,6 +182,8 @@ class ScenarioRunner {
   /** The scenario's receiver (`catch:`), and the requests expect_postback steps have used. */
   private catcher: Catcher | undefined;
   private readonly usedPostbacks = new Set<number>();
+  /** The data row being run: what it has stored so far (its reconcile steps' scope). */
+  private current: ScenarioRun | undefined;
 
   constructor(private readonly options: CheckOptions) {
     this.redactor = options.redactor ?? new Redactor();
@@ -202,7 +228,8 @@ class ScenarioRunner {
 
   private async runOnce(row: DataRow | null): Promise<ScenarioRun> {
     const { scenario } = this.options;
-    const run: ScenarioRun = { row: row?.row ?? null, label: row ? `row ${row.row}` : 'run', steps: [], duration_ms: 0 };
+    const run: ScenarioRun = { row: row?.row ?? null, label: row ? `row ${row.row}` : 'run', steps: [], duration_ms: 0, stored: { runs: [], imports: [] } };
+    this.current = run;
     this.options.onRunStart?.(run);
     const started = performance.now();
     const interpolateVars = (values: Record<string, string>) =>
@@ -219,6 +246,7 @@ class ScenarioRunner {
     for (const [index, step] of scenario.steps.entries()) {
       let result = done.get(index);
       if (!result) {
+        if (stopped === undefined && this.options.signal?.aborted) stopped = 'interrupted';
         if (stopped !== undefined) {
           result = this.result(index, step, 'skipped', `skipped: ${stopped}`, 0);
         } else {
@@ -278,7 +306,7 @@ class ScenarioRunner {
         case 'fire':
           return await this.fire(index, step, step.action, values, elapsed);
         case 'wait':
-          await sleep(step.action.duration_ms ?? 0);
+          await abortableSleep(step.action.duration_ms ?? 0, this.options.signal);
           return this.result(index, step, 'passed', `waited ${step.action.duration_ms ?? 0} ms`, elapsed());
         case 'ingest':
           return await this.ingest(index, step, step.action, scope, elapsed);
@@ -325,6 +353,7 @@ class ScenarioRunner {
       ...(preset ? { preset } : {}),
       store: this.options.store,
       redactor: this.redactor,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
       // The scenario's client has 8 connections; a wider step gets its own.
       ...(concurrency <= 8 ? { client: this.client } : {}),
     }, {
@@ -332,6 +361,7 @@ class ScenarioRunner {
         if (!firstId && click.ok && click.clickId !== undefined) firstId = { id: click.clickId, ...(click.param !== undefined ? { param: click.param } : {}) };
       },
     });
+    if (result.runId !== undefined) this.current?.stored.runs.push(result.runId);
     if (many) {
       const s = result.summary;
       const line = `${s.sent} clicks, ${s.captured} ids captured, ${loadLine(s)}`;
@@ -415,6 +445,8 @@ class ScenarioRunner {
       ...(usePresetRule ? { preset } : {}),
       clickIds: clickId !== undefined && /\{click_id\}/.test(template + (action.data ?? '')) ? [clickId] : [],
       repeat: action.repeat,
+      ...(action.repeatDelayMs !== undefined ? { repeatDelayMs: action.repeatDelayMs } : {}),
+      ...(action.expectRepeat !== undefined ? { expectRepeat: action.expectRepeat } : {}),
       vars,
       ...valueOptions,
       method: action.method as 'GET',
@@ -428,8 +460,10 @@ class ScenarioRunner {
       secrets,
       redactor: this.redactor,
       store: this.options.store,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
       ...((action.load.concurrency ?? 1) <= 8 ? { client: this.client } : {}),
     });
+    if (result.runId !== undefined) this.current?.stored.runs.push(result.runId);
     const thresholds = result.summary.thresholds;
     if (thresholds?.failed) {
       return this.result(index, step, 'failed', thresholds.reasons.join('; '), elapsed(), { expected: 'the run within its thresholds', actual: `${result.summary.sent} postbacks, ${result.summary.passed} passed, ${loadLine(result.summary)}` });
@@ -450,15 +484,17 @@ class ScenarioRunner {
     const expected = describeExpectation(action, preset);
     const bad = result.postbacks.find((outcome) => outcome.verdict.verdict !== 'pass');
     if (!bad) {
-      const first = result.postbacks[0];
+      const firsts = result.postbacks.filter((outcome) => outcome.copy === 1);
+      const first = firsts[0];
       const suspect = result.postbacks.find((outcome) => outcome.verdict.suspect)?.verdict.suspect;
-      return this.result(index, step, 'passed', `${result.postbacks.length} postback${result.postbacks.length === 1 ? '' : 's'} ${first ? describeAnswer(first) : ''}${suspect ? ` (suspect: ${suspect})` : ''}`.trim(), elapsed(), { details, expected });
+      const copies = describeCopies(result.postbacks);
+      return this.result(index, step, 'passed', `${firsts.length} postback${firsts.length === 1 ? '' : 's'} ${first ? describeAnswer(first) : ''}${copies}${suspect ? ` (suspect: ${suspect})` : ''}`.trim(), elapsed(), { details, expected });
     }
-    const which = action.repeat > 1 ? `postback ${bad.seq} of ${result.postbacks.length}: ` : '';
+    const which = action.repeat > 1 ? (bad.copy > 1 ? `copy ${bad.copy} of ${action.repeat}: ` : `postback ${bad.seq} (copy 1 of ${action.repeat}): `) : '';
     return this.result(index, step, bad.verdict.verdict === 'error' ? 'error' : 'failed', `${which}${bad.verdict.reason}`, elapsed(), {
       ...(bad.verdict.verdict === 'error' ? { errorType: 'network' as const } : {}),
       details,
-      expected,
+      expected: bad.copy > 1 ? describeRepeatExpectation(action.expectRepeat ?? 'refused', preset) : expected,
       actual: this.redactor.text(describeAnswer(bad)),
     });
   }
@@ -477,7 +513,8 @@ class ScenarioRunner {
         return [this.result(index, step, 'passed', `"${target.name}" passed after ${attempts} attempt${attempts === 1 ? '' : 's'} (${Math.round(waited)} ms)`, waited), last];
       }
       if (performance.now() + action.intervalMs > deadline) break;
-      await sleep(action.intervalMs);
+      if (this.options.signal?.aborted) break;
+      await abortableSleep(action.intervalMs, this.options.signal);
     }
     const waited = performance.now() - started;
     const failed = this.result(index, step, 'failed', `"${target.name}" did not pass within ${action.timeoutMs} ms (${attempts} attempts): ${last.reason}`, waited, {
@@ -497,6 +534,7 @@ class ScenarioRunner {
       ...(action.source ? { source: action.source } : {}),
       ...(action.timezone ? { timezone: action.timezone } : {}),
     });
+    if (!this.current?.stored.imports.includes(result.importId)) this.current?.stored.imports.push(result.importId);
     const summary = `${result.status}: ${result.rows} rows, ${result.rejected} rejected from ${path.basename(file)}`;
     if (result.rejected > 0) {
       return this.result(index, step, 'failed', summary, elapsed(), { expected: 'no rejected rows', actual: `${result.rejected} rejected` });
@@ -507,7 +545,20 @@ class ScenarioRunner {
   private reconcileStep(index: number, step: Step, action: ReconcileStep, elapsed: () => number): StepResult {
     const { categories, unknown } = parseFailOn(action.failOn);
     if (unknown.length > 0) throw new UsageError(`fail_on: unknown categor${unknown.length === 1 ? 'y' : 'ies'} ${unknown.join(', ')}`);
-    const report = reconcile(this.options.store, {
+    const stored = this.current?.stored ?? { runs: [], imports: [] };
+    const reconcileOrExplain = (options: Parameters<typeof reconcile>[1]) => {
+      try {
+        return reconcile(this.options.store, options);
+      } catch (error) {
+        if (!(error instanceof InputError) || action.scope === 'database') throw error;
+        throw new InputError(`nothing to reconcile in this run: ${error.message}`, {
+          hint: "a reconcile step looks only at what this run's click and fire steps sent and its ingest steps loaded: ingest the tracker's conversion export in an earlier step, or add scope: database",
+        });
+      }
+    };
+    const report = reconcileOrExplain({
+      // What this run (data row) produced and loaded, unless the step asks for the whole database.
+      ...(action.scope === 'database' ? {} : { rows: { runIds: stored.runs, importIds: stored.imports } }),
       ...(action.clicksSource ? { clicksSource: [action.clicksSource] } : {}),
       ...(action.conversionsSource ? { conversionsSource: [action.conversionsSource] } : {}),
       ...(action.window ? { windowMs: parseDurationMs(action.window) } : {}),
@@ -528,6 +579,13 @@ class ScenarioRunner {
     if (verdict.failed) return this.result(index, step, 'failed', verdict.reasons.join('; '), elapsed(), { expected: 'findings within the thresholds', actual: line });
     return this.result(index, step, 'passed', line, elapsed());
   }
+}
+
+/** A wait that ends early when the signal aborts. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return Promise.resolve();
+  return sleep(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /** Run a scenario (once, or once per data row) and return every step's result. Never prints. */

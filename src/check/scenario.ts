@@ -4,6 +4,7 @@ import { InputError } from '../errors.js';
 import { isPresetName, PRESET_NAMES, type PresetName } from '../presets/catalog.js';
 import { formatDuration, MAX_TIMEOUT_MS, MAX_WAIT_MS, parseDurationMs } from '../units/duration.js';
 import { readCatchSection, readExpectPostback, type CatchSection, type ExpectPostbackStep } from './catch-scenario.js';
+import { REPEAT_EXPECTATIONS, type RepeatExpectation } from '../fire/duplicates.js';
 
 /**
  * Scenario files for `tpb check`: YAML or JSON (JSON is read by the YAML parser too, so both get
@@ -65,7 +66,10 @@ export interface FireStep {
   headers: Array<[string, string]>;
   expect: ExpectSpec;
   retries?: number;
+  /** The duplicate test: copies of the postback (copy 2 after the first was answered), judged by expectRepeat. */
   repeat: number;
+  repeatDelayMs?: number;
+  expectRepeat?: RepeatExpectation;
   timeoutMs?: number;
   /** Values for {payout}, {txid}, {event}, {status}… of this postback. */
   values: Record<string, string>;
@@ -116,6 +120,11 @@ export interface ReconcileStep {
   dedupeKey?: 'click_id' | 'click_id+event+txid';
   clicksSource?: string;
   conversionsSource?: string;
+  /**
+   * run (default): only what this run (data row) produced — its clicks, fires and the files its
+   * ingest steps loaded; database: everything in the database (--db).
+   */
+  scope: 'run' | 'database';
 }
 
 export type StepAction = ClickStep | FireStep | WaitStep | IngestStep | ReconcileStep | ExpectPostbackStep;
@@ -340,6 +349,14 @@ function readExpect(reader: ScenarioReader, node: YamlNode | undefined, path: st
   return spec;
 }
 
+function readRepeatExpectation(reader: ScenarioReader, node: YamlNode | undefined, path: string): RepeatExpectation | undefined {
+  const value = reader.string(node, path);
+  if (value === undefined) return undefined;
+  if ((REPEAT_EXPECTATIONS as readonly string[]).includes(value)) return value as RepeatExpectation;
+  reader.problem(node, path, `expected ${REPEAT_EXPECTATIONS.join(', ')}`);
+  return undefined;
+}
+
 function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step | undefined {
   const path = `steps[${index}]`;
   const entries = reader.map(node, path, ['name', ...STEP_KINDS, 'continue_on_failure']);
@@ -378,7 +395,7 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
       break;
     }
     case 'fire': {
-      const e = reader.map(body, where, ['url', 'preset', 'method', 'data', 'headers', 'expect', 'retries', 'repeat', 'timeout', 'payout', 'revenue', 'txid', 'event', 'status', 'currency', 'vars', ...LOAD_KEYS.filter((key) => key !== 'count')]);
+      const e = reader.map(body, where, ['url', 'preset', 'method', 'data', 'headers', 'expect', 'retries', 'repeat', 'repeat_delay', 'expect_repeat', 'timeout', 'payout', 'revenue', 'txid', 'event', 'status', 'currency', 'vars', ...LOAD_KEYS.filter((key) => key !== 'count')]);
       if (!e) return undefined;
       const values: Record<string, string> = { ...reader.record(e.get('vars'), `${where}.vars`) };
       for (const key of ['payout', 'revenue', 'txid', 'event', 'status', 'currency']) {
@@ -398,9 +415,17 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
         expect: readExpect(reader, e.get('expect'), `${where}.expect`),
         retries: reader.integer(e.get('retries'), `${where}.retries`, 0, MAX_RETRIES),
         repeat: reader.integer(e.get('repeat'), `${where}.repeat`, 1, MAX_REPEAT) ?? 1,
+        repeatDelayMs: reader.duration(e.get('repeat_delay'), `${where}.repeat_delay`, MAX_WAIT_MS),
+        expectRepeat: readRepeatExpectation(reader, e.get('expect_repeat'), `${where}.expect_repeat`),
         timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`, MAX_TIMEOUT_MS),
         values,
       };
+      const fire = action as FireStep;
+      if (fire.repeat < 2) {
+        for (const key of ['repeat_delay', 'expect_repeat']) if (e.has(key)) reader.problem(e.get(key), `${where}.${key}`, 'goes with repeat: 2 or more (the duplicate test)');
+      } else if (fire.load.durationMs !== undefined || fire.load.warmupMs !== undefined) {
+        reader.problem(e.get('repeat'), `${where}.repeat`, 'the duplicate test goes with a counted step, not duration: or warmup:');
+      }
       break;
     }
     case 'wait': {
@@ -438,12 +463,14 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
       break;
     }
     case 'reconcile': {
-      const e = isScalar(body) && body.value === null ? new Map<string, YamlNode>() : reader.map(body, where, ['fail_on', 'max_unmatched', 'max_unmatched_rate', 'max_duplicates', 'window', 'dedupe_key', 'clicks_source', 'conversions_source']);
+      const e = isScalar(body) && body.value === null ? new Map<string, YamlNode>() : reader.map(body, where, ['fail_on', 'max_unmatched', 'max_unmatched_rate', 'max_duplicates', 'window', 'dedupe_key', 'clicks_source', 'conversions_source', 'scope']);
       if (!e) return undefined;
       const dedupeKey = reader.string(e.get('dedupe_key'), `${where}.dedupe_key`);
       if (dedupeKey !== undefined && dedupeKey !== 'click_id' && dedupeKey !== 'click_id+event+txid') reader.problem(e.get('dedupe_key'), `${where}.dedupe_key`, 'expected click_id or click_id+event+txid');
       const window = reader.string(e.get('window'), `${where}.window`);
       if (window !== undefined) reader.duration(e.get('window'), `${where}.window`);
+      const scope = reader.string(e.get('scope'), `${where}.scope`) ?? 'run';
+      if (scope !== 'run' && scope !== 'database') reader.problem(e.get('scope'), `${where}.scope`, 'expected run (what this run produced and loaded) or database (everything in --db)');
       action = {
         kind,
         failOn: reader.list(e.get('fail_on'), `${where}.fail_on`),
@@ -454,6 +481,7 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
         dedupeKey: dedupeKey as ReconcileStep['dedupeKey'],
         clicksSource: reader.string(e.get('clicks_source'), `${where}.clicks_source`),
         conversionsSource: reader.string(e.get('conversions_source'), `${where}.conversions_source`),
+        scope: scope === 'database' ? 'database' : 'run',
       };
       break;
     }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UsageError, InputError } from '../errors.js';
 import { loadScenario } from '../check/scenario.js';
@@ -8,6 +9,8 @@ import { starterFileName, starterScenario } from '../check/init.js';
 import { isPresetName } from '../presets/catalog.js';
 import { renderCheckJUnit, renderCheckSummary, renderStepLine } from '../report/check.js';
 import type { CliContext } from './context.js';
+import { InterruptWatch } from './interrupt.js';
+import { Store } from '../store/db.js';
 
 export interface CheckCommandOptions {
   var?: Array<[string, string]>;
@@ -30,6 +33,42 @@ function writeFileAtomically(file: string, text: string): void {
     fs.rmSync(temporary, { force: true });
     throw new InputError(`cannot write ${file}: ${(error as Error).message}`, { file, cause: error });
   }
+}
+
+/** Where a check run stores what it sends: --db (TPB_DB, the config file), else a temporary database. */
+export interface CheckDatabase {
+  path: string;
+  /** Removed when the run ends (also on failure and on SIGINT/SIGTERM). */
+  temporary: boolean;
+}
+
+/**
+ * The check's database: the one --db, TPB_DB or the config file names (the runs are kept there), or
+ * else a new one in the OS temp directory, so a scenario's verdict never depends on what an older
+ * ./tpb.db holds. `dispose` closes it and removes a temporary one.
+ */
+function openCheckDatabase(context: CliContext): { store: Store; database: CheckDatabase; dispose: () => void } {
+  if (context.program.getOptionValueSource('db') !== 'default') {
+    return { store: context.openStore(), database: { path: context.dbPath, temporary: false }, dispose: () => undefined };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpb-check-'));
+  const file = path.join(dir, 'check.db');
+  let store: Store;
+  try {
+    store = Store.open(file);
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  store.redactor = context.redactor;
+  return {
+    store,
+    database: { path: file, temporary: true },
+    dispose: () => {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The `tpb check` action: --init writes a starter file; otherwise load, run, report, set the exit code. */
@@ -60,34 +99,49 @@ export async function runCheckCommand(context: CliContext, scenarioArg: string |
   const redactor = context.redactor;
   redactor.addNames(options.secret ?? []);
   const stream = (text: string) => (out.json ? out.info(text) : out.data(text));
-  const result = await runScenario({
-    scenario,
-    vars: Object.fromEntries(options.var ?? []),
-    ...(data ? { data } : {}),
-    env: context.io.env,
-    store: context.openStore(),
-    redactor,
-    onRunStart: (run) => {
-      if (!out.globals.quiet && run.row !== null) stream(out.stdoutColor.bold(`${scenario.name} — ${run.label}`));
-    },
-    onStep: (run, step) => {
-      if (!out.globals.quiet || step.status === 'failed' || step.status === 'error') stream(renderStepLine(run, step, out.json ? out.stderrColor : out.stdoutColor));
-      if (out.globals.verbose) for (const line of step.details) out.verbose(`      ${out.safe(line)}`);
-    },
-  });
-  if (junitFile !== undefined) {
-    fs.writeFileSync(junitFile, context.redactedText(renderCheckJUnit(result, context.io.now().toISOString())));
-    out.info(`JUnit report: ${junitFile}`);
+  const { store, database, dispose } = openCheckDatabase(context);
+  const interrupts = new InterruptWatch();
+  try {
+    await runAndReport();
+  } finally {
+    interrupts.dispose();
+    dispose();
   }
-  if (htmlFile !== undefined) {
-    const { renderCheckHtml } = await import('../report/html/check.js');
-    const { toolVersion } = await import('./version.js');
-    const rows = (data ?? []).map((row) => ({ row: row.row, values: Object.fromEntries(Object.entries(row.values).map(([name, value]) => [name, redactor.text(value)])) }));
-    writeFileAtomically(htmlFile, context.redactedText(renderCheckHtml(result, { generatedAt: context.io.now().toISOString(), version: toolVersion(), data: rows })));
-    out.info(`HTML report: ${htmlFile}`);
+  if (interrupts.received) throw interrupts.error('check interrupted: the steps left were skipped');
+
+  async function runAndReport(): Promise<void> {
+    out.verbose(database.temporary ? `database: ${database.path} (temporary: removed when the check ends; --db keeps the runs)` : `database: ${database.path} (the runs are kept there)`);
+    const result = await runScenario({
+      scenario,
+      vars: Object.fromEntries(options.var ?? []),
+      ...(data ? { data } : {}),
+      env: context.io.env,
+      store,
+      signal: interrupts.signal,
+      redactor,
+      onRunStart: (run) => {
+        if (!out.globals.quiet && run.row !== null) stream(out.stdoutColor.bold(`${scenario.name} — ${run.label}`));
+      },
+      onStep: (run, step) => {
+        if (!out.globals.quiet || step.status === 'failed' || step.status === 'error') stream(renderStepLine(run, step, out.json ? out.stderrColor : out.stdoutColor));
+        if (out.globals.verbose) for (const line of step.details) out.verbose(`      ${out.safe(line)}`);
+      },
+    });
+    if (junitFile !== undefined) {
+      fs.writeFileSync(junitFile, context.redactedText(renderCheckJUnit(result, context.io.now().toISOString())));
+      out.info(`JUnit report: ${junitFile}`);
+    }
+    if (htmlFile !== undefined) {
+      const { renderCheckHtml } = await import('../report/html/check.js');
+      const { toolVersion } = await import('./version.js');
+      const rows = (data ?? []).map((row) => ({ row: row.row, values: Object.fromEntries(Object.entries(row.values).map(([name, value]) => [name, redactor.text(value)])) }));
+      writeFileAtomically(htmlFile, context.redactedText(renderCheckHtml(result, { generatedAt: context.io.now().toISOString(), version: toolVersion(), data: rows })));
+      out.info(`HTML report: ${htmlFile}`);
+    }
+    if (out.json) out.jsonDocument({ ...result, database });
+    else out.data(renderCheckSummary(result, out.stdoutColor));
+    if (interrupts.received) return;
+    if (result.error) throw new UsageError(result.error.message, result.error.hint === null ? {} : { hint: result.error.hint });
+    context.exitCode = checkExitCode(result);
   }
-  if (out.json) out.jsonDocument(result);
-  else out.data(renderCheckSummary(result, out.stdoutColor));
-  if (result.error) throw new UsageError(result.error.message, result.error.hint === null ? {} : { hint: result.error.hint });
-  context.exitCode = checkExitCode(result);
 }

@@ -244,7 +244,7 @@ export function playSender(
  * Lint for `fire --as`: the URL as its sender fills it and the receiver reads it, except the
  * placeholders fire itself filled. Throws LintFailedError on errors; returns the warnings.
  */
-export function lintSenderRun(original: string, played: PlayedSender, options: { preset?: PresetName; method?: string; clickIds: readonly string[] }): LintFinding[] {
+export function lintSenderRun(original: string, played: PlayedSender, options: { preset?: PresetName; method?: string; clickIds: readonly string[]; clickIdsIssuedByTracker?: boolean }): LintFinding[] {
   const analysis = analyzePostback(original, {
     sender: played.dialect && played.dialect.chosen === 'sender' ? played.dialect.id : 'auto',
     ...(options.preset ? { preset: options.preset } : {}),
@@ -254,7 +254,13 @@ export function lintSenderRun(original: string, played: PlayedSender, options: {
   const findings = analysis.findings
     .map((item): LintFinding => ((item.code === 'placeholder-value' || item.code === 'placeholder') && item.param !== null && filled.has(item.param) ? { ...item, severity: 'warning', message: `${item.message} (filled by tpb fire --as; the real sender would send it as written)` } : item))
     .filter((item) => !(item.code === 'click-id-format' && item.param !== null && filled.has(item.param)));
-  for (const id of new Set(options.clickIds)) for (const item of lintClickId(id, options.preset)) if (!findings.some((f) => f.code === item.code)) findings.push(item);
+  // An id the tracker issued itself (--from-db) is its own format by definition.
+  for (const id of new Set(options.clickIds)) {
+    for (const item of lintClickId(id, options.preset)) {
+      if (options.clickIdsIssuedByTracker && item.code === 'click-id-format') continue;
+      if (!findings.some((f) => f.code === item.code)) findings.push(item);
+    }
+  }
   if (hasErrors(findings)) throw new LintFailedError(findings, 'the postback');
   return findings;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Store } from '../store/db.js';
+import { withRowScope } from '../store/row-scope.js';
 import type { ClickRow, FindingRow, SourceCount } from '../store/reconcile.js';
 import { sqliteBackend } from './engines/sqlite.js';
 import { isBackend, type ReconcileBackend, type ReconcileSource } from './engines/types.js';
@@ -150,6 +151,12 @@ function timeBetween(later: string | null, earlier: string | null): number | nul
  * Throws UsageError for contradictory options and InputError when there is nothing to reconcile.
  */
 export function reconcile(store: Store | ReconcileBackend, options: ReconcileOptions = {}): ReconcileReport {
+  if (options.rows) {
+    // Only these runs' and imports' rows (tpb check): the store scopes the connection's tables.
+    if (isBackend(store)) throw new UsageError('reconciling only some runs and imports needs the sqlite engine');
+    const { rows, ...rest } = options;
+    return withRowScope(store, rows, () => reconcile(store, rest));
+  }
   const backend = isBackend(store) ? store : sqliteBackend(store);
   const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
   const dedupeKey: DedupeKey = options.dedupeKey ?? 'click_id+event+txid';

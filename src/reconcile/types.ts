@@ -1,4 +1,5 @@
 import type { InsightOptions, ReconcileInsights } from './insight-types.js';
+import type { RowScope } from '../store/row-scope.js';
 
 /**
  * The reconcile report: what `tpb reconcile --json` prints and what demo and check consume.
@@ -246,6 +247,12 @@ export interface ReconcileOptions {
    * for its findings (summary, hints, insights), before the first one.
    */
   findingSink?: FindingSink;
+  /**
+   * Only the clicks and conversions of these runs (tpb click / fire) and imports (ingest), as if
+   * the database held nothing else (tpb check's reconcile step); absent = the whole database.
+   * SQLite engine only.
+   */
+  rows?: RowScope;
 }
 
 export interface FindingSink {

@@ -30,7 +30,9 @@ Scenario file (YAML or JSON):
                  retries, repeat, timeout }
     wait:      10s | { duration } | { until: <later step name>, timeout: 30s, interval: 1s }
     ingest:    { file, kind: clicks|conversions, preset, source, timezone }
-    reconcile: { fail_on, max_unmatched, max_unmatched_rate, max_duplicates, window, dedupe_key }
+    reconcile: { fail_on, max_unmatched, max_unmatched_rate, max_duplicates, window, dedupe_key,
+                 clicks_source, conversions_source, scope: run (default: only this run's clicks,
+                 postbacks and ingested files) | database (everything in --db) }
     expect_postback: { click_id (default {click_id}), method, path, match: {param: value},
                  params: { payout: "2.50", status: approved }, within: 10s }  — needs catch:
   catch: { host, port, status, body, content_type, delay, rules, fail_rate, reset_rate, seed,
@@ -39,6 +41,8 @@ Scenario file (YAML or JSON):
   and optionally continue_on_failure: true (otherwise a failed step skips the rest of that run).
   {name} is a var, a data-row column or a capture; \${NAME} an environment variable (a secret:
   redacted everywhere; a missing one is exit 2).
+Database: a temporary one, removed at the end, unless --db (TPB_DB, the config file) names one to
+  keep the runs in; -v and --json say which.
 Exit codes: 0 every step passed, 1 a check failed, 2 bad scenario, 3 a tracker could not be reached.`,
     )
     .action(async (scenarioArg: string | undefined, options: CheckCommandOptions) => {
