@@ -172,9 +172,11 @@ export const TEMP_FILE_ABOVE_CONVERSIONS = 250_000;
  */
 export function reconcileTransaction<T>(store: Store, run: () => T, fileAboveConversions = TEMP_FILE_ABOVE_CONVERSIONS): T {
   const db = store.db;
-  const size = (db.prepare('SELECT max(rowid) AS n FROM conversions').get() as { n: number | null }).n ?? 0;
-  const toFile = size > fileAboveConversions;
-  // Changing temp_store drops the connection's temporary tables: reconcile creates its own after this.
+  const size = (db.prepare('SELECT max(id) AS n FROM main.conversions').get() as { n: number | null }).n ?? 0;
+  // Changing temp_store drops the connection's temporary tables and views: reconcile creates its own
+  // after this, but a row scope (tpb check's reconcile step, small by nature) is temporary views, kept.
+  const temporaries = (db.prepare('SELECT count(*) AS n FROM temp.sqlite_master').get() as { n: number }).n;
+  const toFile = size > fileAboveConversions && temporaries === 0;
   if (toFile) db.pragma('temp_store = FILE');
   try {
     return db.transaction(run)();
