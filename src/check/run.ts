@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runClicks } from '../click/run.js';
 import { firePostbacks, fireTemplate, type FireOutcome } from '../fire/run.js';
 import { parseStatusExpectation, type Expectations } from '../fire/verdict.js';
+import type { RepeatExpectation } from '../fire/duplicates.js';
 import { DEFAULT_RETRY_POLICY } from '../http/retry.js';
 import { HttpClient } from '../http/client.js';
 import { ingestFile } from '../ingest/ingest.js';
@@ -149,6 +150,22 @@ function describeExpectation(step: FireStep, preset: string | undefined): string
   if (step.expect.body !== undefined) parts.push(`body matching /${step.expect.body}/`);
   if (parts.length === 0) parts.push(preset && step.expect.preset !== false ? `${preset}'s success answer` : 'a 2xx answer');
   return parts.join(', ');
+}
+
+/** The duplicate test's copies of a passed step: "; 1 duplicate copy refused (HTTP 409 …)", with a caveat the answer carries. */
+function describeCopies(outcomes: readonly FireOutcome[]): string {
+  const copies = outcomes.filter((outcome) => outcome.copy > 1);
+  if (copies.length === 0) return '';
+  const first = copies[0]!;
+  const how = first.duplicate === 'refused' ? 'refused' : first.duplicate === 'accepted' ? 'accepted' : first.duplicate === 'unclear' ? 'answered like a success' : 'answered';
+  const caveat = copies.find((outcome) => outcome.verdict.caveat)?.verdict.caveat;
+  return `; ${copies.length} duplicate cop${copies.length === 1 ? 'y' : 'ies'} ${how} (${describeAnswer(first)})${first.duplicate === 'unclear' && caveat ? `: ${caveat}` : ''}`;
+}
+
+function describeRepeatExpectation(expect: RepeatExpectation, preset: string | undefined): string {
+  if (expect === 'accepted') return `the duplicate counted again (${preset ? `${preset}'s success answer` : 'a 2xx answer'})`;
+  if (expect === 'any') return 'any answer to the duplicate';
+  return `the duplicate refused (HTTP 409, ${preset ? `${preset}'s duplicate answer, a refusal by its success rule` : 'a refusal'}, or an answer saying duplicate)`;
 }
 
 function describeAnswer(outcome: FireOutcome): string {
@@ -428,6 +445,8 @@ class ScenarioRunner {
       ...(usePresetRule ? { preset } : {}),
       clickIds: clickId !== undefined && /\{click_id\}/.test(template + (action.data ?? '')) ? [clickId] : [],
       repeat: action.repeat,
+      ...(action.repeatDelayMs !== undefined ? { repeatDelayMs: action.repeatDelayMs } : {}),
+      ...(action.expectRepeat !== undefined ? { expectRepeat: action.expectRepeat } : {}),
       vars,
       ...valueOptions,
       method: action.method as 'GET',
@@ -465,15 +484,17 @@ class ScenarioRunner {
     const expected = describeExpectation(action, preset);
     const bad = result.postbacks.find((outcome) => outcome.verdict.verdict !== 'pass');
     if (!bad) {
-      const first = result.postbacks[0];
+      const firsts = result.postbacks.filter((outcome) => outcome.copy === 1);
+      const first = firsts[0];
       const suspect = result.postbacks.find((outcome) => outcome.verdict.suspect)?.verdict.suspect;
-      return this.result(index, step, 'passed', `${result.postbacks.length} postback${result.postbacks.length === 1 ? '' : 's'} ${first ? describeAnswer(first) : ''}${suspect ? ` (suspect: ${suspect})` : ''}`.trim(), elapsed(), { details, expected });
+      const copies = describeCopies(result.postbacks);
+      return this.result(index, step, 'passed', `${firsts.length} postback${firsts.length === 1 ? '' : 's'} ${first ? describeAnswer(first) : ''}${copies}${suspect ? ` (suspect: ${suspect})` : ''}`.trim(), elapsed(), { details, expected });
     }
-    const which = action.repeat > 1 ? `postback ${bad.seq} of ${result.postbacks.length}: ` : '';
+    const which = action.repeat > 1 ? (bad.copy > 1 ? `copy ${bad.copy} of ${action.repeat}: ` : `postback ${bad.seq} (copy 1 of ${action.repeat}): `) : '';
     return this.result(index, step, bad.verdict.verdict === 'error' ? 'error' : 'failed', `${which}${bad.verdict.reason}`, elapsed(), {
       ...(bad.verdict.verdict === 'error' ? { errorType: 'network' as const } : {}),
       details,
-      expected,
+      expected: bad.copy > 1 ? describeRepeatExpectation(action.expectRepeat ?? 'refused', preset) : expected,
       actual: this.redactor.text(describeAnswer(bad)),
     });
   }

@@ -4,6 +4,7 @@ import { InputError } from '../errors.js';
 import { isPresetName, PRESET_NAMES, type PresetName } from '../presets/catalog.js';
 import { formatDuration, MAX_TIMEOUT_MS, MAX_WAIT_MS, parseDurationMs } from '../units/duration.js';
 import { readCatchSection, readExpectPostback, type CatchSection, type ExpectPostbackStep } from './catch-scenario.js';
+import { REPEAT_EXPECTATIONS, type RepeatExpectation } from '../fire/duplicates.js';
 
 /**
  * Scenario files for `tpb check`: YAML or JSON (JSON is read by the YAML parser too, so both get
@@ -65,7 +66,10 @@ export interface FireStep {
   headers: Array<[string, string]>;
   expect: ExpectSpec;
   retries?: number;
+  /** The duplicate test: copies of the postback (copy 2 after the first was answered), judged by expectRepeat. */
   repeat: number;
+  repeatDelayMs?: number;
+  expectRepeat?: RepeatExpectation;
   timeoutMs?: number;
   /** Values for {payout}, {txid}, {event}, {status}… of this postback. */
   values: Record<string, string>;
@@ -345,6 +349,14 @@ function readExpect(reader: ScenarioReader, node: YamlNode | undefined, path: st
   return spec;
 }
 
+function readRepeatExpectation(reader: ScenarioReader, node: YamlNode | undefined, path: string): RepeatExpectation | undefined {
+  const value = reader.string(node, path);
+  if (value === undefined) return undefined;
+  if ((REPEAT_EXPECTATIONS as readonly string[]).includes(value)) return value as RepeatExpectation;
+  reader.problem(node, path, `expected ${REPEAT_EXPECTATIONS.join(', ')}`);
+  return undefined;
+}
+
 function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step | undefined {
   const path = `steps[${index}]`;
   const entries = reader.map(node, path, ['name', ...STEP_KINDS, 'continue_on_failure']);
@@ -383,7 +395,7 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
       break;
     }
     case 'fire': {
-      const e = reader.map(body, where, ['url', 'preset', 'method', 'data', 'headers', 'expect', 'retries', 'repeat', 'timeout', 'payout', 'revenue', 'txid', 'event', 'status', 'currency', 'vars', ...LOAD_KEYS.filter((key) => key !== 'count')]);
+      const e = reader.map(body, where, ['url', 'preset', 'method', 'data', 'headers', 'expect', 'retries', 'repeat', 'repeat_delay', 'expect_repeat', 'timeout', 'payout', 'revenue', 'txid', 'event', 'status', 'currency', 'vars', ...LOAD_KEYS.filter((key) => key !== 'count')]);
       if (!e) return undefined;
       const values: Record<string, string> = { ...reader.record(e.get('vars'), `${where}.vars`) };
       for (const key of ['payout', 'revenue', 'txid', 'event', 'status', 'currency']) {
@@ -403,9 +415,17 @@ function readStep(reader: ScenarioReader, node: YamlNode, index: number): Step |
         expect: readExpect(reader, e.get('expect'), `${where}.expect`),
         retries: reader.integer(e.get('retries'), `${where}.retries`, 0, MAX_RETRIES),
         repeat: reader.integer(e.get('repeat'), `${where}.repeat`, 1, MAX_REPEAT) ?? 1,
+        repeatDelayMs: reader.duration(e.get('repeat_delay'), `${where}.repeat_delay`, MAX_WAIT_MS),
+        expectRepeat: readRepeatExpectation(reader, e.get('expect_repeat'), `${where}.expect_repeat`),
         timeoutMs: reader.duration(e.get('timeout'), `${where}.timeout`, MAX_TIMEOUT_MS),
         values,
       };
+      const fire = action as FireStep;
+      if (fire.repeat < 2) {
+        for (const key of ['repeat_delay', 'expect_repeat']) if (e.has(key)) reader.problem(e.get(key), `${where}.${key}`, 'goes with repeat: 2 or more (the duplicate test)');
+      } else if (fire.load.durationMs !== undefined || fire.load.warmupMs !== undefined) {
+        reader.problem(e.get('repeat'), `${where}.repeat`, 'the duplicate test goes with a counted step, not duration: or warmup:');
+      }
       break;
     }
     case 'wait': {

@@ -12,6 +12,7 @@ export class ItemLines {
   /** Folded items that did not pass (worth saying: --json or the database has them). */
   foldedBad = 0;
   private readonly badPending = new Set<number>();
+  private readonly skipped = new Set<number>();
 
   constructor(
     private readonly write: (line: string) => void,
@@ -22,6 +23,13 @@ export class ItemLines {
   add(index: number, line: string, bad = false): void {
     this.pending.set(index, line);
     if (bad) this.badPending.add(index);
+    this.drain();
+  }
+
+  /** Item `index` will have no line (it was not sent): the lines after it need not wait for it. */
+  skip(index: number): void {
+    this.pending.set(index, '');
+    this.skipped.add(index);
     this.drain();
   }
 
@@ -42,6 +50,7 @@ export class ItemLines {
   private emit(index: number): void {
     const line = this.pending.get(index)!;
     this.pending.delete(index);
+    if (this.skipped.delete(index)) return;
     const bad = this.badPending.delete(index);
     if (this.maxLines !== undefined && this.written >= this.maxLines) {
       this.folded += 1;

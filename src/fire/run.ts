@@ -9,7 +9,7 @@ import { finishRun, startRun } from '../store/runs.js';
 import { REDACTED, Redactor } from '../text/redact.js';
 import { LoadRecorder, type LoadSummary } from '../stats/load.js';
 import { evaluateLoadThresholds, hasLoadThresholds, type LoadThresholdResult, type LoadThresholds } from '../stats/thresholds.js';
-import { runSchedule, type LoadSlot } from '../http/schedule.js';
+import { runSchedule, type LoadSlot, type LoadTiming } from '../http/schedule.js';
 import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
 import { queryParams } from '../template/query.js';
 import { decimalToMicros } from '../units/micros.js';
@@ -17,11 +17,14 @@ import { keitaroPostbackKey, presetPostbackTemplate } from './preset-url.js';
 import { expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, UnresolvedMacroError, type TemplateEncoding } from '../template/macros.js';
 import { judgeResponse, networkVerdict, type Expectations, type Verdict } from './verdict.js';
 import { lintSenderRun, playSender, type PlayedSender } from './sender.js';
+import { DEFAULT_REPEAT_DELAY_MS, judgeCopy, type CopyTreatment, type RepeatExpectation } from './duplicates.js';
 
 /** One postback, resolved and ready to send (secrets still in it: redact before showing). */
 export interface PostbackRequest {
   /** 1-based position in the run. */
   seq: number;
+  /** Which copy of the postback this is (1, the default: the first; 2..N the duplicate test's copies). */
+  copy?: number;
   method: HttpMethod;
   url: string;
   headers: Record<string, string>;
@@ -45,10 +48,14 @@ export interface FireJudging {
   /** Per-attempt timeout (overrides the client's). */
   timeoutMs?: number;
   retryHooks?: RetryHooks;
+  /** How copies 2..N of the duplicate test are judged (default refused). */
+  expectRepeat?: RepeatExpectation;
 }
 
 export interface FireOutcome {
   seq: number;
+  /** Which copy of the postback (1: the first; 2..N: the duplicate test's copies). */
+  copy: number;
   method: HttpMethod;
   /** Redacted. */
   url: string;
@@ -70,6 +77,8 @@ export interface FireOutcome {
   latencyMs: number;
   attempts: AttemptRecord[];
   verdict: Verdict;
+  /** Copies 2..N: how the tracker treated the duplicate, as far as its answer tells (absent: no answer). */
+  duplicate?: CopyTreatment;
   sentAt: string;
 }
 
@@ -95,12 +104,19 @@ export async function firePostback(client: HttpClient, request: PostbackRequest,
   );
   const limit = judging.excerptChars ?? DEFAULT_EXCERPT_CHARS;
   const response = exchange.response;
-  const verdict = response
-    ? judgeResponse({ status: response.status, body: response.body, headers: response.headers, url: request.url }, judging.expectations, judging.preset)
-    : networkVerdict(exchange.failure!);
+  const copy = request.copy ?? 1;
+  const answer = response ? { status: response.status, body: response.body, headers: response.headers, url: request.url } : undefined;
+  // Copies 2..N are the same conversion again: judged as a duplicate, not by the success rule.
+  const copyVerdict =
+    answer && copy > 1
+      ? judgeCopy(answer, { ...(judging.expectations ? { expectations: judging.expectations } : {}), ...(judging.preset ? { preset: judging.preset } : {}), expect: judging.expectRepeat ?? 'refused' })
+      : undefined;
+  const { treated, ...judged } = copyVerdict ?? { treated: undefined };
+  const verdict: Verdict = copyVerdict ? (judged as Verdict) : answer ? judgeResponse(answer, judging.expectations, judging.preset) : networkVerdict(exchange.failure!);
   const body = response ? redactor.body(response.body) : undefined;
   return {
     seq: request.seq,
+    copy,
     method: request.method,
     url: redactor.url(request.url),
     requestHeaders: redactor.headers(request.headers),
@@ -122,6 +138,7 @@ export async function firePostback(client: HttpClient, request: PostbackRequest,
     // An attempt's failure can quote the URL (an unparseable one, with its token).
     attempts: exchange.attempts.map((attempt) => (attempt.failure === undefined ? attempt : { ...attempt, failure: redactor.text(attempt.failure) })),
     verdict: { ...verdict, reason: redactor.text(verdict.reason) },
+    ...(treated !== undefined ? { duplicate: treated } : {}),
     sentAt,
   };
 }
@@ -140,8 +157,16 @@ export interface FireRunOptions {
    * is skipped for them (Keitaro-compatible trackers issue UUIDs, not Keitaro's usual shape).
    */
   clickIdsIssuedByTracker?: boolean;
-  /** Fire each postback this many times, identically (the duplicate test). */
+  /**
+   * The duplicate test: send each postback this many times (default 1). Copy r+1 of every
+   * postback is sent `repeatDelayMs` after copy r was answered (all first copies, the delay, all
+   * second copies…), only for postbacks whose first copy passed; copies are judged by `expectRepeat`.
+   */
   repeat?: number;
+  /** Between one copy's answers and the next copy (default 1 s; 0 allowed). */
+  repeatDelayMs?: number;
+  /** How copies 2..N are judged (default refused: a working tracker counts a conversion once). */
+  expectRepeat?: RepeatExpectation;
   vars?: ReadonlyArray<readonly [string, string]>;
   payout?: string;
   revenue?: string;
@@ -204,6 +229,8 @@ export interface FireRunEvents {
   onStart?(info: { total: number; runId?: number; template: string; durationMs?: number; warmupMs?: number }): void;
   onRetry?(request: { seq: number; url: string }, attempt: AttemptRecord, nextAttempt: number): void;
   onPostback?(outcome: FireOutcome, progress: FireProgress): void;
+  /** Copies not sent because the postback's first copy did not pass (nothing to duplicate); or the run was stopped. */
+  onSkipped?(skipped: ReadonlyArray<{ seq: number; copy: number }>, progress: FireProgress): void;
 }
 
 export interface FireSummary {
@@ -228,10 +255,36 @@ export interface FireSummary {
   load: LoadSummary;
   /** The --max-p95/--max-p99/--max-error-rate/--min-rate verdicts, when any were given. */
   thresholds: LoadThresholdResult | null;
+  /** The duplicate test (--repeat 2 or more): copies 2..N counted apart; null without it. */
+  duplicates: DuplicateSummary | null;
+}
+
+export interface DuplicateSummary {
+  /** Copies of each postback (--repeat). */
+  copies: number;
+  delayMs: number;
+  expect: RepeatExpectation;
+  /** Copies 2..N planned (postbacks × (copies − 1)). */
+  planned: number;
+  sent: number;
+  /** Not sent: the postback's first copy did not pass, so there was nothing to duplicate. */
+  skipped: number;
+  passed: number;
+  failed: number;
+  /** No answer after every attempt. */
+  errors: number;
+  /** How the tracker treated the copies it answered. */
+  refused: number;
+  accepted: number;
+  /** The answer cannot tell (the tracker's duplicate answer is its success answer; an HTML page). */
+  unclear: number;
+  /** 5xx or 429 after retries. */
+  trackerFailed: number;
 }
 
 export interface ResolvedPostback {
   seq: number;
+  copy: number;
   method: HttpMethod;
   /** Redacted. */
   url: string;
@@ -248,6 +301,8 @@ export interface FireRunResult {
   interrupted: boolean;
   /** Postbacks the run was to send (ids × repeat). */
   planned: number;
+  /** Copies of each postback (--repeat), the delay between them and how copies were judged. */
+  repeat: { copies: number; delayMs: number; expect: RepeatExpectation };
   /** Redacted. */
   template: string;
   dryRun: boolean;
@@ -276,9 +331,9 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
     throw new UsageError('the template uses {click_id} but no click ids were given', { hint: 'give ids with --click-id <id>, --from-db or --from-csv <file>' });
   }
   const clickIdParam = options.preset ? PRESETS[options.preset].clickIdParam : undefined;
-  const requests: PostbackRequest[] = [];
-  let seq = 0;
-  ids.forEach((clickId, idIndex) => {
+  // Every copy of the first postback is due before any copy 2 (the duplicate test sends copy r+1
+  // after copy r was answered), so seq counts copy by copy: 1..n the first copies, n+1..2n the second…
+  const perId = ids.map((clickId, idIndex) => {
     const generated = generatedMacroValues(idIndex + 1, now);
     const option = (value: string | undefined) => (value === undefined ? undefined : expandValue(value, { ...generated, ...(clickId !== undefined ? { click_id: clickId } : {}) }));
     const payout = option(options.payout);
@@ -298,7 +353,12 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
       event,
       currency,
     };
-    for (let r = 1; r <= repeat; r += 1) {
+    return { clickId, values, payout, revenue, txid, status, event, currency };
+  });
+  const requests: PostbackRequest[] = [];
+  let seq = 0;
+  for (let r = 1; r <= repeat; r += 1) {
+    for (const { clickId, values, payout, revenue, txid, status, event, currency } of perId) {
       seq += 1;
       const perRequest = { ...values, seq: String(seq), repeat: String(r) };
       // --as keeps what the sender would send literally (placeholders, foreign syntaxes) as written.
@@ -323,9 +383,9 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
           }
           return null;
         })();
-      requests.push({ seq, method, url, headers, ...(body !== undefined ? { body } : {}), clickId: storedId, txid: txid ?? null, event: event ?? null, status: status ?? null, payout: payout ?? null, revenue: revenue ?? null, currency: currency ?? null });
+      requests.push({ seq, copy: r, method, url, headers, ...(body !== undefined ? { body } : {}), clickId: storedId, txid: txid ?? null, event: event ?? null, status: status ?? null, payout: payout ?? null, revenue: revenue ?? null, currency: currency ?? null });
     }
-  });
+  }
   return requests;
 }
 
@@ -348,7 +408,32 @@ export function fireTemplate(options: Pick<FireRunOptions, 'template' | 'preset'
   return presetPostbackTemplate(options.preset, options.base, supplied);
 }
 
-function summarize(outcomes: readonly FireOutcome[], load: LoadSummary, thresholds: LoadThresholds | undefined): FireSummary {
+interface DuplicatePlan {
+  copies: number;
+  delayMs: number;
+  expect: RepeatExpectation;
+  planned: number;
+  skipped: number;
+}
+
+function summarizeDuplicates(outcomes: readonly FireOutcome[], plan: DuplicatePlan | undefined): DuplicateSummary | null {
+  if (!plan || plan.copies < 2) return null;
+  const summary: DuplicateSummary = { ...plan, sent: 0, passed: 0, failed: 0, errors: 0, refused: 0, accepted: 0, unclear: 0, trackerFailed: 0 };
+  for (const outcome of outcomes) {
+    if (outcome.copy < 2) continue;
+    summary.sent += 1;
+    if (outcome.verdict.verdict === 'pass') summary.passed += 1;
+    else if (outcome.verdict.verdict === 'fail') summary.failed += 1;
+    else summary.errors += 1;
+    if (outcome.duplicate === 'refused') summary.refused += 1;
+    else if (outcome.duplicate === 'accepted') summary.accepted += 1;
+    else if (outcome.duplicate === 'unclear') summary.unclear += 1;
+    else if (outcome.duplicate === 'failed') summary.trackerFailed += 1;
+  }
+  return summary;
+}
+
+function summarize(outcomes: readonly FireOutcome[], load: LoadSummary, thresholds: LoadThresholds | undefined, duplicates?: DuplicatePlan): FireSummary {
   const statuses: Record<string, number> = {};
   const reasons = new Map<string, { verdict: string; reason: string; count: number }>();
   let passed = 0;
@@ -389,6 +474,7 @@ function summarize(outcomes: readonly FireOutcome[], load: LoadSummary, threshol
     postbacksPerSecond: load.rate,
     load,
     thresholds: hasLoadThresholds(thresholds) ? evaluateLoadThresholds({ p95: l.p95, p99: l.p99, errorRate: load.errorRate, rate: load.rate }, thresholds!, 'postbacks') : null,
+    duplicates: summarizeDuplicates(outcomes, duplicates),
   };
 }
 
@@ -451,12 +537,34 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
       throw new UsageError(`${name} "${value}" is not a decimal amount`, { hint: `write it like 1.50 (a dot, no currency sign)` });
     }
   }
-  if ((options.repeat ?? 1) < 1) throw new UsageError('--repeat must be at least 1');
+  const copies = options.repeat ?? 1;
+  if (copies < 1) throw new UsageError('--repeat must be at least 1');
+  const repeatDelayMs = options.repeatDelayMs ?? DEFAULT_REPEAT_DELAY_MS;
+  if (!(repeatDelayMs >= 0)) throw new UsageError('--repeat-delay must not be negative');
+  const expectRepeat: RepeatExpectation = options.expectRepeat ?? 'refused';
+  if (copies > 1 && options.durationMs !== undefined) {
+    throw new UsageError('--repeat goes with a counted run, not --duration', { hint: 'a timed run already fires each postback again and again; for the duplicate test drop --duration (copy 2 is sent --repeat-delay after the first copies were answered)' });
+  }
+  if (copies > 1 && options.warmupMs !== undefined) throw new UsageError('--repeat goes with a counted run, not --warmup', { hint: 'the warm-up would send first copies that are never judged; drop --warmup for the duplicate test' });
   if (options.durationMs !== undefined && !(options.durationMs > 0)) throw new UsageError('--duration must be more than 0');
   if (options.warmupMs !== undefined && !(options.warmupMs >= 0)) throw new UsageError('--warmup must not be negative');
   if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0)) throw new UsageError('--rate must be more than 0');
   const lintWarnings =
     options.lint === false ? [] : played ? lintSenderRun(original, played, { ...(options.preset ? { preset: options.preset } : {}), ...(options.method ? { method: options.method } : {}), clickIds: options.clickIds, ...(options.clickIdsIssuedByTracker ? { clickIdsIssuedByTracker: true } : {}) }) : lintFireRun(options, template);
+  // The duplicate test sends the same conversion again: {seq} or {repeat} in it make each copy a new one.
+  if (copies > 1 && options.lint !== false) {
+    const texts: Array<[string, string | undefined]> = [['the URL', template], ['--data', options.data], ['--txid', options.txid], ['--event', options.event], ['--status', options.status], ...(options.headers ?? []).map(([name, value]): [string, string] => [`header ${name}`, value])];
+    const varying = texts.filter(([, text]) => text !== undefined && /\{(seq|repeat)\}/.test(text)).map(([where]) => where);
+    if (varying.length > 0) {
+      lintWarnings.push({
+        severity: 'warning',
+        code: 'repeat-copies-differ',
+        param: null,
+        message: `with --repeat, {seq} or {repeat} in ${varying.join(', ')} make each copy a different postback: the tracker may rightly count it as a new conversion`,
+        fix: 'for the duplicate test send the same conversion again: keep {seq} and {repeat} out of the txid and the URL',
+      });
+    }
+  }
   const requests = resolvePostbacks(options, template, now());
   // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
   // They come from the template, --var, -H and --data, the same for every request: the first one suffices.
@@ -468,9 +576,13 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   // Keitaro's postback key lives in the path; serve redacts it, so does fire (output and database).
   if (options.preset === 'keitaro') for (const key of keitaroPostbackKey(template)) redactor.addValue(key);
   const redactedTemplate = redactor.url(original);
+  const repeatInfo = { copies, delayMs: repeatDelayMs, expect: expectRepeat };
+  const perCopy = requests.length / copies;
+  const duplicatePlan = (skipped: number): DuplicatePlan => ({ ...repeatInfo, planned: perCopy * (copies - 1), skipped });
 
   const resolved: ResolvedPostback[] = requests.map((request) => ({
     seq: request.seq,
+    copy: request.copy ?? 1,
     method: request.method,
     url: redactor.url(request.url),
     headers: redactor.headers(request.headers),
@@ -479,7 +591,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   }));
   if (options.dryRun) {
     const none = new LoadRecorder(0, false).summary({ targetRate: options.ratePerSecond, behindSchedule: 0, dropped: 0, maxLagMs: 0, measuredMs: 0, warmupMs: 0, warmupSent: 0 });
-    return { interrupted: false, planned: requests.length, template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined), postbacks: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+    return { interrupted: false, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined, duplicatePlan(0)), postbacks: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
   }
 
   const store = options.store ?? options.openStore?.();
@@ -490,7 +602,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
         preset: options.preset ?? null,
         method: requests[0]?.method ?? 'GET',
         click_ids: options.clickIds.length,
-        repeat: options.repeat ?? 1,
+        repeat: copies,
+        ...(copies > 1 ? { repeat_delay_ms: repeatDelayMs, expect_repeat: expectRepeat } : {}),
         concurrency,
         rate: options.ratePerSecond ?? null,
         duration_ms: options.durationMs ?? null,
@@ -514,17 +627,23 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const outcomes: FireOutcome[] = [];
   const progress: FireProgress = { total: timed ? 0 : requests.length, done: 0, passed: 0, failed: 0, errors: 0 };
   const recorder = new LoadRecorder(performance.now() + (options.warmupMs ?? 0), options.ratePerSecond !== undefined);
-  // Slot i fires postback i; a timed run or a warm-up goes round the list again (seq stays unique).
-  const send = async (slot: LoadSlot) => {
-    const listed = requests[(slot.index - 1) % requests.length]!;
-    const request = listed.seq === slot.index ? listed : { ...listed, seq: slot.index };
+  const judging: FireJudging = {
+    ...(options.expectations ? { expectations: options.expectations } : {}),
+    ...(options.preset ? { preset: options.preset } : {}),
+    ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+    // A shared client (check's) has its own timeout: the run's still holds for each attempt.
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    redactor,
+    expectRepeat,
+  };
+  // Slot i of a phase fires the phase's postback i; a timed run or a warm-up goes round the list
+  // again (seq stays unique).
+  const sender = (phase: readonly PostbackRequest[]) => async (slot: LoadSlot) => {
+    const listed = phase[(slot.index - 1) % phase.length]!;
+    // (Copies 2..N keep their own seq: a phase's slots count from 1 again.)
+    const request = copies > 1 || listed.seq === slot.index ? listed : { ...listed, seq: slot.index };
     const outcome = await firePostback(client, request, {
-      ...(options.expectations ? { expectations: options.expectations } : {}),
-      ...(options.preset ? { preset: options.preset } : {}),
-      ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
-      // A shared client (check's) has its own timeout: the run's still holds for each attempt.
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      redactor,
+      ...judging,
       retryHooks: {
         ...options.retryHooks,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -534,6 +653,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     writer?.add({
       runId: runId!,
       seq: outcome.seq,
+      copy: outcome.copy,
       method: outcome.method,
       url: outcome.url,
       clickId: outcome.clickId,
@@ -560,7 +680,6 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     else progress.errors += 1;
     events.onPostback?.(outcome, progress);
   };
-  let timing;
   // After an interrupt, postbacks in flight get a short grace, then end as `interrupted` (and are stored).
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const onAbort = () => {
@@ -568,17 +687,46 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   };
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
+  // One phase per copy: all first copies; then, --repeat-delay after their answers, the second
+  // copies of the postbacks whose first copy passed; and so on. Each phase is an ordinary schedule.
+  const timings: LoadTiming[] = [];
+  let skipped = 0;
   try {
-    timing = await runSchedule(
-      {
-        ...(timed ? { durationMs: options.durationMs! } : { count: requests.length }),
-        ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
-        ...(options.ratePerSecond !== undefined ? { ratePerSecond: options.ratePerSecond } : {}),
-        concurrency,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      send,
-    );
+    for (let copy = 1; copy <= copies; copy += 1) {
+      let phase = requests.slice((copy - 1) * perCopy, copy * perCopy);
+      if (copy > 1) {
+        const firstPassed = new Set(outcomes.filter((outcome) => outcome.copy === 1 && outcome.verdict.verdict === 'pass').map((outcome) => outcome.seq));
+        const stopped = options.signal?.aborted === true;
+        const left = phase.filter((request) => stopped || !firstPassed.has(request.seq - (copy - 1) * perCopy));
+        if (left.length > 0) {
+          if (!stopped) skipped += left.length;
+          progress.total -= left.length;
+          events.onSkipped?.(left.map((request) => ({ seq: request.seq, copy })), progress);
+        }
+        if (stopped) break;
+        phase = phase.filter((request) => !left.includes(request));
+        if (phase.length === 0) continue;
+        if (repeatDelayMs > 0) await sleepUnlessAborted(repeatDelayMs, options.signal);
+        if (options.signal?.aborted) {
+          progress.total -= phase.length;
+          events.onSkipped?.(phase.map((request) => ({ seq: request.seq, copy })), progress);
+          break;
+        }
+      }
+      timings.push(
+        await runSchedule(
+          {
+            ...(timed ? { durationMs: options.durationMs! } : { count: phase.length }),
+            ...(options.warmupMs !== undefined ? { warmupMs: options.warmupMs } : {}),
+            ...(options.ratePerSecond !== undefined ? { ratePerSecond: options.ratePerSecond } : {}),
+            concurrency,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
+          sender(phase),
+        ),
+      );
+      if (options.signal?.aborted) break;
+    }
   } finally {
     if (graceTimer !== undefined) clearTimeout(graceTimer);
     options.signal?.removeEventListener('abort', onAbort);
@@ -586,19 +734,35 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     if (!options.client) await client.close();
   }
   outcomes.sort((a, b) => a.seq - b.seq);
+  // The phases' figures add up; the delays between them are not measured time.
+  const first = timings[0]!;
   const load = recorder.summary({
     targetRate: options.ratePerSecond,
-    behindSchedule: timing.behindSchedule,
-    dropped: timing.dropped,
-    maxLagMs: timing.maxLagMs,
-    measuredMs: timing.measuredUntil - Math.min(timing.measuredFrom, timing.endedAt),
-    warmupMs: Math.min(timing.measuredFrom, timing.endedAt) - timing.startedAt,
-    warmupSent: timing.warmupSent,
+    behindSchedule: timings.reduce((sum, t) => sum + t.behindSchedule, 0),
+    dropped: timings.reduce((sum, t) => sum + t.dropped, 0),
+    maxLagMs: Math.max(...timings.map((t) => t.maxLagMs)),
+    measuredMs: timings.reduce((sum, t) => sum + (t.measuredUntil - Math.min(t.measuredFrom, t.endedAt)), 0),
+    warmupMs: Math.min(first.measuredFrom, first.endedAt) - first.startedAt,
+    warmupSent: first.warmupSent,
   });
-  const summary = summarize(outcomes, load, options.thresholds);
+  const summary = summarize(outcomes, load, options.thresholds, duplicatePlan(skipped));
   const interrupted = options.signal?.aborted === true;
   if (store && runId !== undefined) finishRun(store, runId, interrupted ? { ...summary, interrupted: true, planned: requests.length } : summary, now());
-  return { ...(runId !== undefined ? { runId } : {}), interrupted, planned: requests.length, template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+  return { ...(runId !== undefined ? { runId } : {}), interrupted, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+}
+
+/** Wait `ms`, or less when the signal aborts first. */
+function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export { UnresolvedMacroError };

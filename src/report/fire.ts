@@ -12,7 +12,8 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
       template: result.template,
       lint: result.lint,
       ...(result.sender ? { sender: result.sender.dialect, fills: result.sender.fills.map((f) => ({ macro: f.macro, param: f.param, meaning: f.meaning, filled_by: f.filledBy, value: f.value })) } : {}),
-      requests: result.resolved.map((r) => ({ seq: r.seq, method: r.method, url: r.url, headers: r.headers, body: r.body ?? null, click_id: r.clickId })),
+      repeat: repeatJson(result),
+      requests: result.resolved.map((r) => ({ seq: r.seq, copy: r.copy, method: r.method, url: r.url, headers: r.headers, body: r.body ?? null, click_id: r.clickId })),
     };
   }
   const s = result.summary;
@@ -23,6 +24,7 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
     interrupted: result.interrupted,
     template: result.template,
     lint: result.lint,
+    repeat: repeatJson(result),
     summary: {
       sent: s.sent,
       passed: s.passed,
@@ -38,9 +40,24 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
       postbacks_per_second: s.postbacksPerSecond,
       load: loadJson(s.load),
       thresholds: s.thresholds?.verdicts.map((v) => ({ name: v.name, limit: v.limit, value: v.value, failed: v.failed, reason: v.reason })) ?? null,
+      duplicates: s.duplicates
+        ? {
+            planned: s.duplicates.planned,
+            sent: s.duplicates.sent,
+            skipped: s.duplicates.skipped,
+            passed: s.duplicates.passed,
+            failed: s.duplicates.failed,
+            errors: s.duplicates.errors,
+            refused: s.duplicates.refused,
+            accepted: s.duplicates.accepted,
+            unclear: s.duplicates.unclear,
+            tracker_failed: s.duplicates.trackerFailed,
+          }
+        : null,
     },
     postbacks: result.postbacks.map((p) => ({
       seq: p.seq,
+      copy: p.copy,
       method: p.method,
       url: p.url,
       click_id: p.clickId,
@@ -57,9 +74,20 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
       reason: p.verdict.reason,
       suspect: p.verdict.suspect ?? null,
       caveat: p.verdict.caveat ?? null,
+      duplicate: p.duplicate ?? null,
       sent_at: p.sentAt,
     })),
   };
+}
+
+function repeatJson(result: FireRunResult): Record<string, unknown> | null {
+  const r = result.repeat;
+  return r.copies > 1 ? { copies: r.copies, delay_ms: r.delayMs, expect: r.expect } : null;
+}
+
+/** "  copy 2 of 3" for the duplicate test's copies (nothing for a run without --repeat). */
+function copyLabel(copy: number, copies: number): string {
+  return copies > 1 ? `copy ${copy} of ${copies}` : '';
 }
 
 export function renderDryRun(result: FireRunResult, color: ChalkInstance): string {
@@ -68,13 +96,17 @@ export function renderDryRun(result: FireRunResult, color: ChalkInstance): strin
     lines.push(`${color.dim('as:')} ${result.sender.dialect ? sanitizeForDisplay(`${result.sender.dialect.title}${result.sender.dialect.detection ? ` (${result.sender.dialect.detection})` : ''}`) : 'no dialect (no macros)'}`);
     for (const fill of result.sender.fills) lines.push(`    ${sanitizeForDisplay(fill.macro)} ${color.dim('←')} ${sanitizeForDisplay(fill.filledBy)}${fill.meaning ? color.dim(`  ${sanitizeForDisplay(fill.meaning)}`) : ''}`);
   }
-  for (const request of result.resolved.slice(0, 1000)) lines.push(...renderRequest(request, color));
+  if (result.repeat.copies > 1) {
+    const r = result.repeat;
+    lines.push(color.dim(`copies 2..${r.copies} of each postback are sent ${r.delayMs === 0 ? 'right' : `${formatMs(r.delayMs)}`} after the previous copies were answered, only if the first copy passed; expected: ${r.expect}`));
+  }
+  for (const request of result.resolved.slice(0, 1000)) lines.push(...renderRequest(request, color, copyLabel(request.copy, result.repeat.copies)));
   if (result.resolved.length > 1000) lines.push(color.dim(`… and ${result.resolved.length - 1000} more`));
   return `${lines.join('\n')}\n`;
 }
 
-function renderRequest(request: Pick<ResolvedPostback, 'seq' | 'method' | 'url' | 'headers' | 'body'>, color: ChalkInstance): string[] {
-  const lines = [`${color.dim(`#${request.seq}`)} ${request.method} ${sanitizeForDisplay(request.url)}`];
+function renderRequest(request: Pick<ResolvedPostback, 'seq' | 'method' | 'url' | 'headers' | 'body'>, color: ChalkInstance, label = ''): string[] {
+  const lines = [`${color.dim(`#${request.seq}`)} ${request.method} ${sanitizeForDisplay(request.url)}${label ? color.dim(`  (${label})`) : ''}`];
   for (const [name, value] of Object.entries(request.headers)) lines.push(`    ${name}: ${sanitizeForDisplay(value)}`);
   if (request.body !== undefined) lines.push(`    ${color.dim('body:')} ${excerpt(request.body, 500)}`);
   return lines;
@@ -102,12 +134,36 @@ function verdictLabel(outcome: FireOutcome, color: ChalkInstance): string {
   return color.red('ERROR');
 }
 
-/** One line per postback. */
-export function renderPostbackLine(outcome: FireOutcome, color: ChalkInstance): string {
+/** One line per postback; `copies` (--repeat) labels the duplicate test's copies. */
+export function renderPostbackLine(outcome: FireOutcome, color: ChalkInstance, copies = 1): string {
   const status = outcome.httpStatus === undefined ? '---' : String(outcome.httpStatus);
   const id = outcome.clickId === null ? '' : `${sanitizeForDisplay(outcome.clickId)}  `;
+  const copy = copies > 1 ? `${copyLabel(outcome.copy, copies)}: ` : '';
   const attempts = outcome.attempts.length > 1 ? color.dim(` (${outcome.attempts.length} attempts)`) : '';
-  return `#${outcome.seq}  ${verdictLabel(outcome, color)}  ${status}  ${id}${sanitizeForDisplay(outcome.verdict.reason)}${attempts}`;
+  return `#${outcome.seq}  ${verdictLabel(outcome, color)}  ${status}  ${id}${copy}${sanitizeForDisplay(outcome.verdict.reason)}${attempts}`;
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** `duplicates: 2 sent, 2 refused` — the duplicate test's copies, counted apart. */
+export function renderDuplicatesLine(result: FireRunResult, color: ChalkInstance): string | undefined {
+  const d = result.summary.duplicates;
+  if (!d) return undefined;
+  const parts = [`${d.sent} sent`];
+  if (d.refused > 0) parts.push(`${d.refused} refused`);
+  if (d.accepted > 0) parts.push(d.expect === 'refused' ? color.red(`${d.accepted} accepted (counted twice)`) : `${d.accepted} accepted`);
+  if (d.unclear > 0) parts.push(color.yellow(`${d.unclear} unclear`));
+  if (d.trackerFailed > 0) parts.push(color.red(`${d.trackerFailed} tracker error${d.trackerFailed === 1 ? '' : 's'} (5xx/429)`));
+  if (d.errors > 0) parts.push(color.red(`${d.errors} unreachable`));
+  if (d.skipped > 0) parts.push(`${d.skipped} not sent (the first copy did not pass: nothing to duplicate)`);
+  const interrupted = d.planned - d.sent - d.skipped;
+  if (interrupted > 0 && result.interrupted) parts.push(`${interrupted} not sent (interrupted)`);
+  const verdict = d.expect === 'any' ? 'any answer expected' : d.expect === 'accepted' ? 'expected: counted again' : 'expected: refused';
+  const which = d.copies === 2 ? 'copy 2' : `copies 2..${d.copies}`;
+  const when = d.delayMs === 0 ? 'right after' : `${formatMs(d.delayMs)} after`;
+  return `duplicates: ${parts.join(', ')} ${color.dim(`(${which}, sent ${when} the previous answers; ${verdict})`)}`;
 }
 
 /** The summary of a fire run (the per-postback lines are printed as the postbacks finish). */
@@ -115,10 +171,13 @@ export function renderFireReport(result: FireRunResult, color: ChalkInstance, op
   const s = result.summary;
   const lines: string[] = [];
   lines.push(`${color.bold('tpb fire')} ${sanitizeForDisplay(result.template)}${result.runId !== undefined ? color.dim(`  (run ${result.runId})`) : ''}`);
+  const d = s.duplicates;
   lines.push(
-    `sent ${s.sent}: ${s.passed > 0 ? color.green(`${s.passed} passed`) : '0 passed'}, ${s.failed > 0 ? color.red(`${s.failed} failed`) : '0 failed'}, ${s.errors > 0 ? color.red(`${s.errors} unreachable`) : '0 unreachable'}` +
+    `sent ${s.sent}${d && d.sent > 0 ? ` (${s.sent - d.sent} + ${d.sent} duplicate ${d.sent === 1 ? 'copy' : 'copies'})` : ''}: ${s.passed > 0 ? color.green(`${s.passed} passed`) : '0 passed'}, ${s.failed > 0 ? color.red(`${s.failed} failed`) : '0 failed'}, ${s.errors > 0 ? color.red(`${s.errors} unreachable`) : '0 unreachable'}` +
       `${s.suspect > 0 ? color.yellow(`, ${s.suspect} suspect (HTML answer)`) : ''}${s.retried > 0 ? `, ${s.retried} retried (${s.attempts} attempts in all)` : ''}`,
   );
+  const duplicates = renderDuplicatesLine(result, color);
+  if (duplicates) lines.push(duplicates);
   lines.push(...renderLoadLines(s.load, s.thresholds, color, 'postbacks'));
   const statuses = Object.entries(s.statuses).sort(([a], [b]) => a.localeCompare(b));
   if (statuses.length > 0) lines.push(`statuses: ${statuses.map(([status, count]) => `${status === 'none' ? 'no answer' : status} ×${count}`).join(', ')}`);

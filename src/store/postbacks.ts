@@ -8,6 +8,8 @@ export const TPB_FIRE_SOURCE = 'tpb:fire';
 export interface PostbackRow {
   runId: number;
   seq: number;
+  /** Which copy of the postback (1; 2..N for the duplicate test's copies). */
+  copy?: number;
   method: string;
   url: string;
   clickId: string | null;
@@ -28,7 +30,9 @@ export interface PostbackRow {
 
 /**
  * Writes each postback to `postbacks` and, in the same transaction, as a `tpb:fire` conversion
- * (click id, txid, event, status, payout), batched.
+ * (click id, txid, event, status, payout), batched. The duplicate test's copies (copy 2..N) are
+ * postbacks but not conversions: they are the same conversion sent again to see the tracker refuse
+ * it, so `tpb:fire` holds each conversion once and reconcile finds no duplicate tpb made on purpose.
  */
 export class PostbackWriter {
   private readonly insertPostback: Statement;
@@ -41,8 +45,8 @@ export class PostbackWriter {
     private readonly batchSize = 200,
   ) {
     this.insertPostback = store.db.prepare(
-      `INSERT INTO postbacks (run_id, seq, method, url, click_id, txid, event, status, payout_micros, http_status, body_excerpt, latency_ms, attempts, verdict, reason, sent_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO postbacks (run_id, seq, copy, method, url, click_id, txid, event, status, payout_micros, http_status, body_excerpt, latency_ms, attempts, verdict, reason, sent_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertConversion = store.db.prepare(
       `INSERT INTO conversions (run_id, source, line, click_id, occurred_at, txid, event, status, payout_micros, revenue_micros, currency)
@@ -50,8 +54,8 @@ export class PostbackWriter {
     );
     this.flushBatch = store.db.transaction((rows: PostbackRow[]) => {
       for (const row of rows) {
-        this.insertPostback.run(row.runId, row.seq, row.method, row.url, row.clickId, row.txid, row.event, row.status, row.payoutMicros, row.httpStatus, row.bodyExcerpt, row.latencyMs, row.attempts, row.verdict, row.reason, row.sentAt);
-        this.insertConversion.run(row.runId, row.seq, row.clickId, row.sentAt, row.txid, row.event, row.status, row.payoutMicros, row.revenueMicros, row.currency);
+        this.insertPostback.run(row.runId, row.seq, row.copy ?? 1, row.method, row.url, row.clickId, row.txid, row.event, row.status, row.payoutMicros, row.httpStatus, row.bodyExcerpt, row.latencyMs, row.attempts, row.verdict, row.reason, row.sentAt);
+        if ((row.copy ?? 1) === 1) this.insertConversion.run(row.runId, row.seq, row.clickId, row.sentAt, row.txid, row.event, row.status, row.payoutMicros, row.revenueMicros, row.currency);
       }
     });
   }
@@ -72,6 +76,7 @@ export interface StoredPostback {
   id: number;
   run_id: number;
   seq: number;
+  copy: number;
   method: string;
   url: string;
   click_id: string | null;

@@ -184,6 +184,11 @@ export const MIGRATIONS: readonly string[] = [
   -- change them). NULL: not recorded.
   ALTER TABLE imports ADD COLUMN naive_times INTEGER;
   `,
+  /* 4: which copy of a postback a row is (tpb fire --repeat, the duplicate test) */ `
+  -- 1 for a postback's first send; 2..N for the copies sent to see the tracker refuse a duplicate
+  -- (they are not stored as tpb:fire conversions).
+  ALTER TABLE postbacks ADD COLUMN copy INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
 
 /**

@@ -124,7 +124,7 @@ describe('firePostback(s) against a real server', () => {
     expect(timedOut.postbacks[0]!.verdict).toMatchObject({ verdict: 'error', reason: expect.stringContaining('timeout') });
   });
 
-  it('fails a TUNE-style 200 + success=false and stores postbacks and tpb:fire conversions, redacted', async () => {
+  it('judges a TUNE-style 200 + success=false, refusing the duplicate copy, and stores postbacks and the tpb:fire conversion once, redacted', async () => {
     const server = await scriptedServer((req, res, i) => answer(200, i === 0 ? 'success=true;' : `success=false; err_msg=Duplicate conversion; token echoed sekrit-123;`)(req, res));
     const store = Store.open(path.join(tempDir(), 'tpb.db'));
     const result = await firePostbacks({
@@ -132,23 +132,27 @@ describe('firePostback(s) against a real server', () => {
       preset: 'tune',
       clickIds: ['1027c887059b47bc69c699f45466b9'],
       repeat: 2,
+      repeatDelayMs: 0,
       payout: '2.25',
       txid: 'T1',
       concurrency: 1,
       retryPolicy: fast,
       store,
     });
-    expect(result.summary).toMatchObject({ sent: 2, passed: 1, failed: 1 });
-    expect(result.postbacks[1]!.verdict.reason).toBe('TUNE rejected it: Duplicate conversion');
+    expect(result.summary).toMatchObject({ sent: 2, passed: 2, failed: 0, duplicates: { sent: 1, refused: 1, accepted: 0 } });
+    expect(result.postbacks[1]).toMatchObject({ copy: 2, duplicate: 'refused' });
+    expect(result.postbacks[1]!.verdict.reason).toBe('duplicate refused: TUNE rejected it: Duplicate conversion');
     expect(server.received[0]!.rawQuery).toContain('security_token=sekrit-123');
     expect(server.received[0]!.rawQuery).toBe(server.received[1]!.rawQuery);
     const postbacks = store.db.prepare('SELECT * FROM postbacks ORDER BY seq').all() as Array<Record<string, unknown>>;
     expect(postbacks).toHaveLength(2);
-    expect(postbacks[0]).toMatchObject({ verdict: 'pass', http_status: 200, attempts: 1, click_id: '1027c887059b47bc69c699f45466b9', txid: 'T1', payout_micros: 2_250_000 });
+    expect(postbacks[0]).toMatchObject({ copy: 1, verdict: 'pass', http_status: 200, attempts: 1, click_id: '1027c887059b47bc69c699f45466b9', txid: 'T1', payout_micros: 2_250_000 });
+    expect(postbacks[1]).toMatchObject({ copy: 2, verdict: 'pass' });
     expect(JSON.stringify(postbacks)).not.toContain('sekrit-123');
     expect(String(postbacks[1]!.body_excerpt)).toContain('REDACTED');
     const conversions = store.db.prepare('SELECT * FROM conversions').all() as Array<Record<string, unknown>>;
-    expect(conversions).toHaveLength(2);
+    // The copy is the same conversion sent again to be refused: tpb:fire holds it once.
+    expect(conversions).toHaveLength(1);
     expect(conversions[0]).toMatchObject({ source: 'tpb:fire', click_id: '1027c887059b47bc69c699f45466b9', txid: 'T1', payout_micros: 2_250_000 });
     const run = store.db.prepare('SELECT * FROM runs').get() as { target: string };
     expect(run.target).not.toContain('sekrit-123');

@@ -8,6 +8,7 @@ import type { HttpMethod } from '../../http/client.js';
 import { MAX_TIMEOUT_MS, MAX_WAIT_MS } from '../../units/duration.js';
 import { parseStatusExpectation, type StatusExpectation } from '../../fire/verdict.js';
 import { DIALECT_IDS } from '../../template/dialects/ids.js';
+import { REPEAT_EXPECTATIONS, type RepeatExpectation } from '../../fire/duplicates.js';
 
 interface FireCommandOptions extends LoadCommandOptions {
   clickId?: string[];
@@ -33,6 +34,8 @@ interface FireCommandOptions extends LoadCommandOptions {
   retryDelay: number;
   concurrency: number;
   repeat: number;
+  repeatDelay?: number;
+  expectRepeat?: RepeatExpectation;
   expectStatus?: StatusExpectation;
   expectBody?: RegExp;
   dryRun?: boolean;
@@ -90,7 +93,9 @@ export function registerFire(program: Command, context: CliContext): void {
     .option('--retries <n>', 'retries on network errors, 429 and 5xx (never other 4xx)', parseInteger({ min: 0, max: 10 }), 2)
     .addOption(new Option('--retry-delay <duration>', 'first backoff delay, doubled each retry, with jitter').argParser(durationParser('ms', MAX_WAIT_MS)).default(250, '250ms'))
     .option('-c, --concurrency <n>', 'postbacks in flight at once', parseInteger({ min: 1, max: 1000 }), 10)
-    .option('--repeat <n>', 'fire each postback N times, identically (the duplicate test)', parseInteger({ min: 1, max: 1000 }), 1);
+    .option('--repeat <n>', 'the duplicate test: send each postback N times, copy 2 after the first copies were answered (only where the first passed)', parseInteger({ min: 1, max: 1000 }), 1)
+    .addOption(new Option('--repeat-delay <duration>', 'with --repeat: wait this long after one copy\'s answers before the next copy (default 1s; 0 allowed)').argParser(durationParser('s', MAX_WAIT_MS)))
+    .addOption(new Option('--expect-repeat <verdict>', "with --repeat: refused (default: a working tracker counts a conversion once), accepted (it is set to count repeats) or any").choices(REPEAT_EXPECTATIONS));
   addLoadOptions(command, 'postbacks')
     .option('--expect-status <code|2xx|list>', 'expected status (replaces the preset rule)', parseExpectStatus)
     .option('--expect-body <regex>', 'regular expression the body must match (replaces the preset rule)', parseRegex)
@@ -105,7 +110,8 @@ export function registerFire(program: Command, context: CliContext): void {
     ['tpb fire "https://t.example.com/postback?cid={click_id}&payout={payout}" --click-id abc123 --payout 1.50', 'one postback'],
     ['tpb fire --preset tune --base https://net.go2cloud.org --var offer_id=26 --from-db --last 20', 'TUNE: success=true; or not'],
     ['tpb fire --preset keitaro --base https://t.example.com/k3y --from-csv ids.csv --column subid', 'ids from a CSV'],
-    ['tpb fire "$PB" --click-id abc --txid T1 --repeat 2 --expect-body "^success=false"', 'the duplicate test'],
+    ['tpb fire --preset tune --base http://127.0.0.1:8787 --from-db --txid T-{i} --repeat 2', 'the duplicate test: each copy must be refused'],
+    ['tpb fire "$PB" --from-db --repeat 3 --repeat-delay 5s --expect-repeat accepted', 'a tracker set to count repeats'],
     ['tpb fire "$PB" --from-db --dry-run', 'what would be sent, secrets redacted'],
     ["tpb fire 'https://t.example.com/k3y/postback?subid=#s2#&payout=#price#' --as cake --click-id abc --payout 2.5", 'the URL as copied from CAKE'],
     ["tpb fire 'https://t.example.com/postback?cid=REPLACE&payout=OPTIONAL' --as auto --preset voluum --click-id abc --dry-run --json", 'placeholders filled; each fill shown'],
@@ -157,6 +163,9 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   const output = context.output;
   const color = output.stderrColor;
   if (template !== undefined && options.base !== undefined) throw new UsageError('give either a URL template or --preset with --base, not both');
+  if (options.repeat < 2 && (options.repeatDelay !== undefined || options.expectRepeat !== undefined)) {
+    throw new UsageError(`${options.repeatDelay !== undefined ? '--repeat-delay' : '--expect-repeat'} goes with --repeat 2 or more (the duplicate test)`, { hint: 'tpb fire … --repeat 2 --expect-repeat refused' });
+  }
   if (options.clickIdParam !== undefined && options.as === undefined) throw new UsageError('--click-id-param goes with --as', { hint: 'tpb fire URL --as auto --click-id-param exid --click-id abc' });
   if (options.base !== undefined && options.preset === undefined) throw new UsageError('--base goes with --preset', { hint: `one of ${PRESET_NAMES.join(', ')}` });
   const clickIds = await clickIdsFor(context, options);
@@ -184,6 +193,8 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         // Ids captured from the tracker's own redirects are its ids: no format warning for them.
         ...(options.fromDb ? { clickIdsIssuedByTracker: true } : {}),
         repeat: options.repeat,
+        ...(options.repeatDelay !== undefined ? { repeatDelayMs: options.repeatDelay } : {}),
+        ...(options.expectRepeat !== undefined ? { expectRepeat: options.expectRepeat } : {}),
         vars: options.var ?? [],
         ...(options.payout !== undefined ? { payout: options.payout } : {}),
         ...(options.revenue !== undefined ? { revenue: options.revenue } : {}),
@@ -224,13 +235,16 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         },
         onPostback: (outcome, p) => {
           if (verbose) context.io.stderr.write(renderExchange(outcome, color));
-          if (listing) lines.add(outcome.seq, renderPostbackLine(outcome, output.stdoutColor), outcome.verdict.verdict !== 'pass');
+          if (listing) lines.add(outcome.seq, renderPostbackLine(outcome, output.stdoutColor, options.repeat), outcome.verdict.verdict !== 'pass');
           if (!bar) return;
           const counters: Array<[string, number]> = [['passed', p.passed], ['failed', p.failed], ['unreachable', p.errors]];
           if (timedMs === undefined) return bar.update({ done: p.done, total: p.total, counters });
           // A timed run's bar moves with the clock.
           const elapsed = performance.now() - started;
           bar.update({ done: p.done, counters, fraction: Math.min(1, elapsed / timedMs), etaMs: Math.max(0, timedMs - elapsed) });
+        },
+        onSkipped: (skipped) => {
+          for (const { seq } of skipped) lines.skip(seq);
         },
       },
     );
@@ -269,7 +283,15 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   if (s.sent > 0 && s.errors === s.sent) throw unreachable();
   if (s.thresholds?.failed) throw new CheckFailed(`threshold${s.thresholds.reasons.length === 1 ? '' : 's'} broken: ${s.thresholds.reasons.join('; ')}`);
   if (s.failed > 0 && !tolerated) {
-    throw new CheckFailed(`${s.failed} of ${s.sent} postback${s.sent === 1 ? '' : 's'} did not get the expected answer${s.errors > 0 ? ` (and ${s.errors} got no answer)` : ''}`);
+    const copies = s.duplicates?.failed ?? 0;
+    const accepted = s.duplicates?.expect === 'refused' ? s.duplicates.accepted : 0;
+    const which =
+      copies === 0
+        ? ''
+        : copies === s.failed
+          ? ` (${copies === 1 ? 'a duplicate copy' : 'all duplicate copies'}${accepted === copies ? ': the tracker accepted the same conversion twice' : ''})`
+          : ` (${copies} of them duplicate copies${accepted > 0 ? `, ${accepted} accepted twice` : ''})`;
+    throw new CheckFailed(`${s.failed} of ${s.sent} postback${s.sent === 1 ? '' : 's'} did not get the expected answer${which}${s.errors > 0 ? ` (and ${s.errors} got no answer)` : ''}`);
   }
   if (s.errors > 0 && !tolerated) throw unreachable();
 }
