@@ -39,7 +39,17 @@ export function testCaseName(result: CheckResult, run: ScenarioRun, step: StepRe
 
 /** JUnit: one suite per run (data row), one test case per step. */
 export function renderCheckJUnit(result: CheckResult, timestamp: string): string {
-  const suites: JUnitSuite[] = result.runs.map((run) => ({
+  return renderJUnit(checkJUnitSuites(result, timestamp), result.scenario);
+}
+
+/** Several scenarios in one JUnit file (`tpb check a.yaml b.yaml`): their suites in order. */
+export function renderChecksJUnit(results: readonly CheckResult[], timestamp: string): string {
+  if (results.length === 1) return renderCheckJUnit(results[0]!, timestamp);
+  return renderJUnit(results.flatMap((result) => checkJUnitSuites(result, timestamp)), 'tpb check');
+}
+
+function checkJUnitSuites(result: CheckResult, timestamp: string): JUnitSuite[] {
+  return result.runs.map((run) => ({
     name: run.row === null ? result.scenario : `${result.scenario} / ${run.label}`,
     time: run.duration_ms / 1000,
     timestamp,
@@ -68,5 +78,4 @@ export function renderCheckJUnit(result: CheckResult, timestamp: string): string
       }
     }),
   }));
-  return renderJUnit(suites, result.scenario);
 }

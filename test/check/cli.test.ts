@@ -94,28 +94,26 @@ describe('tpb check through the built binary', () => {
     const env = await runBin(['check', 'env.yaml'], { cwd });
     expect(env.code).toBe(2);
     expect(env.stderr).toMatch(/environment variable not set: TRACKER_URL/);
-    // A status that comes from a data row is checked when the step runs.
+    // A status that comes from a --var is checked before anything is sent, too.
     const mock = await tracker();
     const badStatus = await runBin(['check', 'env.yaml', '--var', 'offer=1', '--var', 'payout=1', '--var', 'dup_status=4o9'], { cwd, env: { TRACKER_URL: mock.url } });
     expect(badStatus.code).toBe(2);
-    expect(badStatus.stderr).toMatch(/env\.yaml:9: step "duplicate": expect\.status: "4o9" is not a status/);
+    expect(badStatus.stderr).toMatch(/env\.yaml:9: step 3 "duplicate": steps\[2\]\.fire\.expect\.status: "4o9" is not a status/);
+    expect(mock.stats().clicks).toBe(0);
   });
 
-  it('a bad value in a data row is exit 2, and the JUnit report still says which step and row', async () => {
+  it('a bad value in a data row is exit 2 before the first row sends anything, naming the step and the row', async () => {
     const mock = await tracker();
     const cwd = tempDir();
     fs.writeFileSync(path.join(cwd, 'smoke.yaml'), SCENARIO.replace('"{dup_status}"', '409'));
     fs.writeFileSync(path.join(cwd, 'rows.csv'), 'offer,payout\n1,1.00\n2,lots\n3,3.00\n');
     const result = await runBin(['check', 'smoke.yaml', '--data', 'rows.csv', '--junit', 'report.xml'], { cwd, env: { TRACKER_URL: mock.url } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/smoke\.yaml:7: step "postback": --payout "lots" is not a decimal amount.*\(data row 2\)/);
-    const xml = parseXml(fs.readFileSync(path.join(cwd, 'report.xml'), 'utf8'));
-    const errors = findAll(xml, 'error');
-    expect(errors.map((element) => element.attributes.type)).toEqual(['scenario']);
-    expect(findAll(xml, 'testcase').map((element) => element.attributes.name)).toEqual([
-      'smoke / row 1 / click', 'smoke / row 1 / postback', 'smoke / row 1 / duplicate',
-      'smoke / row 2 / click', 'smoke / row 2 / postback', 'smoke / row 2 / duplicate',
-    ]);
+    expect(result.stderr).toMatch(/smoke\.yaml:7: step 2 "postback": steps\[1\]\.fire\.payout: "lots" is not a decimal amount.*\(data row 2\)/);
+    expect(result.stderr).toMatch(/smoke\.yaml:9: step 3 "duplicate": steps\[2\]\.fire\.payout: "lots" is not a decimal amount.*\(data row 2\)/);
+    expect(result.stdout).toBe('');
+    expect(fs.existsSync(path.join(cwd, 'report.xml'))).toBe(false);
+    expect(mock.stats().clicks).toBe(0);
   });
 
   it('--json prints one document; --init writes a starter and refuses to overwrite it', async () => {

@@ -10,7 +10,7 @@ export function registerCheck(program: Command, context: CliContext): void {
   const command = program
     .command('check')
     .description('run a postback scenario (click, fire, wait, ingest, reconcile steps) against a tracker, for CI')
-    .argument('[scenario]', 'scenario file (.yaml, .yml or .json); with --init, the file to write (default tpb-check.yaml)')
+    .argument('[scenarios...]', 'scenario files (.yaml, .yml or .json), directories (their *.yaml, *.yml) or quoted globs (checks/**/*.yaml); default ./tpb-check.yaml. With --init, the file to write')
     .option('--var <name=value>', 'set a {var} (repeatable; wins over the scenario and --data)', parseKeyValue)
     .option('--data <file>', 'CSV file: run the scenario once per row, the columns as {vars}')
     .option('--junit <file>', 'write a JUnit XML report: one test case per step and data row')
@@ -45,9 +45,9 @@ Database: a temporary one, removed at the end, unless --db (TPB_DB, the config f
   keep the runs in; -v and --json say which.
 Exit codes: 0 every step passed, 1 a check failed, 2 bad scenario, 3 a tracker could not be reached.`,
     )
-    .action(async (scenarioArg: string | undefined, options: CheckCommandOptions) => {
+    .action(async (scenarioArgs: string[], options: CheckCommandOptions) => {
       const { runCheckCommand } = await import('../check-command.js');
-      await runCheckCommand(context, scenarioArg, options);
+      await runCheckCommand(context, scenarioArgs, options);
     });
   addExamples(command, [
     ['tpb check --init --preset tune', 'write tpb-check.yaml for a TUNE tracker'],
