@@ -84,6 +84,20 @@ export class Output {
     for (const chunk of chunks) this.io.stdout.write(chunk);
   }
 
+  /** The one JSON document of a --json run, written in pieces as they come (a long report). */
+  jsonDocumentWriter(): (chunk: string) => void {
+    let started = false;
+    return (chunk) => {
+      // Claimed at the first piece: an error before it still gets its JSON error document.
+      if (!started) {
+        if (this.jsonDocumentWritten) throw new Error('a second JSON document was written to stdout');
+        this.jsonDocumentWritten = true;
+        started = true;
+      }
+      this.io.stdout.write(chunk);
+    };
+  }
+
   /** The one JSON document of a --json run. */
   jsonDocument(value: unknown): void {
     if (this.jsonDocumentWritten) throw new Error('a second JSON document was written to stdout');

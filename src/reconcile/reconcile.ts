@@ -94,31 +94,47 @@ function ratio(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 1e6) / 1e6;
 }
 
-function toFinding(type: FindingType, row: FindingRow, hint: string | null, hintKind: HintKind | null): Finding {
+/**
+ * One copy of the values findings repeat (file paths, sources, events, statuses, currencies): each
+ * row from SQLite is a new string, and at 10,000,000 clicks × 2,000,000 conversions the 180,000
+ * findings otherwise hold 180,000 copies of the same path, twice.
+ */
+class Interner {
+  private readonly seen = new Map<string, string>();
+  of<T extends string | null>(value: T): T {
+    if (value === null || value.length > 512) return value;
+    const known = this.seen.get(value);
+    if (known !== undefined) return known as T;
+    if (this.seen.size < 50_000) this.seen.set(value, value);
+    return value;
+  }
+}
+
+function toFinding(type: FindingType, row: FindingRow, hint: string | null, hintKind: HintKind | null, intern: Interner): Finding {
   return {
     type,
     severity: SEVERITY[type],
-    source: row.source,
-    file: row.file,
+    source: intern.of(row.source),
+    file: intern.of(row.file),
     line: row.line,
     click_id: row.click_id,
     txid: row.txid,
-    event: row.event,
-    status: row.status,
+    event: intern.of(row.event),
+    status: intern.of(row.status),
     occurred_at: row.occurred_at,
     payout: microsToUnits(row.payout_micros),
-    currency: row.currency,
+    currency: intern.of(row.currency),
     conversion_id: row.conversion_id,
     hint,
     hint_kind: hintKind,
     count: row.group_size,
-    related_source: row.rel_source,
-    related_file: row.rel_file,
+    related_source: intern.of(row.rel_source),
+    related_file: intern.of(row.rel_file),
     related_line: row.rel_line,
     related_click_id: row.rel_click_id,
     related_occurred_at: row.rel_occurred_at,
     related_payout: microsToUnits(row.rel_payout_micros),
-    related_status: row.rel_status,
+    related_status: intern.of(row.rel_status),
   };
 }
 
@@ -420,13 +436,28 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
       }
     }
 
-    // --- finding rows -----------------------------------------------------------------------------
+    summary.currencies = queries.currenciesAtStake();
+    if (options.insights) {
+      // breakdowns and series read the SQLite queries' tables: sqlite engine only for now
+      const insightStore = isBackend(store) ? store.store : store;
+      if (insightStore) {
+        Object.assign(report, computeInsights(insightStore, report, { windowMs, clickSources: clickSources ? [...clickSources] : null }, options.insights));
+        stage('insights');
+      }
+    }
+    finishSummary(summary);
+
+    // --- finding rows: the last part, so a sink can write everything else first ---------------------
     status('collecting the findings…');
-    const findings = report.findings;
+    const sink = options.findingSink;
+    sink?.begin(report);
+    const findings: { push(finding: Finding): void } = sink ? { push: (finding) => sink.finding(finding) } : report.findings;
+    const intern = new Interner();
+    const makeFinding = (type: FindingType, row: FindingRow, hint: string | null, kind: HintKind | null) => toFinding(type, row, hint, kind, intern);
     if (clickMatching) {
       for (const row of queries.unmatchedRows(limit)) {
         const diagnosis = diagnoses.get(row.click_id ?? '');
-        const finding = toFinding('unmatched', row, diagnosis?.hint ?? null, diagnosis?.kind ?? null);
+        const finding = makeFinding('unmatched', row, diagnosis?.hint ?? null, diagnosis?.kind ?? null);
         if (diagnosis?.click) {
           Object.assign(finding, {
             related_source: diagnosis.click.source,
@@ -441,7 +472,7 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     }
     for (const row of queries.missingClickIdRows(limit)) {
       findings.push(
-        toFinding('missing_click_id', row, 'no click id: the postback or export row carries none (the click-id parameter is missing, or its macro was empty)', 'missing_click_id'),
+        makeFinding('missing_click_id', row, 'no click id: the postback or export row carries none (the click-id parameter is missing, or its macro was empty)', 'missing_click_id'),
       );
     }
     const keyText = dedupeKey === 'click_id' ? 'click id' : 'click id, event and txid';
@@ -450,17 +481,17 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
       const hint =
         `same ${keyText} as ${where(row.rel_file, row.rel_line, row.rel_source)} (${row.group_size} rows in the group)` +
         (noTxid ? ': no txid, so a retried postback counts twice — send a unique txid (order id) with each conversion' : ': the postback was sent or recorded more than once');
-      findings.push(toFinding('duplicate_extra', row, hint, noTxid ? 'duplicate_no_txid' : 'duplicate'));
+      findings.push(makeFinding('duplicate_extra', row, hint, noTxid ? 'duplicate_no_txid' : 'duplicate'));
     }
     for (const row of queries.duplicateClickRows(limit)) {
       const hint = `${row.group_size} clicks of ${quote(row.source)} carry this id (${where(row.file, row.line, row.source)}, ${where(row.rel_file, row.rel_line, row.rel_source)}${(row.group_size ?? 0) > 2 ? ', …' : ''}): a conversion cannot tell which click it belongs to`;
-      findings.push(toFinding('duplicate_clicks', row, hint, 'duplicate_clicks'));
+      findings.push(makeFinding('duplicate_clicks', row, hint, 'duplicate_clicks'));
     }
     if (checkRecorded) {
       const others = usedClickSources.map(quote).join(', ');
       for (const row of queries.clicksNotRecordedRows(limit)) {
         const hint = `tpb click captured this id, but no click of ${others} carries it: the tracker redirected without storing the click (same-IP debounce, link prefetch, bot filtering), or its export's date range misses it`;
-        findings.push(toFinding('clicks_not_recorded', row, hint, 'clicks_not_recorded'));
+        findings.push(makeFinding('clicks_not_recorded', row, hint, 'clicks_not_recorded'));
       }
     }
     if (clickMatching) {
@@ -477,45 +508,36 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
         } else {
           hint = `${early === null ? 'earlier than' : `${formatDuration(early)} before`} its click at ${clickAt}: the exports' clocks or timezones differ, or the click id was reused`;
         }
-        findings.push(toFinding('before_click', row, hint, kind));
+        findings.push(makeFinding('before_click', row, hint, kind));
       }
       for (const row of queries.outsideWindowRows(limit)) {
         const late = timeBetween(row.occurred_at, row.rel_occurred_at);
         const hint = `${late === null ? 'later than the window after' : `${formatDuration(late)} after`} its click at ${where(row.rel_file, row.rel_line, row.rel_source)}, past the ${report.options.window} window: networks refuse conversions outside the attribution window`;
-        findings.push(toFinding('outside_window', row, hint, 'outside_window'));
+        findings.push(makeFinding('outside_window', row, hint, 'outside_window'));
       }
     }
     if (compare) {
       const [a, b] = compare;
       const key = keyByTxid ? 'click id + txid' : 'click id';
       for (const row of queries.missingInBRows(limit)) {
-        findings.push(toFinding('missing_in_b', row, `in ${quote(a)} but not in ${quote(b)} (by ${key}): it never reached ${b}, or ${b} refused it`, 'missing'));
+        findings.push(makeFinding('missing_in_b', row, `in ${quote(a)} but not in ${quote(b)} (by ${key}): it never reached ${b}, or ${b} refused it`, 'missing'));
       }
       for (const row of queries.missingInARows(limit)) {
-        findings.push(toFinding('missing_in_a', row, `in ${quote(b)} but not in ${quote(a)} (by ${key}): recorded by ${b} with no matching row in ${a}`, 'missing'));
+        findings.push(makeFinding('missing_in_a', row, `in ${quote(b)} but not in ${quote(a)} (by ${key}): recorded by ${b} with no matching row in ${a}`, 'missing'));
       }
       for (const row of queries.payoutMismatchRows(limit, tolerance)) {
         const diff = Math.abs((row.payout_micros ?? 0) - (row.rel_payout_micros ?? 0));
         const hint =
           `payout ${formatMicros(row.payout_micros ?? 0)} in ${a}, ${formatMicros(row.rel_payout_micros ?? 0)} in ${b} at ${where(row.rel_file, row.rel_line, row.rel_source)}: ` +
           `differs by ${formatMicros(diff)}, more than the tolerance ${formatMicros(tolerance)}`;
-        findings.push(toFinding('payout_mismatch', row, hint, 'payout'));
+        findings.push(makeFinding('payout_mismatch', row, hint, 'payout'));
       }
       for (const row of queries.statusMismatchRows(limit)) {
         const hint = `status ${quote(row.status ?? '')} (${normalizeStatus(row.status)}) in ${a}, ${quote(row.rel_status ?? '')} (${normalizeStatus(row.rel_status)}) in ${b} at ${where(row.rel_file, row.rel_line, row.rel_source)}`;
-        findings.push(toFinding('status_mismatch', row, hint, 'status'));
+        findings.push(makeFinding('status_mismatch', row, hint, 'status'));
       }
     }
-    summary.currencies = queries.currenciesAtStake();
     stage('findings');
-    if (options.insights) {
-      // breakdowns and series read the SQLite queries' tables: sqlite engine only for now
-      const insightStore = isBackend(store) ? store.store : store;
-      if (insightStore) {
-        Object.assign(report, computeInsights(insightStore, report, { windowMs, clickSources: clickSources ? [...clickSources] : null }, options.insights));
-        stage('insights');
-      }
-    }
   };
   try {
     backend.transaction(run);
@@ -523,6 +545,11 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     queries.dispose();
   }
 
+  return report;
+}
+
+/** The summary's rates, and its payouts at stake from micros to units. */
+function finishSummary(summary: ReconcileSummary): void {
   summary.match_rate = ratio(summary.matched, summary.conversions);
   summary.unmatched_rate = clickMatchingRate(summary);
   const stake = summary.payout_at_stake;
@@ -538,7 +565,6 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
     payout_mismatch: microsToUnits(stake.payout_mismatch) ?? 0,
     total: microsToUnits(totalMicros) ?? 0,
   };
-  return report;
 }
 
 function clickMatchingRate(summary: ReconcileSummary): number {

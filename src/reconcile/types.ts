@@ -242,11 +242,22 @@ export interface ReconcileOptions {
   /** Breakdowns (--by), the daily series, lag and maturity (src/reconcile/breakdown.ts); absent = not computed. */
   insights?: InsightOptions;
   /**
+   * Hand the findings over one by one instead of collecting them in `report.findings` (which then
+   * stays empty), so memory does not grow with their number. `begin` gets the report complete but
+   * for its findings (summary, hints, insights), before the first one.
+   */
+  findingSink?: FindingSink;
+  /**
    * Only the clicks and conversions of these runs (tpb click / fire) and imports (ingest), as if
    * the database held nothing else (tpb check's reconcile step); absent = the whole database.
    * SQLite engine only.
    */
   rows?: RowScope;
+}
+
+export interface FindingSink {
+  begin(report: ReconcileReport): void;
+  finding(finding: Finding): void;
 }
 
 export interface ReconcileReport extends Partial<ReconcileInsights> {

@@ -161,6 +161,30 @@ export interface OverlapCount {
  * The distinct click sources, without counting them: a skip scan of the clicks_source index (one
  * probe per source), so it costs nothing on a table of millions.
  */
+/** Above this many conversions, reconcile's temporary tables live in a temporary file. */
+export const TEMP_FILE_ABOVE_CONVERSIONS = 250_000;
+
+/**
+ * Run reconcile's work in one read transaction. Its temporary tables (rc_conv holds a row per
+ * conversion in scope when the series and lag are computed) go to a temporary file, not memory,
+ * when the database holds many conversions: the operating system's page cache keeps them as fast,
+ * and the process's memory stays flat (at 2,000,000 conversions rc_conv alone is ~430 MB in memory).
+ */
+export function reconcileTransaction<T>(store: Store, run: () => T, fileAboveConversions = TEMP_FILE_ABOVE_CONVERSIONS): T {
+  const db = store.db;
+  const size = (db.prepare('SELECT max(id) AS n FROM main.conversions').get() as { n: number | null }).n ?? 0;
+  // Changing temp_store drops the connection's temporary tables and views: reconcile creates its own
+  // after this, but a row scope (tpb check's reconcile step, small by nature) is temporary views, kept.
+  const temporaries = (db.prepare('SELECT count(*) AS n FROM temp.sqlite_master').get() as { n: number }).n;
+  const toFile = size > fileAboveConversions && temporaries === 0;
+  if (toFile) db.pragma('temp_store = FILE');
+  try {
+    return db.transaction(run)();
+  } finally {
+    if (toFile) db.pragma('temp_store = MEMORY');
+  }
+}
+
 export function listClickSources(store: Store): string[] {
   const rows = store.db
     .prepare(
@@ -324,7 +348,8 @@ export class ReconcileQueries {
    *   ('' when that click has no time, NULL when there is none = unmatched)
    * - before_click: first_click > '' and the conversion is earlier than it
    * - anchor_click: the latest click at or before the conversion (the one that would be credited);
-   *   outside_window: the conversion is later than anchor_click + window
+   *   outside_window (column `late`, computed once here): the conversion is later than
+   *   anchor_click + window
    * matched = conversions in scope − unmatched − missing_click_id (see scopeCounts). Overlap rows
    * (findOverlaps) are left out. keepAll (for the breakdowns, which need every matched row) keeps
    * every conversion in rc_conv.
@@ -333,14 +358,15 @@ export class ReconcileQueries {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_conv');
     this.db.exec(`CREATE TEMP TABLE rc_conv (
       id INTEGER PRIMARY KEY, source TEXT NOT NULL, click_id TEXT, occurred_at TEXT, payout INTEGER, currency TEXT,
-      has_id INTEGER NOT NULL, first_click TEXT, anchor_click TEXT)`);
+      has_id INTEGER NOT NULL, first_click TEXT, anchor_click TEXT, late INTEGER NOT NULL)`);
     const hasIdC = hasId('c');
     const first = `CASE WHEN ${hasIdC} AND count(k.click_id) > 0 THEN min(ifnull(k.occurred_at, '')) END`;
     const anchor = 'max(CASE WHEN k.occurred_at <= c.occurred_at THEN k.occurred_at END)';
     this.db
       .prepare(
-        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click, anchor_click)
-         SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasIdC}, ${first}, ${anchor}
+        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click, anchor_click, late)
+         SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasIdC}, ${first}, ${anchor},
+           ifnull(${anchor} IS NOT NULL AND c.occurred_at > strftime(${TS_FORMAT}, ${anchor}, @window), 0)
          FROM conversions c LEFT JOIN clicks k ON k.click_id = c.click_id ${this.clickFilter('k')}
          WHERE ${this.conversionScope} ${this.notOverlap('c', 'rc_overlap')}
          GROUP BY c.id
@@ -351,7 +377,8 @@ export class ReconcileQueries {
       .run(this.params);
   }
 
-  private readonly outsideWindow = `(r.anchor_click IS NOT NULL AND r.occurred_at > strftime(${TS_FORMAT}, r.anchor_click, @window))`;
+  /** Outside the window: classifyConversions computed it once per conversion (rc_conv.late). */
+  private readonly outsideWindow = '(r.late = 1)';
   private readonly beforeClick = `(r.first_click > '' AND r.occurred_at < r.first_click)`;
 
   /** Every count of the click matching: rc_conv holds the findings, the rest are matched. */

@@ -144,6 +144,21 @@ export function registerReconcile(program: Command, context: CliContext): void {
           hint: 'ingest the exports first (tpb ingest clicks.csv --kind clicks; tpb ingest conversions.csv --kind conversions), or point --db at one',
         });
       }
+      const { evaluateGroupThresholds, thresholdReport } = await import('../../reconcile/group-thresholds.js');
+      const verdictOf = (done: ReconcileReport): ThresholdResult =>
+        evaluateGroupThresholds(evaluateThresholds(thresholdReport(done), {
+          failOn: failOn.categories,
+          max,
+          ...(options.maxUnmatchedRate !== undefined ? { maxUnmatchedRate: options.maxUnmatchedRate } : {}),
+        }), groupsForThresholds(done), {
+          ...(options.maxUnmatchedRate !== undefined ? { maxUnmatchedRate: options.maxUnmatchedRate } : {}),
+          ...(options.minGroupConversions !== undefined ? { minConversions: options.minGroupConversions } : {}),
+        });
+      // The one JSON document on stdout is written as the findings are found: memory stays flat at
+      // hundreds of thousands of findings.
+      const streamed = format === 'json' && context.globals.json && !options.out;
+      const { ReconcileJsonStream } = await import('../../report/reconcile/json.js');
+      const stream = streamed ? new ReconcileJsonStream(context.output.jsonDocumentWriter(), (done) => (hasThresholds ? verdictOf(done) : undefined)) : undefined;
       const { ProgressBar } = await import('../progress.js');
       // What it is doing, on a terminal only: index builds and waits can take seconds.
       const bar = new ProgressBar(context.output, { label: 'reconcile' });
@@ -167,26 +182,17 @@ export function registerReconcile(program: Command, context: CliContext): void {
             ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
             ...(options.ignoreLast !== undefined ? { ignoreLastMs: options.ignoreLast } : {}),
           },
+          ...(stream ? { findingSink: { begin: (done: ReconcileReport) => (bar.clear(), stream.begin(done)), finding: (finding) => stream.finding(finding) } } : {}),
         });
+        stream?.end();
       } finally {
         bar.clear();
         engine?.close();
       }
-      const { evaluateGroupThresholds, thresholdReport } = await import('../../reconcile/group-thresholds.js');
-      const verdict: ThresholdResult = evaluateGroupThresholds(evaluateThresholds(thresholdReport(report), {
-        failOn: failOn.categories,
-        max,
-        ...(options.maxUnmatchedRate !== undefined ? { maxUnmatchedRate: options.maxUnmatchedRate } : {}),
-      }), groupsForThresholds(report), {
-        ...(options.maxUnmatchedRate !== undefined ? { maxUnmatchedRate: options.maxUnmatchedRate } : {}),
-        ...(options.minGroupConversions !== undefined ? { minConversions: options.minGroupConversions } : {}),
-      });
+      const verdict = verdictOf(report);
       const shownVerdict = hasThresholds ? verdict : undefined;
 
-      if (format === 'json' && context.globals.json && !options.out) {
-        // The one JSON document of a --json run; rendered once, straight to stdout.
-        const { renderReconcileJsonChunks } = await import('../../report/reconcile/json.js');
-        context.output.jsonDocumentChunks(renderReconcileJsonChunks(report, shownVerdict));
+      if (streamed) {
         for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
         if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
         return;

@@ -1,4 +1,4 @@
-import type { ReconcileReport } from '../../reconcile/types.js';
+import type { Finding, FindingSink, ReconcileReport } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
 import { toJson } from '../../text/sanitize.js';
 
@@ -38,4 +38,47 @@ export function* renderReconcileJsonChunks(report: ReconcileReport, verdict?: Th
     yield parts.join(',\n') + (start + FINDINGS_PER_CHUNK < findings.length ? ',\n' : '');
   }
   yield `\n  ]${empty.slice(at + marker.length)}\n`;
+}
+
+/**
+ * The same document written as reconcile finds the findings (`ReconcileOptions.findingSink`):
+ * everything but the findings at `begin`, then the findings a few hundred at a time, then the
+ * rest at `end`. Memory stays flat however many findings there are. `verdictOf` gets the report
+ * at `begin` (thresholds need only the summary and groups).
+ */
+export class ReconcileJsonStream implements FindingSink {
+  private tail = '';
+  private count = 0;
+  private pending: string[] = [];
+
+  constructor(
+    private readonly write: (chunk: string) => void,
+    private readonly verdictOf: (report: ReconcileReport) => ThresholdResult | undefined,
+  ) {}
+
+  begin(report: ReconcileReport): void {
+    const marker = '\n  "findings": []';
+    const text = toJson({ ...reconcileJsonDocument(report, this.verdictOf(report)), findings: [] }, 2);
+    const at = text.indexOf(marker);
+    this.write(`${text.slice(0, at)}\n  "findings": [`);
+    this.tail = text.slice(at + marker.length);
+  }
+
+  finding(finding: Finding): void {
+    this.pending.push(`${this.count === 0 ? '\n' : ',\n'}    ${toJson(finding, 2).replaceAll('\n', '\n    ')}`);
+    this.count += 1;
+    if (this.pending.length >= FINDINGS_PER_CHUNK) this.flush();
+  }
+
+  /** After reconcile returned: the findings' end and the rest of the document. */
+  end(): void {
+    this.flush();
+    this.write(this.count === 0 ? ']' + this.tail + '\n' : `\n  ]${this.tail}\n`);
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.write(this.pending.join(''));
+    this.pending = [];
+  }
 }
