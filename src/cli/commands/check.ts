@@ -41,9 +41,16 @@ Scenario file (YAML or JSON):
   and optionally continue_on_failure: true (otherwise a failed step skips the rest of that run).
   {name} is a var, a data-row column or a capture; \${NAME} an environment variable (a secret:
   redacted everywhere; a missing one is exit 2).
+Before the first request every file is checked whole: \${NAME}s set, {names} known (a var, a column,
+  an earlier step's capture), fire URLs linted, ingest and rules files present (relative to the
+  scenario), data rows' amounts and statuses valid. Any problem: all of them listed, exit 2, nothing sent.
+Several files, directories (their *.yaml, *.yml) and quoted globs ('checks/**/*.yaml') run in one
+  call, all checked before any runs: one JUnit file, one --json document, the worst exit code.
 Database: a temporary one, removed at the end, unless --db (TPB_DB, the config file) names one to
   keep the runs in; -v and --json say which.
-Exit codes: 0 every step passed, 1 a check failed, 2 bad scenario, 3 a tracker could not be reached.`,
+Exit codes, the worst over all scenarios: 130/143 stopped by a signal, 2 bad scenario, 1 a check
+  failed (even when other steps could not reach the tracker), 3 only when every failure was an
+  unreachable tracker, 0 every step passed.`,
     )
     .action(async (scenarioArgs: string[], options: CheckCommandOptions) => {
       const { runCheckCommand } = await import('../check-command.js');
@@ -51,7 +58,9 @@ Exit codes: 0 every step passed, 1 a check failed, 2 bad scenario, 3 a tracker c
     });
   addExamples(command, [
     ['tpb check --init --preset tune', 'write tpb-check.yaml for a TUNE tracker'],
-    ['TRACKER_URL=https://staging.example.com tpb check tpb-check.yaml', 'run it; one line per step'],
+    ['TRACKER_URL=https://staging.example.com tpb check', 'run ./tpb-check.yaml; one line per step'],
+    ["tpb check smoke.yaml checks/ 'regional/**/*.yaml' --junit report.xml", 'several scenarios, one JUnit file'],
+    ['tpb check tpb-check.yaml --db checks.db -v', 'keep the runs in checks.db (default: a temporary database)'],
     ['tpb check tpb-check.yaml --data offers.csv --junit report.xml', 'once per CSV row, JUnit for CI'],
     ['tpb check smoke.yaml --var offer_id=7 --json', 'override a var; the result as JSON'],
     ['tpb check tpb-check.yaml --report-html check.html', 'a page to attach to the CI run or mail'],
