@@ -13,7 +13,9 @@ import { judgeResponse, type Expectations, type JudgedAnswer, type Verdict } fro
  *   200 with such text). An accepted copy is the failure: "the tracker accepted the same
  *   conversion twice". Where a tracker's duplicate answer is by design its success answer
  *   (Prosper202's idempotent replay, Affise's 200 to everything), an accepted-looking copy passes
- *   with a caveat saying what the answer cannot tell and how to confirm it.
+ *   with a caveat saying what the answer cannot tell and how to confirm it; so does a 2xx copy to a
+ *   tracker that does not document its duplicate answer (Everflow, Voluum, Binom, RedTrack): failing
+ *   it would fail CI against a tracker that quietly discarded the copy.
  * - `accepted`: the tracker is set to count repeats; the copy passes when the success rule accepts it.
  * - `any`: any HTTP answer passes (the copies are sent for their side effects).
  *
@@ -40,6 +42,11 @@ export interface DuplicateRule {
    * accepted-looking copy cannot tell, and how to confirm it.
    */
   sameAsSuccess?: string;
+  /**
+   * Set when the tracker does not document its answer to a duplicate: a 2xx copy cannot be told
+   * from a discarded one, so it passes with this caveat instead of failing as "accepted twice".
+   */
+  undocumented?: string;
 }
 
 /** A body that says in words that the conversion was a duplicate and not counted. */
@@ -52,20 +59,27 @@ export function saysDuplicate(body: string): boolean {
 
 const NOT_DOCUMENTED = 'tpb serve answers 409';
 
+/**
+ * For trackers that do not document their answer to a duplicate, a 2xx copy proves nothing either
+ * way: failing it as "accepted twice" would fail CI against a tracker that quietly discarded it.
+ */
+const undocumented = (title: string, rule: string) =>
+  `${title} does not document its answer to a duplicate (${rule}): a 2xx copy may have been discarded or counted; reconcile the conversion export (tpb ingest, then tpb reconcile) to confirm it was counted once`;
+
 export const DUPLICATE_RULES: Readonly<Record<PresetName, DuplicateRule>> = {
   generic: { preset: 'generic', description: 'HTTP 409, or a body that says duplicate (tpb serve: 409 {"status":"duplicate",…})' },
   tune: { preset: 'tune', description: 'HTTP 200 success=false; err_msg=Duplicate conversion.; (one conversion per transaction_id)', answer: /err_msg\s*=\s*Duplicate conversion/i },
-  everflow: { preset: 'everflow', description: 'ERROR 8: Duplicate Conversion (Everflow\'s error list; the status is not documented, tpb serve answers 409)', answer: /ERROR\s*8\b|Duplicate Conversion/i },
-  voluum: { preset: 'voluum', description: `a repeated cid with the same txid is discarded (documented; the answer is not, ${NOT_DOCUMENTED})` },
+  everflow: { preset: 'everflow', description: 'ERROR 8: Duplicate Conversion (Everflow\'s error list; the status is not documented, tpb serve answers 409)', answer: /ERROR\s*8\b|Duplicate Conversion/i, undocumented: undocumented('Everflow', 'its error list names "8 Duplicate Conversion", not the HTTP answer') },
+  voluum: { preset: 'voluum', description: `a repeated cid with the same txid is discarded (documented; the answer is not, ${NOT_DOCUMENTED})`, undocumented: undocumented('Voluum', 'it discards a repeated cid + txid') },
   keitaro: { preset: 'keitaro', description: 'Conversion by pair "SubId + tid" already exists. Postback ignored. (a repeated subid + tid)', answer: /already exists\.?\s*Postback ignored/i },
-  binom: { preset: 'binom', description: `not documented (${NOT_DOCUMENTED})` },
+  binom: { preset: 'binom', description: `not documented (${NOT_DOCUMENTED})`, undocumented: undocumented('Binom', 'nor its duplicate rule') },
   cake: { preset: 'cake', description: 'a body without SUCCESS, e.g. FAILURE: Duplicate conversion (uncertain)', answer: /FAILURE:\s*Duplicate/i },
   affise: {
     preset: 'affise',
     description: 'HTTP 200 like every answer; "Conversion exists" shows only in its Server Postbacks log',
     sameAsSuccess: 'Affise answers 200 to every postback, a duplicate too ("Conversion exists" shows only in its Server Postbacks log): this answer cannot tell whether the copy was counted; check that log, or reconcile the conversion export (tpb ingest, then tpb reconcile)',
   },
-  redtrack: { preset: 'redtrack', description: `depends on the offer source's duplicate mode; the answer is not documented (${NOT_DOCUMENTED} in its "ignore duplicates" mode)` },
+  redtrack: { preset: 'redtrack', description: `depends on the offer source's duplicate mode; the answer is not documented (${NOT_DOCUMENTED} in its "ignore duplicates" mode)`, undocumented: undocumented('RedTrack', 'it depends on the offer source\'s duplicate mode') },
   prosper202: {
     preset: 'prosper202',
     description: 'HTTP 202 {"error":false,…} like the first: a replay is idempotent and not counted again (txid keys it)',
@@ -112,13 +126,15 @@ export function judgeCopy(answer: JudgedAnswer, judging: CopyJudging): CopyVerdi
     return { verdict: 'pass', reason: `duplicate refused: ${refusal}`, treated: 'refused', ...base };
   }
   // The success rule accepted the copy.
-  const caveat = rule.sameAsSuccess ?? success.caveat;
+  const caveat = rule.sameAsSuccess ?? rule.undocumented ?? success.caveat;
   const withCaveat = caveat ? { caveat } : {};
+  const unclear = rule.sameAsSuccess !== undefined || rule.undocumented !== undefined;
   if (judging.expect === 'refused') {
     if (rule.sameAsSuccess) return { verdict: 'pass', reason: `${success.reason} (the same answer as a success: not proof either way)`, treated: 'unclear', ...base, ...withCaveat };
+    if (rule.undocumented) return { verdict: 'pass', reason: `${success.reason} (the tracker's duplicate answer is not documented: not proof either way)`, treated: 'unclear', ...base, ...withCaveat };
     return { verdict: 'fail', reason: `${ACCEPTED_TWICE}: ${success.reason}`, treated: 'accepted', ...base, ...withCaveat };
   }
-  const treated: CopyTreatment = rule.sameAsSuccess ? 'unclear' : 'accepted';
+  const treated: CopyTreatment = unclear ? 'unclear' : 'accepted';
   if (judging.expect === 'any') return { ...anyAnswer(treated), ...withCaveat };
   return { verdict: 'pass', reason: `copy accepted: ${success.reason}`, treated, ...base, ...withCaveat };
 }

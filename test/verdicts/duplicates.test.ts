@@ -167,6 +167,19 @@ describe('tpb fire --repeat: the duplicate test', () => {
     expect(result.stdout).toMatch(/note: Affise answers 200 to every postback, a duplicate too .*Server Postbacks log/);
   });
 
+  it('Voluum discards a repeated cid + txid without documenting its answer: a plain 200 to the copy passes with a caveat, not "accepted twice"', async () => {
+    // What a tracker that quietly drops the duplicate may well answer: 200 OK to both.
+    const server = await scriptedServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=UTF-8' });
+      response.end('OK');
+    });
+    const result = await runCli(['fire', '--preset', 'voluum', '--base', server.url, '--click-id', 'c384EFV6JHQODRN70575OK6UG5', '--txid', 'T1', '--repeat', '2', '--repeat-delay', '0'], { cwd: tempDir() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("the tracker's duplicate answer is not documented: not proof either way");
+    expect(result.stdout).toMatch(/note: Voluum does not document its answer to a duplicate .*tpb reconcile/);
+    expect(result.stdout).not.toContain('accepted the same conversion twice');
+  });
+
   it('--expect-repeat accepted: a tracker set to count repeats passes; one that refuses them fails', async () => {
     const cwd = tempDir();
     const counting = await countsEverything();
@@ -279,8 +292,12 @@ describe('judgeCopy: each preset\'s duplicate answer', () => {
     expect(judgeCopy(answer(200, 'ERROR 8: Duplicate Conversion'), { preset: 'everflow', expect: 'refused' })).toMatchObject({ verdict: 'pass', treated: 'refused' });
     expect(judgeCopy(answer(200, 'FAILURE: Duplicate conversion'), { preset: 'cake', expect: 'refused' })).toMatchObject({ verdict: 'pass', treated: 'refused', reason: 'duplicate refused: HTTP 200 without SUCCESS in the body: FAILURE: Duplicate conversion' });
     expect(judgeCopy(answer(409, 'duplicate postback'), { preset: 'voluum', expect: 'refused' })).toMatchObject({ verdict: 'pass', treated: 'refused' });
-    expect(judgeCopy(answer(200, 'OK'), { preset: 'voluum', expect: 'refused' })).toMatchObject({ verdict: 'fail', treated: 'accepted' });
-    expect(judgeCopy(answer(200, 'OK'), { preset: 'binom', expect: 'accepted' })).toMatchObject({ verdict: 'pass', treated: 'accepted' });
+    // Voluum discards a repeated cid + txid but does not document its answer: a 200 proves nothing.
+    expect(judgeCopy(answer(200, 'OK'), { preset: 'voluum', expect: 'refused' })).toMatchObject({ verdict: 'pass', treated: 'unclear', caveat: expect.stringContaining('does not document its answer to a duplicate') });
+    // A tracker whose answers are its own (generic, TUNE's success=true;) does: a 2xx copy was accepted.
+    expect(judgeCopy(answer(200, 'OK'), { preset: 'generic', expect: 'refused' })).toMatchObject({ verdict: 'fail', treated: 'accepted' });
+    expect(judgeCopy(answer(200, 'OK'), { preset: 'binom', expect: 'accepted' })).toMatchObject({ verdict: 'pass', treated: 'unclear' });
+    expect(judgeCopy(answer(200, 'OK'), { preset: 'generic', expect: 'accepted' })).toMatchObject({ verdict: 'pass', treated: 'accepted' });
     // The user's own expectation: a copy that fails it is refused.
     expect(judgeCopy(answer(200, 'nope'), { expectations: { body: /^yes/ }, expect: 'refused' })).toMatchObject({ verdict: 'pass', treated: 'refused' });
     // Keitaro with return=OK: a body other than OK is Keitaro ignoring the postback.
@@ -289,9 +306,11 @@ describe('judgeCopy: each preset\'s duplicate answer', () => {
     expect(judgeCopy(answer(429, 'slow down'), { expect: 'refused' })).toMatchObject({ verdict: 'fail', treated: 'failed' });
   });
 
-  it('only the trackers whose duplicate answer is their success answer carry the caveat', () => {
+  it('only the trackers whose duplicate answer is their success answer, or is not documented, carry a caveat', () => {
     const same = PRESET_NAMES.filter((preset) => DUPLICATE_RULES[preset].sameAsSuccess !== undefined);
     expect(same.sort()).toEqual(['affise', 'prosper202']);
+    const undocumented = PRESET_NAMES.filter((preset) => DUPLICATE_RULES[preset].undocumented !== undefined);
+    expect(undocumented.sort()).toEqual(['binom', 'everflow', 'redtrack', 'voluum']);
     for (const preset of PRESET_NAMES) expect(DUPLICATE_RULES[preset].description.length).toBeGreaterThan(10);
   });
 
