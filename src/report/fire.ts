@@ -98,7 +98,8 @@ export function renderDryRun(result: FireRunResult, color: ChalkInstance): strin
   }
   if (result.repeat.copies > 1) {
     const r = result.repeat;
-    lines.push(color.dim(`copies 2..${r.copies} of each postback are sent ${r.delayMs === 0 ? 'right' : `${formatMs(r.delayMs)}`} after the previous copies were answered, only if the first copy passed; expected: ${r.expect}`));
+    const which = r.copies === 2 ? 'copy 2 of each postback is' : `copies 2..${r.copies} of each postback are`;
+    lines.push(color.dim(`${which} sent ${r.delayMs === 0 ? 'right' : formatMs(r.delayMs)} after the previous copies were answered, only if the first copy passed; expected: ${r.expect}`));
   }
   for (const request of result.resolved.slice(0, 1000)) lines.push(...renderRequest(request, color, copyLabel(request.copy, result.repeat.copies)));
   if (result.resolved.length > 1000) lines.push(color.dim(`… and ${result.resolved.length - 1000} more`));

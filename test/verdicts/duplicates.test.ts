@@ -369,3 +369,31 @@ steps:
     expect(server.received).toHaveLength(0);
   });
 });
+
+describe('an interrupt during the duplicate test', () => {
+  it('SIGTERM while waiting --repeat-delay sends no copy, stores the first copies and exits 143', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN, cleanEnv } = await import('../helpers/cli.js');
+    const server = await tuneLike();
+    const cwd = tempDir();
+    const child = spawn(process.execPath, [BIN, 'fire', tuneUrl(server), '--preset', 'tune', '--click-id', TUNE_ID, '--repeat', '2', '--repeat-delay', '20s'], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let killed = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      // The first copy's line is out: the run now waits the delay before the copy. (Once: a second signal ends it at once.)
+      if (!killed && /copy 1 of 2/.test(stdout)) {
+        killed = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(143);
+    expect(server.received).toHaveLength(1);
+    expect(stdout).toContain('sent 1: 1 passed');
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(cwd, 'tpb.db'), { readonly: true });
+    expect(db.prepare('SELECT copy, verdict FROM postbacks').all()).toEqual([{ copy: 1, verdict: 'pass' }]);
+    db.close();
+  }, 30_000);
+});
