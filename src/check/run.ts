@@ -314,7 +314,13 @@ class ScenarioRunner {
           return this.reconcileStep(index, step, step.action, elapsed);
         case 'expect_postback': {
           const { expectPostback } = await import('./catch-step.js');
-          const outcome = await expectPostback(this.catcher!, step.action, scope, this.usedPostbacks);
+          const waiting = expectPostback(this.catcher!, step.action, scope, this.usedPostbacks);
+          // SIGINT/SIGTERM ends the wait at once (the receiver is closed when the check ends).
+          const signal = this.options.signal;
+          const outcome = signal
+            ? await Promise.race([waiting, new Promise<undefined>((resolve) => (signal.aborted ? resolve(undefined) : signal.addEventListener('abort', () => resolve(undefined), { once: true })))])
+            : await waiting;
+          if (!outcome) return this.result(index, step, 'skipped', 'skipped: interrupted while waiting for the postback', elapsed());
           return this.result(index, step, outcome.status, outcome.reason, elapsed(), { expected: outcome.expected, ...(outcome.actual === undefined ? {} : { actual: this.redactor.text(outcome.actual) }), details: outcome.details.map((line) => this.redactor.text(line)) });
         }
       }

@@ -191,4 +191,28 @@ steps:
     expect(fs.readFileSync(path.join(cwd, 'r.xml'), 'utf8')).toMatch(/<skipped/);
     expect(tracker.requests.filter((url) => url.startsWith('/pb'))).toEqual([]);
   });
+
+  it('SIGINT while an expect_postback step waits ends the wait at once: exit 130', async () => {
+    const tracker = await debouncingTracker();
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'outbound.yaml'), `tracker: \${TRACKER_URL}
+catch: {}
+steps:
+  - name: click
+    click: { url: "{tracker}/click?offer=1" }
+  - name: told
+    expect_postback: { path: /pb, within: 60s }
+`);
+    const child = spawn(process.execPath, [BIN, 'check', 'outbound.yaml'], { cwd, env: cleanEnv({ TRACKER_URL: tracker.url }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const deadline = Date.now() + 20_000;
+    while (!/✓ click/.test(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(stdout).toMatch(/- told .*interrupted while waiting/);
+  });
 });
