@@ -5,6 +5,8 @@ import type { Layout } from './layout.js';
 import type { ClickHouseRunner } from './runner.js';
 import type { QueryMethod, ReconcileSource } from './types.js';
 
+/** Ids bound per query when rows are fetched by id. */
+const ID_BATCH = 20_000;
 /**
  * duplicate_clicks counts ids shared within one source once the SQLite queries do (they gain
  * clicks_not_recorded with that change); before it, ids on more clicks than sources.
@@ -615,10 +617,27 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
     return new Map(rows.map((row) => [int(row.id), row]));
   }
 
+  /**
+   * Conversion rows by id, the ids bound as a parameter and at most ID_BATCH at a time: ids
+   * written into the SQL text overflowed ClickHouse's max_query_size (256 KiB) at 10,000,000 ×
+   * 2,000,000, where the duplicate findings alone name ~80,000 ids.
+   */
+  private conversionRowsByIdList(ids: readonly number[]): Map<number, RawConversion> {
+    const found = new Map<number, RawConversion>();
+    for (let i = 0; i < ids.length; i += ID_BATCH) {
+      const rows = this.select<RawConversion>(`SELECT ${CONVERSION_COLUMNS} FROM rc_c WHERE id IN {ids:Array(Int64)} ORDER BY id`, { ids: ids.slice(i, i + ID_BATCH) });
+      for (const row of rows) found.set(int(row.id), row);
+    }
+    return found;
+  }
+
   private clickRowsByIds(ids: readonly number[]): Map<number, RawClick> {
-    if (ids.length === 0) return new Map();
-    const rows = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_k WHERE id IN {ids:Array(Int64)}`, { ids });
-    return new Map(rows.map((row) => [int(row.id), row]));
+    const found = new Map<number, RawClick>();
+    for (let i = 0; i < ids.length; i += ID_BATCH) {
+      const rows = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_k WHERE id IN {ids:Array(Int64)}`, { ids: ids.slice(i, i + ID_BATCH) });
+      for (const row of rows) found.set(int(row.id), row);
+    }
+    return found;
   }
 
   private finding(row: RawConversion, groupSize: number | null = null): FindingRow {
@@ -722,7 +741,7 @@ ORDER BY click_id, ts, id LIMIT 1 BY click_id, ts`,
     );
     if (picked.length === 0) return [];
     const ids = picked.flatMap((row) => [int(row.id), int(row.first_id)]);
-    const conversions = this.conversionRowsByIds(`SELECT arrayJoin([${ids.join(',')}])`);
+    const conversions = this.conversionRowsByIdList(ids);
     return picked.map((row) => {
       const conversion = conversions.get(int(row.id));
       if (!conversion) throw new Error(`conversion ${row.id} vanished from rc_c`);
@@ -873,7 +892,7 @@ WHERE ${differs}`;
     const pairs = this.select<{ id: string; rel: string }>(`SELECT id, rel FROM (${this.pairsSql(condition)}) ORDER BY id${this.limitClause(limit)}`, this.compareParams(tolerance));
     if (pairs.length === 0) return [];
     const ids = pairs.flatMap((pair) => [int(pair.id), int(pair.rel)]);
-    const conversions = this.conversionRowsByIds(`SELECT arrayJoin([${ids.join(',')}])`);
+    const conversions = this.conversionRowsByIdList(ids);
     return pairs.map((pair) => this.withConversion(this.finding(conversions.get(int(pair.id))!), conversions.get(int(pair.rel))));
   }
 
