@@ -468,6 +468,8 @@ class ScenarioRunner {
       store: this.options.store,
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       ...((action.load.concurrency ?? 1) <= 8 ? { client: this.client } : {}),
+      // A timed load step can send millions: its verdict needs only the counts and a failed example.
+      ...(action.load.durationMs !== undefined ? { keepPostbacks: 'failures' as const } : {}),
     });
     if (result.runId !== undefined) this.current?.stored.runs.push(result.runId);
     const thresholds = result.summary.thresholds;

@@ -214,6 +214,12 @@ export interface FireRunOptions {
   interruptGraceMs?: number;
   now?: () => Date;
   retryHooks?: RetryHooks;
+  /**
+   * Which postbacks the result lists (the summary counts all of them): all (default), only the
+   * ones that did not pass (the CLI's text output, whose lines were printed as they finished), or
+   * none. Every postback is stored either way.
+   */
+  keepPostbacks?: 'all' | 'failures' | 'none';
 }
 
 export interface FireProgress {
@@ -309,7 +315,10 @@ export interface FireRunResult {
   /** Warnings from lint (errors stop the run before this). */
   lint: LintFinding[];
   summary: FireSummary;
+  /** The postbacks `keepPostbacks` kept (all by default), by seq. */
   postbacks: FireOutcome[];
+  /** What the answers could not tell (a preset's caveats: Affise's always-200…), once each. */
+  caveats: string[];
   /** With dryRun: what would be sent. */
   resolved: ResolvedPostback[];
   /** With `as`: the sender played, and what filled each of its macros. */
@@ -416,66 +425,90 @@ interface DuplicatePlan {
   skipped: number;
 }
 
-function summarizeDuplicates(outcomes: readonly FireOutcome[], plan: DuplicatePlan | undefined): DuplicateSummary | null {
-  if (!plan || plan.copies < 2) return null;
-  const summary: DuplicateSummary = { ...plan, sent: 0, passed: 0, failed: 0, errors: 0, refused: 0, accepted: 0, unclear: 0, trackerFailed: 0 };
-  for (const outcome of outcomes) {
-    if (outcome.copy < 2) continue;
-    summary.sent += 1;
-    if (outcome.verdict.verdict === 'pass') summary.passed += 1;
-    else if (outcome.verdict.verdict === 'fail') summary.failed += 1;
-    else summary.errors += 1;
-    if (outcome.duplicate === 'refused') summary.refused += 1;
-    else if (outcome.duplicate === 'accepted') summary.accepted += 1;
-    else if (outcome.duplicate === 'unclear') summary.unclear += 1;
-    else if (outcome.duplicate === 'failed') summary.trackerFailed += 1;
+type Tallied = Pick<FireOutcome, 'httpStatus' | 'attempts' | 'verdict' | 'copy' | 'duplicate'>;
+
+/** Distinct caveats a run keeps (Affise's always-200…): a handful in practice. */
+const MAX_CAVEATS = 20;
+
+/**
+ * Counts a run's postbacks as they finish, keeping no per-postback object: a timed load run sends
+ * millions, and an outcome is ~1 KB (URL, headers, body excerpt, attempts).
+ */
+export class FireTally {
+  private readonly statuses: Record<string, number> = {};
+  private readonly reasons = new Map<string, { verdict: string; reason: string; count: number }>();
+  private readonly caveatSet = new Set<string>();
+  private sent = 0;
+  private passed = 0;
+  private failed = 0;
+  private errors = 0;
+  private suspect = 0;
+  private retried = 0;
+  private attempts = 0;
+  private readonly copies = { sent: 0, passed: 0, failed: 0, errors: 0, refused: 0, accepted: 0, unclear: 0, trackerFailed: 0 };
+
+  add(outcome: Tallied): void {
+    this.sent += 1;
+    const key = outcome.httpStatus === undefined ? 'none' : String(outcome.httpStatus);
+    this.statuses[key] = (this.statuses[key] ?? 0) + 1;
+    this.attempts += outcome.attempts.length;
+    if (outcome.attempts.length > 1) this.retried += 1;
+    if (outcome.verdict.suspect) this.suspect += 1;
+    if (outcome.verdict.caveat && this.caveatSet.size < MAX_CAVEATS) this.caveatSet.add(outcome.verdict.caveat);
+    if (outcome.verdict.verdict === 'pass') this.passed += 1;
+    else {
+      if (outcome.verdict.verdict === 'fail') this.failed += 1;
+      else this.errors += 1;
+      const reasonKey = `${outcome.verdict.verdict}\u0000${outcome.verdict.reason}`;
+      const entry = this.reasons.get(reasonKey) ?? { verdict: outcome.verdict.verdict, reason: outcome.verdict.reason, count: 0 };
+      entry.count += 1;
+      // Reasons quote ids and answers: past a few thousand distinct ones, only those seen count on.
+      if (entry.count > 1 || this.reasons.size < 5_000) this.reasons.set(reasonKey, entry);
+    }
+    if (outcome.copy >= 2) {
+      const c = this.copies;
+      c.sent += 1;
+      if (outcome.verdict.verdict === 'pass') c.passed += 1;
+      else if (outcome.verdict.verdict === 'fail') c.failed += 1;
+      else c.errors += 1;
+      if (outcome.duplicate === 'refused') c.refused += 1;
+      else if (outcome.duplicate === 'accepted') c.accepted += 1;
+      else if (outcome.duplicate === 'unclear') c.unclear += 1;
+      else if (outcome.duplicate === 'failed') c.trackerFailed += 1;
+    }
   }
-  return summary;
+
+  /** What the answers could not tell (preset caveats), once each. */
+  caveats(): string[] {
+    return [...this.caveatSet];
+  }
+
+  summary(load: LoadSummary, thresholds: LoadThresholds | undefined, duplicates?: DuplicatePlan): FireSummary {
+    const l = load.latencyMs;
+    return {
+      sent: this.sent,
+      passed: this.passed,
+      failed: this.failed,
+      errors: this.errors,
+      suspect: this.suspect,
+      retried: this.retried,
+      attempts: this.attempts,
+      statuses: { ...this.statuses },
+      reasons: [...this.reasons.values()].sort((a, b) => b.count - a.count).slice(0, 10),
+      latencyMs: { p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, max: l.max, mean: l.mean },
+      durationMs: load.durationMs,
+      postbacksPerSecond: load.rate,
+      load,
+      thresholds: hasLoadThresholds(thresholds) ? evaluateLoadThresholds({ p95: l.p95, p99: l.p99, errorRate: load.errorRate, rate: load.rate }, thresholds!, 'postbacks') : null,
+      duplicates: duplicates && duplicates.copies >= 2 ? { ...duplicates, ...this.copies } : null,
+    };
+  }
 }
 
 function summarize(outcomes: readonly FireOutcome[], load: LoadSummary, thresholds: LoadThresholds | undefined, duplicates?: DuplicatePlan): FireSummary {
-  const statuses: Record<string, number> = {};
-  const reasons = new Map<string, { verdict: string; reason: string; count: number }>();
-  let passed = 0;
-  let failed = 0;
-  let errors = 0;
-  let suspect = 0;
-  let retried = 0;
-  let attempts = 0;
-  outcomes.forEach((outcome) => {
-    const key = outcome.httpStatus === undefined ? 'none' : String(outcome.httpStatus);
-    statuses[key] = (statuses[key] ?? 0) + 1;
-    attempts += outcome.attempts.length;
-    if (outcome.attempts.length > 1) retried += 1;
-    if (outcome.verdict.suspect) suspect += 1;
-    if (outcome.verdict.verdict === 'pass') passed += 1;
-    else {
-      if (outcome.verdict.verdict === 'fail') failed += 1;
-      else errors += 1;
-      const reasonKey = `${outcome.verdict.verdict}\u0000${outcome.verdict.reason}`;
-      const entry = reasons.get(reasonKey) ?? { verdict: outcome.verdict.verdict, reason: outcome.verdict.reason, count: 0 };
-      entry.count += 1;
-      reasons.set(reasonKey, entry);
-    }
-  });
-  const l = load.latencyMs;
-  return {
-    sent: outcomes.length,
-    passed,
-    failed,
-    errors,
-    suspect,
-    retried,
-    attempts,
-    statuses,
-    reasons: [...reasons.values()].sort((a, b) => b.count - a.count).slice(0, 10),
-    latencyMs: { p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, max: l.max, mean: l.mean },
-    durationMs: load.durationMs,
-    postbacksPerSecond: load.rate,
-    load,
-    thresholds: hasLoadThresholds(thresholds) ? evaluateLoadThresholds({ p95: l.p95, p99: l.p99, errorRate: load.errorRate, rate: load.rate }, thresholds!, 'postbacks') : null,
-    duplicates: summarizeDuplicates(outcomes, duplicates),
-  };
+  const tally = new FireTally();
+  for (const outcome of outcomes) tally.add(outcome);
+  return tally.summary(load, thresholds, duplicates);
 }
 
 /** Lint one click id; an id the tracker issued is not held to the preset's usual id format. */
@@ -591,7 +624,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   }));
   if (options.dryRun) {
     const none = new LoadRecorder(0, false).summary({ targetRate: options.ratePerSecond, behindSchedule: 0, dropped: 0, maxLagMs: 0, measuredMs: 0, warmupMs: 0, warmupSent: 0 });
-    return { interrupted: false, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined, duplicatePlan(0)), postbacks: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+    return { interrupted: false, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined, duplicatePlan(0)), postbacks: [], caveats: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
   }
 
   const store = options.store ?? options.openStore?.();
@@ -625,6 +658,10 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   });
 
   const outcomes: FireOutcome[] = [];
+  const tally = new FireTally();
+  const keep = options.keepPostbacks ?? 'all';
+  // The first copies that passed: only their copies are sent (repeat).
+  const firstPassed = new Set<number>();
   const progress: FireProgress = { total: timed ? 0 : requests.length, done: 0, passed: 0, failed: 0, errors: 0 };
   const recorder = new LoadRecorder(performance.now() + (options.warmupMs ?? 0), options.ratePerSecond !== undefined);
   const judging: FireJudging = {
@@ -673,7 +710,9 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     });
     if (slot.warmup) return;
     recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, outcome.verdict.verdict === 'pass');
-    outcomes.push(outcome);
+    tally.add(outcome);
+    if (outcome.copy === 1 && outcome.verdict.verdict === 'pass' && copies > 1) firstPassed.add(outcome.seq);
+    if (keep === 'all' || (keep === 'failures' && outcome.verdict.verdict !== 'pass')) outcomes.push(outcome);
     progress.done += 1;
     if (outcome.verdict.verdict === 'pass') progress.passed += 1;
     else if (outcome.verdict.verdict === 'fail') progress.failed += 1;
@@ -695,7 +734,6 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     for (let copy = 1; copy <= copies; copy += 1) {
       let phase = requests.slice((copy - 1) * perCopy, copy * perCopy);
       if (copy > 1) {
-        const firstPassed = new Set(outcomes.filter((outcome) => outcome.copy === 1 && outcome.verdict.verdict === 'pass').map((outcome) => outcome.seq));
         const stopped = options.signal?.aborted === true;
         const left = phase.filter((request) => stopped || !firstPassed.has(request.seq - (copy - 1) * perCopy));
         if (left.length > 0) {
@@ -745,10 +783,10 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     warmupMs: Math.min(first.measuredFrom, first.endedAt) - first.startedAt,
     warmupSent: first.warmupSent,
   });
-  const summary = summarize(outcomes, load, options.thresholds, duplicatePlan(skipped));
+  const summary = tally.summary(load, options.thresholds, duplicatePlan(skipped));
   const interrupted = options.signal?.aborted === true;
   if (store && runId !== undefined) finishRun(store, runId, interrupted ? { ...summary, interrupted: true, planned: requests.length } : summary, now());
-  return { ...(runId !== undefined ? { runId } : {}), interrupted, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+  return { ...(runId !== undefined ? { runId } : {}), interrupted, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, caveats: tally.caveats(), resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
 }
 
 /** Wait `ms`, or less when the signal aborts first. */

@@ -182,7 +182,7 @@ export function renderFireReport(result: FireRunResult, color: ChalkInstance, op
   lines.push(...renderLoadLines(s.load, s.thresholds, color, 'postbacks'));
   const statuses = Object.entries(s.statuses).sort(([a], [b]) => a.localeCompare(b));
   if (statuses.length > 0) lines.push(`statuses: ${statuses.map(([status, count]) => `${status === 'none' ? 'no answer' : status} ×${count}`).join(', ')}`);
-  const caveats = [...new Set(result.postbacks.map((p) => p.verdict.caveat).filter((c): c is string => Boolean(c)))];
+  const caveats = result.caveats;
   for (const caveat of caveats) lines.push(color.yellow(`note: ${sanitizeForDisplay(caveat)}`));
   // Why postbacks failed, counted, when their lines were not all shown (-q, --max-lines).
   if (s.reasons.length > 0 && options.reasons) {

@@ -190,6 +190,8 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         ...(options.preset ? { preset: options.preset } : {}),
         ...(options.base !== undefined ? { base: options.base } : {}),
         clickIds,
+        // The lines are printed as postbacks finish; the result keeps every postback only for --json.
+        keepPostbacks: context.globals.json ? 'all' : 'failures',
         // Ids captured from the tracker's own redirects are its ids: no format warning for them.
         ...(options.fromDb ? { clickIdsIssuedByTracker: true } : {}),
         repeat: options.repeat,
