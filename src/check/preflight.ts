@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { editDistance } from '../text/edit-distance.js';
 import { lintFireRun, fireTemplate } from '../fire/run.js';
 import { parseStatusExpectation } from '../fire/verdict.js';
 import { loadRules } from '../catch/index.js';
@@ -315,19 +316,6 @@ function closestName(name: string, known: readonly string[]): string | undefined
   return best?.name;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
 
 /** One line per problem: `file:line: steps[2] "postback": steps[2].fire.url: message (data row 3)`. */
 export function describeProblem(problem: PreflightProblem): string {

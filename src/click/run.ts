@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { UsageError } from '../errors.js';
 import { HttpClient, DEFAULT_INTERRUPT_GRACE_MS, DEFAULT_TIMEOUT_MS } from '../http/client.js';
-import { backoffDelay, isRetryableStatus, type RetryPolicy } from '../http/retry.js';
+import { backoffDelay, isRetryableStatus, sleepUnlessAborted, type RetryPolicy } from '../http/retry.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
 import { startRun, finishRun } from '../store/runs.js';
 import { SimulatedClickWriter } from '../store/clicks.js';
@@ -260,19 +260,6 @@ export class ClickTally {
   }
 }
 
-/** A wait that ends early (timer cleared) when the signal aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Send `count` clicks (or for `durationMs`) at `concurrency`, or at a constant arrival rate of
@@ -388,7 +375,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       const retryable =
         outcome.cause === 'network' ? outcome.networkCause !== 'invalid_request' && outcome.networkCause !== 'interrupted' : !outcome.ok && outcome.status !== undefined && isRetryableStatus(outcome.status);
       if (!retryable || attempts > retries || options.signal?.aborted) break;
-      await sleep(backoffDelay(attempts, retryPolicy!), options.signal);
+      await sleepUnlessAborted(backoffDelay(attempts, retryPolicy!), options.signal);
       if (options.signal?.aborted) break;
     }
     if (options.trace) outcome = { ...outcome, hops: traced };

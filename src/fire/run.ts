@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { HttpClient, DEFAULT_INTERRUPT_GRACE_MS, DEFAULT_TIMEOUT_MS, type HttpMethod } from '../http/client.js';
-import { DEFAULT_RETRY_POLICY, sendWithRetries, type AttemptRecord, type RetryHooks, type RetryPolicy } from '../http/retry.js';
+import { DEFAULT_RETRY_POLICY, sendWithRetries, sleepUnlessAborted, type AttemptRecord, type RetryHooks, type RetryPolicy } from '../http/retry.js';
 import { hasErrors, LintFailedError, lintClickId, lintTemplate, type LintFinding } from '../template/lint.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
 import type { Store } from '../store/db.js';
@@ -789,18 +789,5 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   return { ...(runId !== undefined ? { runId } : {}), interrupted, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, caveats: tally.caveats(), resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
 }
 
-/** Wait `ms`, or less when the signal aborts first. */
-function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export { UnresolvedMacroError };

@@ -89,6 +89,11 @@ function abortableSleep(sleep: ((ms: number) => Promise<void>) | undefined, ms: 
   });
 }
 
+/** Wait `ms`, or less when the signal aborts first (SIGINT/SIGTERM): the timer is cleared. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return abortableSleep(undefined, ms, signal);
+}
+
 /** Send a request, retrying per the policy; never throws for HTTP or network outcomes. */
 export async function sendWithRetries(client: HttpClient, request: HttpRequest, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<RetriedExchange> {
   const attempts: AttemptRecord[] = [];

@@ -1,4 +1,5 @@
 import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
+import { editDistance } from '../text/edit-distance.js';
 import { DIALECTS, findDialect, PLATFORM_DIALECTS, type Dialect, type MacroEntry, type MacroFamily, type MacroRole, type MacroSyntax } from './dialects/index.js';
 
 /**
@@ -183,19 +184,6 @@ export function dialectsKnowing(syntax: TokenSyntax, name: string): MacroKnowled
   return out;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const saved = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = saved;
-    }
-  }
-  return row[b.length]!;
-}
 
 /** The dictionary name closest to a misspelt one (`externa_id` → `external_id`), if close enough. */
 export function didYouMean(dialect: Dialect, name: string): string | undefined {

@@ -88,6 +88,20 @@ describe('tpb reconcile --json writes its document as it goes', () => {
     expect(document.thresholds.failed).toBe(true);
   });
 
+  it('writes what the whole-document renderer writes, to stdout and to --out', async () => {
+    const { store, file } = basic();
+    const dir = path.dirname(file);
+    const { renderReconcileJson } = await import('../../src/report/reconcile/json.js');
+    const whole = renderReconcileJson(reconcile(store, { insights: { by: [] } }));
+    const streamed = await runBin(['--db', file, 'reconcile', '--json'], { cwd: dir });
+    expect(streamed.code).toBe(0);
+    expect(streamed.stdout).toBe(whole);
+    const out = await runBin(['--db', file, 'reconcile', '--format', 'json', '--out', 'r.json'], { cwd: dir });
+    expect(out.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')).toBe(whole);
+    expect(fs.readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('still answers a JSON error document when reconcile fails before writing', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'empty.db');

@@ -79,6 +79,47 @@ function writeAtomically(file: string, text: string): void {
   }
 }
 
+/** A file written in pieces and renamed into place only when complete (commit); abandon removes it otherwise. */
+function openAtomically(file: string): { file: string; write(chunk: string): void; commit(): void; abandon(): void } {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new InputError(`cannot write ${file}: directory ${dir} does not exist`, { hint: 'create it or choose another --out' });
+  const temporary = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(temporary, 'w');
+  } catch (error) {
+    throw new InputError(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  let done = false;
+  return {
+    file,
+    write(chunk) {
+      try {
+        fs.writeSync(fd!, chunk);
+      } catch (error) {
+        throw new InputError(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    commit() {
+      fs.closeSync(fd!);
+      fd = undefined;
+      try {
+        fs.renameSync(temporary, file);
+      } catch (error) {
+        throw new InputError(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
+      }
+      done = true;
+    },
+    abandon() {
+      if (done) return;
+      if (fd !== undefined) fs.closeSync(fd);
+      fd = undefined;
+      fs.rmSync(temporary, { force: true });
+      done = true;
+    },
+  };
+}
+
 export function registerReconcile(program: Command, context: CliContext): void {
   const command = program
     .command('reconcile')
@@ -156,9 +197,16 @@ export function registerReconcile(program: Command, context: CliContext): void {
         });
       // The one JSON document on stdout is written as the findings are found: memory stays flat at
       // hundreds of thousands of findings.
+      // So is a JSON report to --out: into a temporary file beside it, renamed when complete.
       const streamed = format === 'json' && context.globals.json && !options.out;
+      const toFile = format === 'json' && options.out !== undefined ? openAtomically(context.resolvePath(options.out)) : undefined;
       const { ReconcileJsonStream } = await import('../../report/reconcile/json.js');
-      const stream = streamed ? new ReconcileJsonStream(context.output.jsonDocumentWriter(), (done) => (hasThresholds ? verdictOf(done) : undefined)) : undefined;
+      const verdictIfAsked = (done: ReconcileReport) => (hasThresholds ? verdictOf(done) : undefined);
+      const stream = streamed
+        ? new ReconcileJsonStream(context.output.jsonDocumentWriter(), verdictIfAsked)
+        : toFile
+          ? new ReconcileJsonStream((chunk) => toFile.write(context.redactedText(chunk)), verdictIfAsked)
+          : undefined;
       const { ProgressBar } = await import('../progress.js');
       // What it is doing, on a terminal only: index builds and waits can take seconds.
       const bar = new ProgressBar(context.output, { label: 'reconcile' });
@@ -185,7 +233,9 @@ export function registerReconcile(program: Command, context: CliContext): void {
           ...(stream ? { findingSink: { begin: (done: ReconcileReport) => (bar.clear(), stream.begin(done)), finding: (finding) => stream.finding(finding) } } : {}),
         });
         stream?.end();
+        toFile?.commit();
       } finally {
+        toFile?.abandon();
         bar.clear();
         engine?.close();
       }
@@ -193,6 +243,12 @@ export function registerReconcile(program: Command, context: CliContext): void {
       const shownVerdict = hasThresholds ? verdict : undefined;
 
       if (streamed) {
+        for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
+        if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
+        return;
+      }
+      if (toFile) {
+        context.output.info(`Wrote the json report to ${toFile.file}: ${(await import('../../report/reconcile/categories.js')).summaryLine(report)}.`);
         for (const hint of report.hints) if (hint.kind === 'no_clicks') context.output.warn(hint.message);
         if (verdict.failed) throw new CheckFailed(`reconcile: ${verdict.reasons.join('; ')}`);
         return;
