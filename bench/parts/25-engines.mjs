@@ -16,14 +16,14 @@ export const keywords = ['scale', 'engines'];
 
 const SQLITE3 = '/usr/bin/sqlite3';
 const TIME = '/usr/bin/time';
-const DATA_VERSION = 1;
+export const DATA_VERSION = 1;
 const WINDOW_SECONDS = 30 * 86_400;
 
 const SIZES = [
   { name: '1M', clicks: 1_000_000, conversions: 200_000, runs: 3, chdbTarget: (base) => ({ text: '≤ 0.5× sqlite3', ok: (ms) => ms <= 0.5 * base }) },
   { name: '10M', clicks: 10_000_000, conversions: 2_000_000, runs: 1, chdbTarget: () => ({ text: '< 5 s', ok: (ms) => ms < 5000 }) },
 ];
-const BIG = { name: '100M', clicks: 100_000_000, conversions: 20_000_000, runs: 1, chdbTarget: () => ({ text: '< 180 s, RSS < 8 GB', ok: (ms, rssMb) => ms < 180_000 && rssMb < 8192 }) };
+export const BIG = { name: '100M', clicks: 100_000_000, conversions: 20_000_000, runs: 1, chdbTarget: () => ({ text: '< 180 s, RSS < 8 GB', ok: (ms, rssMb) => ms < 180_000 && rssMb < 8192 }) };
 
 /**
  * The data, generated in SQL straight into tpb's schema (ingest is measured by its own part): hex
@@ -92,7 +92,7 @@ SELECT 'duplicate_clicks', count(*) FROM (SELECT click_id FROM clicks WHERE clic
 SELECT 'clicks', count(*) FROM clicks;
 `;
 
-async function build(context, size, dbFile, log) {
+export async function build(context, size, dbFile, log) {
   const partial = `${dbFile}.partial`;
   fs.rmSync(partial, { force: true });
   const { Store } = await import(pathToFileURL(path.join(context.repoRoot, 'dist', 'store', 'db.js')).href);

@@ -1,5 +1,5 @@
 import type { Store } from './db.js';
-import type { SourceCount } from './reconcile.js';
+import { clickRowIdBounds, type SourceCount } from './reconcile.js';
 
 /**
  * What the ClickHouse engines ask tpb's SQLite file directly before they read it with ClickHouse's
@@ -17,7 +17,7 @@ export function sourceCounts(store: Store, kind: 'clicks' | 'conversions'): Sour
 }
 
 export function clickIdBounds(store: Store): { low: number | null; high: number | null } {
-  return store.db.prepare('SELECT min(id) AS low, max(id) AS high FROM clicks').get() as { low: number | null; high: number | null };
+  return clickRowIdBounds(store.db);
 }
 
 /** Make the file whole for another reader: fold the WAL into it (readers see committed rows either way). */

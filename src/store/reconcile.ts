@@ -2,6 +2,14 @@ import type { Statement } from 'better-sqlite3';
 import type { Store } from './db.js';
 import { RECONCILE_INDEXES } from './schema.js';
 
+/**
+ * min and max click row id, each its own subquery: SQLite answers a lone min() or max() of the
+ * rowid from the b-tree's ends, but `SELECT min(id), max(id)` scans every row (2.7 s at 10M clicks).
+ */
+export function clickRowIdBounds(db: Store['db']): { low: number | null; high: number | null } {
+  return db.prepare('SELECT (SELECT min(id) FROM clicks) AS low, (SELECT max(id) FROM clicks) AS high').get() as { low: number | null; high: number | null };
+}
+
 /** What ensureReconcileIndexes reports before it waits or works. */
 export interface IndexEvents {
   /** Another connection holds the write lock: about to wait for it (up to the busy timeout). */
@@ -555,7 +563,7 @@ export class ReconcileQueries {
 
   /** About `count` click ids spread over the table (by rowid), for the shape statistics. */
   sampleClickIds(count: number): string[] {
-    const bounds = this.db.prepare('SELECT min(id) AS low, max(id) AS high FROM clicks').get() as { low: number | null; high: number | null };
+    const bounds = clickRowIdBounds(this.db);
     if (bounds.low === null || bounds.high === null) return [];
     const step = Math.max(1, Math.floor((bounds.high - bounds.low + 1) / count));
     const spread = this.statement(

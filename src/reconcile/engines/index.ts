@@ -175,6 +175,7 @@ export async function openClickHouseBackend(options: EngineOptions): Promise<Cli
     },
     transaction: (run) => run(),
     clickSourceNames: () =>
+      layout.clickSourceNames?.() ??
       (layout.sourceCounts ? layout.sourceCounts('clicks') : new ClickHouseQueries(runner, layout, { clickSources: null, conversionSources: null, excludedConversionSources: [] }, 1).clickSources()).map(
         (row) => row.source,
       ),

@@ -44,6 +44,8 @@ export interface Layout {
   params: Record<string, unknown>;
   /** Source counts answered without a pass over the rows (tpb's SQLite file: an index scan). */
   sourceCounts?: (kind: 'clicks' | 'conversions') => SourceCount[];
+  /** The click sources' names alone (tpb's SQLite file: a skip scan of the source index, one probe per source). */
+  clickSourceNames?: () => string[];
   /**
    * Overlapping imports (rows of a later import of one source that repeat an earlier import's),
    * found by the store: the counts, and the row ids every query then leaves out.

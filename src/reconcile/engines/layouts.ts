@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../../errors.js';
 import type { Store } from '../../store/db.js';
-import { clickIdBounds, importFiles, overlapRowIds, sourceCounts } from '../../store/engine-meta.js';
+import { clickIdBounds, distinctClickSources, importFiles, overlapRowIds, sourceCounts } from '../../store/engine-meta.js';
 import { ReconcileQueries, type ReconcileScope } from '../../store/reconcile.js';
 import { microsFromAny, tsFromText, type FieldExpressions, type Layout, type TableLayout } from './layout.js';
 import { sqlString } from './runner.js';
@@ -33,8 +33,8 @@ export function sqliteParams(store: Store): Record<string, unknown> {
   return { importIds: imports.map((row) => row.id), importFiles: imports.map((row) => row.file), importNaive: imports.map((row) => row.naive) };
 }
 
-export function sqliteLayoutExtras(store: Store): Pick<Layout, 'sourceCounts' | 'clickIdBounds'> {
-  return { sourceCounts: (kind) => sourceCounts(store, kind), clickIdBounds: () => clickIdBounds(store) };
+export function sqliteLayoutExtras(store: Store): Pick<Layout, 'sourceCounts' | 'clickIdBounds' | 'clickSourceNames'> {
+  return { sourceCounts: (kind) => sourceCounts(store, kind), clickIdBounds: () => clickIdBounds(store), clickSourceNames: () => distinctClickSources(store) };
 }
 
 /**
