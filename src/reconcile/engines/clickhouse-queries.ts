@@ -178,21 +178,21 @@ ${this.readSettings(settings)}`;
       `CREATE ${t} rc_conv ENGINE = Memory AS
 SELECT c.id AS id, c.click_id AS click_id, c.ts AS ts, c.payout AS payout, c.currency AS currency, c.has_id AS has_id, c.naive AS naive,
   toUInt8(c.has_id AND ifNull(k.found, 0) = 1) AS matched,
-  if(k.null_ts = 1, NULL, k.min_ts) AS first_ts
+  if(k.null_ts = 1, NULL, k.min_ts) AS first_ts, if(k.null_ts = 1, NULL, k.min_click) AS first_click
 FROM rc_c AS c
-LEFT JOIN (SELECT click_id, toUInt8(1) AS found, min(ts) AS min_ts, max(isNull(ts)) AS null_ts FROM rc_k
+LEFT JOIN (SELECT click_id, toUInt8(1) AS found, min(ts) AS min_ts, max(isNull(ts)) AS null_ts, argMinIf(id, (assumeNotNull(ts), id), ts IS NOT NULL) AS min_click FROM rc_k
   WHERE click_id IN (SELECT click_id FROM rc_c WHERE click_id IS NOT NULL) GROUP BY click_id) AS k
   ON c.click_id = k.click_id
 SETTINGS join_use_nulls = 1`,
       `CREATE ${t} rc_anchor ENGINE = Memory AS
-SELECT r.id AS id, max(k.ts) AS anchor
+SELECT r.id AS id, max(k.ts) AS anchor, argMax(k.id, (assumeNotNull(k.ts), -k.id)) AS anchor_click
 FROM rc_k AS k
 INNER JOIN (SELECT id, click_id, ts FROM rc_conv WHERE matched AND first_ts IS NOT NULL AND ts > first_ts + {window:Int64}) AS r ON k.click_id = r.click_id
 WHERE k.ts <= r.ts
 GROUP BY r.id`,
       `CREATE ${t} rc_cls ENGINE = Memory AS
 SELECT r.id AS id, r.click_id AS click_id, r.ts AS ts, r.payout AS payout, r.currency AS currency, r.has_id AS has_id, r.naive AS naive, r.matched AS matched,
-  r.first_ts AS first_ts, a.anchor AS anchor,
+  r.first_ts AS first_ts, a.anchor AS anchor, r.first_click AS first_click, a.anchor_click AS anchor_click,
   coalesce(r.first_ts IS NOT NULL AND r.ts < r.first_ts, 0) AS before,
   coalesce(a.anchor IS NOT NULL AND r.ts > a.anchor + {window:Int64}, 0) AS outside
 FROM rc_conv AS r LEFT JOIN rc_anchor AS a ON a.id = r.id
@@ -227,12 +227,12 @@ WHERE rn > 1`;
   duplicateClicksSql(): string {
     if (DUPLICATES_WITHIN_SOURCE) {
       return `CREATE ${this.runner.scratchTable} rc_dupclick ENGINE = Memory AS
-SELECT source AS dup_source, click_id, count() AS n, min(id) AS first_id FROM rc_k
+SELECT source AS dup_source, click_id, count() AS n, min(id) AS first_id, arraySort(groupArray(id))[2] AS second_id FROM rc_k
 WHERE click_id IS NOT NULL AND click_id != '' AND ${repeatedHash('cityHash64(source, click_id)')}
 GROUP BY source, click_id HAVING count() > 1`;
     }
     return `CREATE ${this.runner.scratchTable} rc_dupclick ENGINE = Memory AS
-SELECT '' AS dup_source, click_id, count() AS n, min(id) AS first_id FROM rc_k
+SELECT '' AS dup_source, click_id, count() AS n, min(id) AS first_id, arraySort(groupArray(id))[2] AS second_id FROM rc_k
 WHERE click_id IS NOT NULL AND click_id != '' AND ${repeatedHash('cityHash64(click_id)')}
 GROUP BY click_id HAVING count() > uniqExact(source)`;
   }
@@ -545,17 +545,13 @@ GROUP BY hours ORDER BY rows DESC, hours ASC LIMIT 1`,
 
   /**
    * The same answer when rc_k holds no naive flag: the near-whole-hour rows come back with the id
-   * of the click each is measured against (the lowest id at its earliest time, as argMin above),
-   * and the clicks' flags come from the layout.
+   * of the click each is measured against (the lowest id at the earliest time, picked while
+   * classifying, as argMin above), and the clicks' flags come from the layout.
    */
   private commonBeforeClickOffsetByDetails(details: NonNullable<TableLayout['details']>): { hours: number; rows: number; naive: number } | null {
     const rows = this.select<{ hours: string; naive: string; kid: string | null }>(
       `SELECT toInt64(round(d)) AS hours, naive, kid FROM (
-  SELECT (b.first_ts - b.ts) / 3600000.0 AS d, b.naive AS naive, k.kid AS kid
-  FROM (SELECT id, click_id, ts, first_ts, naive FROM rc_cls WHERE before) AS b
-  LEFT JOIN (SELECT click_id, ts, min(id) AS kid FROM rc_k WHERE click_id IN (SELECT click_id FROM rc_cls WHERE before) GROUP BY click_id, ts) AS k
-    ON k.click_id = b.click_id AND k.ts = b.first_ts
-  SETTINGS join_use_nulls = 1)
+  SELECT (first_ts - ts) / 3600000.0 AS d, naive, first_click AS kid FROM rc_cls WHERE before)
 WHERE round(d) >= 1 AND abs(d - round(d)) <= 5.0 / 60 + 1e-9`,
     );
     if (rows.length === 0) return null;
@@ -780,32 +776,29 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
     return this.plainRows('NOT has_id', limit);
   }
 
-  /** Conversion rows with the click at `clickTs` (the earliest, or the anchor) of their click id. */
-  private rowsWithClick(where: string, clickTs: 'first_ts' | 'anchor', limit: number): FindingRow[] {
-    const picked = this.select<{ id: string; click_id: string; at: string }>(
-      `SELECT id, click_id, ${clickTs} AS at FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}`,
-    );
+  /**
+   * Conversion rows with their click: the earliest of their click id, or the anchor (the latest at
+   * or before the conversion), each the lowest row id at its time — picked while classifying, so
+   * fetching them is a lookup by row id, not another pass over every click id.
+   */
+  private rowsWithClick(where: string, click: 'first_click' | 'anchor_click', limit: number): FindingRow[] {
+    const picked = this.select<{ id: string; kid: string | null }>(`SELECT id, ${click} AS kid FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}`);
     if (picked.length === 0) return [];
     const conversions = this.conversionRowsByIds(`SELECT id FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}`);
-    const clicks = this.clicks<RawClick>(
-      `SELECT ${this.clickColumns()} FROM rc_k WHERE (click_id, ts) IN (
-  SELECT click_id, ${clickTs} FROM (SELECT click_id, ${clickTs} FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}))
-ORDER BY click_id, ts, id LIMIT 1 BY click_id, ts`,
-    );
-    const byKey = new Map(clicks.map((click) => [`${click.ts}\u0000${click.click_id}`, click]));
+    const clicks = this.clickRowsByIds([...new Set(picked.flatMap((row) => (row.kid === null ? [] : [int(row.kid)])))]);
     return picked.map((row) => {
       const conversion = conversions.get(int(row.id));
       if (!conversion) throw new Error(`conversion ${row.id} vanished from rc_c`);
-      return this.withClick(this.finding(conversion), byKey.get(`${row.at}\u0000${row.click_id}`));
+      return this.withClick(this.finding(conversion), row.kid === null ? undefined : clicks.get(int(row.kid)));
     });
   }
 
   beforeClickRows(limit: number): FindingRow[] {
-    return this.rowsWithClick('before', 'first_ts', limit);
+    return this.rowsWithClick('before', 'first_click', limit);
   }
 
   outsideWindowRows(limit: number): FindingRow[] {
-    return this.rowsWithClick('outside', 'anchor', limit);
+    return this.rowsWithClick('outside', 'anchor_click', limit);
   }
 
   duplicateRows(limit: number): FindingRow[] {
@@ -823,18 +816,13 @@ ORDER BY click_id, ts, id LIMIT 1 BY click_id, ts`,
   }
 
   duplicateClickRows(limit: number): FindingRow[] {
-    const groups = this.select<{ source: string; click_id: string; n: string; first_id: string }>(`SELECT dup_source AS source, click_id, n, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
-    if (groups.length === 0) return [];
-    const t = this.runner.scratchTable;
-    this.run('DROP TABLE IF EXISTS rc_dupclick_rows');
-    this.run(`CREATE ${t} rc_dupclick_rows ENGINE = Memory AS SELECT dup_source AS source, click_id, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
-    const sameSource = DUPLICATES_WITHIN_SOURCE ? ' AND k.source = d.source' : '';
-    const seconds = this.clicks<RawClick & { first_id: string }>(
-      `SELECT d.first_id AS first_id, ${this.clickColumns('k')}
-FROM rc_k AS k INNER JOIN rc_dupclick_rows AS d ON k.click_id = d.click_id
-WHERE k.id > d.first_id${sameSource} ORDER BY d.first_id, k.id LIMIT 1 BY d.first_id`,
+    // each group's first and second click (by row id) were picked by the GROUP BY that found it
+    const groups = this.select<{ source: string; click_id: string; n: string; first_id: string; second_id: string }>(
+      `SELECT dup_source AS source, click_id, n, first_id, second_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`,
     );
-    const second = new Map(seconds.map((click) => [click.first_id, click]));
+    if (groups.length === 0) return [];
+    const seconds = this.clickRowsByIds(groups.map((group) => int(group.second_id)));
+    const second = new Map(groups.map((group) => [group.first_id, seconds.get(int(group.second_id))]));
     const firsts = this.clickRowsByIds(groups.map((group) => int(group.first_id)));
     return groups.map((group) => {
       const first = firsts.get(int(group.first_id));
