@@ -178,9 +178,9 @@ ${this.readSettings(settings)}`;
       `CREATE ${t} rc_conv ENGINE = Memory AS
 SELECT c.id AS id, c.click_id AS click_id, c.ts AS ts, c.payout AS payout, c.currency AS currency, c.has_id AS has_id, c.naive AS naive,
   toUInt8(c.has_id AND ifNull(k.found, 0) = 1) AS matched,
-  if(k.null_ts = 1, NULL, k.min_ts) AS first_ts, if(k.null_ts = 1, NULL, k.min_click) AS first_click
+  if(k.null_ts = 1, NULL, k.min_ts) AS first_ts
 FROM rc_c AS c
-LEFT JOIN (SELECT click_id, toUInt8(1) AS found, min(ts) AS min_ts, max(isNull(ts)) AS null_ts, argMinIf(id, (assumeNotNull(ts), id), ts IS NOT NULL) AS min_click FROM rc_k
+LEFT JOIN (SELECT click_id, toUInt8(1) AS found, min(ts) AS min_ts, max(isNull(ts)) AS null_ts FROM rc_k
   WHERE click_id IN (SELECT click_id FROM rc_c WHERE click_id IS NOT NULL) GROUP BY click_id) AS k
   ON c.click_id = k.click_id
 SETTINGS join_use_nulls = 1`,
@@ -192,7 +192,7 @@ WHERE k.ts <= r.ts
 GROUP BY r.id`,
       `CREATE ${t} rc_cls ENGINE = Memory AS
 SELECT r.id AS id, r.click_id AS click_id, r.ts AS ts, r.payout AS payout, r.currency AS currency, r.has_id AS has_id, r.naive AS naive, r.matched AS matched,
-  r.first_ts AS first_ts, a.anchor AS anchor, r.first_click AS first_click, a.anchor_click AS anchor_click,
+  r.first_ts AS first_ts, a.anchor AS anchor, a.anchor_click AS anchor_click,
   coalesce(r.first_ts IS NOT NULL AND r.ts < r.first_ts, 0) AS before,
   coalesce(a.anchor IS NOT NULL AND r.ts > a.anchor + {window:Int64}, 0) AS outside
 FROM rc_conv AS r LEFT JOIN rc_anchor AS a ON a.id = r.id
@@ -544,17 +544,19 @@ GROUP BY hours ORDER BY rows DESC, hours ASC LIMIT 1`,
   }
 
   /**
-   * The same answer when rc_k holds no naive flag: the near-whole-hour rows come back with the id
-   * of the click each is measured against (the lowest id at the earliest time, picked while
-   * classifying, as argMin above), and the clicks' flags come from the layout.
+   * The same answer when rc_k holds no naive flag: the near-whole-hour rows come back, the click
+   * each is measured against is looked up (the lowest id at the earliest time, as argMin above),
+   * and the clicks' flags come from the layout.
    */
   private commonBeforeClickOffsetByDetails(details: NonNullable<TableLayout['details']>): { hours: number; rows: number; naive: number } | null {
-    const rows = this.select<{ hours: string; naive: string; kid: string | null }>(
-      `SELECT toInt64(round(d)) AS hours, naive, kid FROM (
-  SELECT (first_ts - ts) / 3600000.0 AS d, naive, first_click AS kid FROM rc_cls WHERE before)
+    const near = this.select<{ id: string; hours: string; naive: string }>(
+      `SELECT id, toInt64(round(d)) AS hours, naive FROM (
+  SELECT id, (first_ts - ts) / 3600000.0 AS d, naive FROM rc_cls WHERE before)
 WHERE round(d) >= 1 AND abs(d - round(d)) <= 5.0 / 60 + 1e-9`,
     );
-    if (rows.length === 0) return null;
+    if (near.length === 0) return null;
+    const first = this.firstClicks(-1);
+    const rows = near.map((row) => ({ ...row, kid: first.has(int(row.id)) ? String(first.get(int(row.id))) : null }));
     const clickIds = [...new Set(rows.filter((row) => int(row.naive) === 0 && row.kid !== null).map((row) => int(row.kid)))];
     const clickNaive = clickIds.length > 0 ? details(clickIds) : new Map<number, { naive: number }>();
     const byHours = new Map<number, { rows: number; naive: number }>();
@@ -777,28 +779,47 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
   }
 
   /**
-   * Conversion rows with their click: the earliest of their click id, or the anchor (the latest at
-   * or before the conversion), each the lowest row id at its time — picked while classifying, so
-   * fetching them is a lookup by row id, not another pass over every click id.
+   * The click each before-click conversion is measured against: the lowest row id at the earliest
+   * time of its click id (picking it while classifying costs more than this one pass, which only
+   * probes the few before-click ids).
    */
-  private rowsWithClick(where: string, click: 'first_click' | 'anchor_click', limit: number): FindingRow[] {
-    const picked = this.select<{ id: string; kid: string | null }>(`SELECT id, ${click} AS kid FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}`);
-    if (picked.length === 0) return [];
+  private firstClicks(limit: number): Map<number, number> {
+    const rows = this.select<{ id: string; kid: string }>(
+      `SELECT b.id AS id, k.kid AS kid
+FROM (SELECT id, click_id, first_ts FROM rc_cls WHERE before ORDER BY id${this.limitClause(limit)}) AS b
+INNER JOIN (SELECT click_id, ts, min(id) AS kid FROM rc_k
+  WHERE click_id IN (SELECT click_id FROM (SELECT click_id FROM rc_cls WHERE before ORDER BY id${this.limitClause(limit)})) GROUP BY click_id, ts) AS k
+  ON k.click_id = b.click_id AND k.ts = b.first_ts`,
+    );
+    return new Map(rows.map((row) => [int(row.id), int(row.kid)]));
+  }
+
+  /**
+   * Conversion rows with their click: the earliest of their click id, or the anchor (the latest at
+   * or before the conversion, picked while classifying), each the lowest row id at its time.
+   */
+  private rowsWithClick(where: string, kids: (limit: number) => Map<number, number>, limit: number): FindingRow[] {
     const conversions = this.conversionRowsByIds(`SELECT id FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}`);
-    const clicks = this.clickRowsByIds([...new Set(picked.flatMap((row) => (row.kid === null ? [] : [int(row.kid)])))]);
-    return picked.map((row) => {
-      const conversion = conversions.get(int(row.id));
-      if (!conversion) throw new Error(`conversion ${row.id} vanished from rc_c`);
-      return this.withClick(this.finding(conversion), row.kid === null ? undefined : clicks.get(int(row.kid)));
+    if (conversions.size === 0) return [];
+    const byConversion = kids(limit);
+    const clicks = this.clickRowsByIds([...new Set(byConversion.values())]);
+    return [...conversions.values()].map((conversion) => {
+      const kid = byConversion.get(int(conversion.id));
+      return this.withClick(this.finding(conversion), kid === undefined ? undefined : clicks.get(kid));
     });
   }
 
+  private anchorClicks(limit: number): Map<number, number> {
+    const rows = this.select<{ id: string; kid: string }>(`SELECT id, anchor_click AS kid FROM rc_cls WHERE outside ORDER BY id${this.limitClause(limit)}`);
+    return new Map(rows.map((row) => [int(row.id), int(row.kid)]));
+  }
+
   beforeClickRows(limit: number): FindingRow[] {
-    return this.rowsWithClick('before', 'first_click', limit);
+    return this.rowsWithClick('before', (n) => this.firstClicks(n), limit);
   }
 
   outsideWindowRows(limit: number): FindingRow[] {
-    return this.rowsWithClick('outside', 'anchor_click', limit);
+    return this.rowsWithClick('outside', (n) => this.anchorClicks(n), limit);
   }
 
   duplicateRows(limit: number): FindingRow[] {
