@@ -1,8 +1,9 @@
-import { Agent, errors as undiciErrors } from 'undici';
+import type { Agent } from 'undici';
+import { H1Pool, type H1Exchange } from './h1.js';
 
 /**
- * The one HTTP client of click, fire and check: an undici Agent (one keep-alive pool per origin,
- * at most `connections` sockets each), no automatic redirects, a timeout on the whole exchange and
+ * The one HTTP client of click, fire and check: one keep-alive pool per origin (at most
+ * `connections` sockets each) — tpb's own for http (h1.ts), undici's for https —, no automatic redirects, a timeout on the whole exchange and
  * bodies read only up to a limit. It never throws for an HTTP status; a request that got no answer
  * ends in an HttpFailure naming its cause.
  */
@@ -13,6 +14,7 @@ export interface HttpRequest {
   method?: HttpMethod;
   /** Absolute http(s) URL, sent byte for byte (see toRequestTarget). */
   url: string;
+  /** Not changed once sent: the header block written for an object is kept for it. */
   headers?: Readonly<Record<string, string>>;
   body?: string;
   /** Overrides the client's timeout for this request, in ms. */
@@ -125,20 +127,91 @@ function classify(error: unknown, timedOut: boolean, timeoutMs: number, latencyM
   }
   if (code === 'ECONNREFUSED') return new HttpFailure('refused', 'connection refused', latencyMs, code);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new HttpFailure('dns', `host not found (${code})`, latencyMs, code);
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || error instanceof undiciErrors.SocketError) {
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || code === 'TPB_CLOSED' || err.name === 'SocketError') {
     return new HttpFailure('reset', 'connection closed before a complete answer', latencyMs, code);
   }
   if (typeof code === 'string' && (code.startsWith('ERR_TLS') || code.startsWith('CERT_') || code.includes('SSL') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')) {
     return new HttpFailure('tls', `TLS error: ${message}`, latencyMs, code);
   }
-  if (code === 'UND_ERR_INVALID_ARG') return new HttpFailure('invalid_request', message, latencyMs, code);
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'TPB_INVALID_REQUEST') return new HttpFailure('invalid_request', message, latencyMs, code);
+  if (code === 'TPB_BAD_RESPONSE' || code === 'TPB_HEADERS_TOO_LARGE') return new HttpFailure('network', `invalid answer: ${message}`, latencyMs, code);
   return new HttpFailure('network', message + (code ? ` (${code})` : ''), latencyMs, code);
+}
+
+interface BuiltRequest {
+  head: string;
+  body: Buffer | undefined;
+  closeAfter: boolean;
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const invalid = (message: string) => Object.assign(new Error(message), { code: 'TPB_INVALID_REQUEST' });
+
+/**
+ * The request line and headers of an http/1.1 request, as undici writes them: `host` (the user's
+ * own Host header wins), `connection: keep-alive` (close for HEAD, whose answers some servers
+ * follow with a body anyway), the headers as given, and content-length when there is a body or
+ * the method expects one. Header names and values are checked as undici checks them: no CR/LF
+ * can smuggle a header in.
+ */
+export function buildRequest(method: string, target: string, hostLine: string, headers: Readonly<Record<string, string>> | undefined, bodyText: string | undefined): BuiltRequest {
+  const block = headers === undefined ? NO_HEADERS : headerBlock(headers);
+  const closeAfter = method === 'HEAD' || block.close;
+  const body = bodyText === undefined || bodyText === '' ? undefined : Buffer.from(bodyText, 'utf8');
+  const length = body?.length ?? 0;
+  if (block.contentLength !== undefined && block.contentLength !== String(length)) throw invalid(`content-length ${block.contentLength} does not match the body (${length} bytes)`);
+  const connection = block.connection ?? (method === 'HEAD' ? 'connection: close\r\n' : 'connection: keep-alive\r\n');
+  const contentLength = length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH' ? `content-length: ${length}\r\n` : '';
+  return { head: `${method} ${target} HTTP/1.1\r\n${block.host ?? hostLine}${connection}${block.lines}${contentLength}\r\n`, body, closeAfter };
+}
+
+interface HeaderBlock {
+  lines: string;
+  host: string | undefined;
+  connection: string | undefined;
+  close: boolean;
+  contentLength: string | undefined;
+}
+
+const NO_HEADERS: HeaderBlock = { lines: '', host: undefined, connection: undefined, close: false, contentLength: undefined };
+/** Header objects are not changed once sent (click sends one object for every click): built once each. */
+const headerBlocks = new WeakMap<object, HeaderBlock>();
+
+function headerBlock(headers: Readonly<Record<string, string>>): HeaderBlock {
+  let block = headerBlocks.get(headers);
+  if (block !== undefined) return block;
+  block = { lines: '', host: undefined, connection: undefined, close: false, contentLength: undefined };
+  for (const key in headers) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    const name = key.toLowerCase();
+    if (!HEADER_NAME.test(name)) throw invalid(`invalid header name ${JSON.stringify(key)}`);
+    if (BAD_HEADER_VALUE.test(value)) throw invalid(`invalid ${key} header`);
+    if (name === 'host') block.host = `host: ${value}\r\n`;
+    else if (name === 'connection') {
+      block.connection = `connection: ${value}\r\n`;
+      if (hasCloseToken(value)) block.close = true;
+    } else if (name === 'content-length') block.contentLength = value.trim();
+    else if (name === 'transfer-encoding' || name === 'keep-alive' || name === 'upgrade' || name === 'expect') throw invalid(`invalid ${name} header`);
+    else block.lines += `${key}: ${value}\r\n`;
+  }
+  headerBlocks.set(headers, block);
+  return block;
+}
+
+function hasCloseToken(value: string): boolean {
+  return value.split(',').some((token) => token.trim().toLowerCase() === 'close');
 }
 
 export class HttpClient {
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
-  private readonly agent: Agent;
+  private readonly connections: number;
+  /** https: undici, loaded on first use (it costs ~0.2 s of start-up a plain-http run does not need). */
+  private undici: Promise<Agent> | undefined;
+  /** http: tpb's own keep-alive pools (h1.ts), one per origin. */
+  private readonly pools = new Map<string, { pool: H1Pool; hostLine: string }>();
   private readonly origins = new Map<string, string>();
   /** Exchanges in flight, so interrupt() can end them. */
   private readonly inFlight = new Set<() => void>();
@@ -147,28 +220,110 @@ export class HttpClient {
   constructor(options: HttpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.agent = new Agent({
-      connections: Math.max(1, options.connections ?? 10),
-      pipelining: 1,
-      keepAliveTimeout: 10_000,
-      connect: { timeout: this.timeoutMs },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
+    this.connections = Math.max(1, options.connections ?? 10);
+  }
+
+  private agent(): Promise<Agent> {
+    this.undici ??= import('undici').then(
+      ({ Agent }) =>
+        new Agent({
+          connections: this.connections,
+          pipelining: 1,
+          keepAliveTimeout: 10_000,
+          connect: { timeout: this.timeoutMs },
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+        }),
+    );
+    return this.undici;
   }
 
   /**
    * Send one request; resolves with the answer or rejects with an HttpFailure. The timeout covers
    * the whole exchange (waiting for a connection, connecting, the headers and the body): one timer
-   * per request that aborts it. A raw undici dispatch handler rather than `request()`: no body
-   * stream, no AbortController per request — this runs at tens of thousands of requests a second,
-   * and `request()` costs about twice the CPU.
+   * per request that ends it. Plain http goes through tpb's own pools (h1.ts); https through
+   * undici's dispatch with a raw handler (no body stream, no AbortController per request).
    */
   send(request: HttpRequest): Promise<HttpResponse> {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const limit = request.maxBodyBytes ?? this.maxBodyBytes;
     const started = performance.now();
     if (this.interruptedAt !== undefined) return Promise.reject(new HttpFailure('interrupted', 'not sent: the run was interrupted', 0, 'TPB_INTERRUPTED'));
+    let split: SplitUrl;
+    try {
+      split = this.split(request.url);
+    } catch (error) {
+      return Promise.reject(classify(error, false, timeoutMs, 0));
+    }
+    if (split.origin.charCodeAt(4) === 58 /* "http:" */) return this.sendH1(split, request, timeoutMs, limit, started);
+    return this.sendUndici(split, request, timeoutMs, limit, started);
+  }
+
+  private pool(origin: string): { pool: H1Pool; hostLine: string } {
+    let entry = this.pools.get(origin);
+    if (entry === undefined) {
+      const url = new URL(origin);
+      const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+      entry = { pool: new H1Pool(host, url.port === '' ? 80 : Number(url.port), this.connections), hostLine: `host: ${url.host}\r\n` };
+      this.pools.set(origin, entry);
+    }
+    return entry;
+  }
+
+  private sendH1(split: SplitUrl, request: HttpRequest, timeoutMs: number, limit: number, started: number): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const { pool, hostLine } = this.pool(split.origin);
+      const method = request.method ?? 'GET';
+      let built: BuiltRequest;
+      try {
+        built = buildRequest(method, split.target, hostLine, request.headers, request.body);
+      } catch (error) {
+        reject(classify(error, false, timeoutMs, 0));
+        return;
+      }
+      let settled = false;
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.inFlight.delete(interrupt);
+        reject(classify(error, false, timeoutMs, performance.now() - started));
+      };
+      const exchange: H1Exchange = {
+        head: built.head,
+        body: built.body,
+        headRequest: method === 'HEAD',
+        closeAfter: built.closeAfter,
+        limit,
+        onResponse: (response) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.inFlight.delete(interrupt);
+          resolve({
+            status: response.status,
+            headers: response.headers,
+            body: response.body.length === 0 ? '' : response.body.toString('utf8'),
+            truncated: response.truncated,
+            latencyMs: performance.now() - started,
+          });
+        },
+        onError: fail,
+      };
+      const timer = setTimeout(() => {
+        fail(new HttpFailure('timeout', exchange.status === undefined ? `no answer within ${timeoutMs} ms` : `no complete answer within ${timeoutMs} ms`, performance.now() - started, 'TPB_TIMEOUT'));
+        pool.cancel(exchange);
+      }, timeoutMs);
+      const interrupt = () => {
+        fail(new HttpFailure('interrupted', 'interrupted before the answer came (the tracker may have received it)', performance.now() - started, 'TPB_INTERRUPTED'));
+        pool.cancel(exchange);
+      };
+      this.inFlight.add(interrupt);
+      pool.dispatch(exchange);
+    });
+  }
+
+  private sendUndici(split: SplitUrl, request: HttpRequest, timeoutMs: number, limit: number, started: number): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
       let status = 0;
       let headers: Record<string, string> = {};
@@ -208,50 +363,66 @@ export class HttpClient {
           latencyMs: performance.now() - started,
         });
       };
-      try {
-        const { origin, target } = this.split(request.url);
-        this.agent.dispatch(
-          // undici's timeouts stay as a backstop, later than the timer above.
-          { origin, path: target, method: request.method ?? 'GET', headers: request.headers ?? {}, body: request.body ?? null, headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000 },
-          {
-            onRequestStart(requestController) {
-              controller = requestController;
-              // The deadline passed while the request waited for a connection.
-              if (settled && status === 0) requestController.abort(new Error('timeout'));
-            },
-            onResponseStart(_controller, statusCode, responseHeaders) {
-              status = statusCode;
-              headers = flattenHeaders(responseHeaders as Record<string, string | string[] | undefined>);
-            },
-            onResponseData(controller, chunk) {
-              if (settled) return;
-              if (size + chunk.length > limit) {
-                // Enough: a tracker answering megabytes (or forever) must not hold us.
-                chunks.push(chunk.subarray(0, limit - size));
-                size = limit;
-                succeed(true);
-                controller.abort(new Error('body limit reached'));
-                return;
-              }
-              chunks.push(chunk);
-              size += chunk.length;
-            },
-            onResponseEnd() {
-              succeed(false);
-            },
-            onResponseError(_controller, error) {
-              fail(error);
-            },
-          },
-        );
-      } catch (error) {
-        fail(error);
-      }
+      this.agent().then(
+        (agent) => {
+          if (settled) return;
+          try {
+            agent.dispatch(
+              // undici's timeouts stay as a backstop, later than the timer above.
+              { origin: split.origin, path: split.target, method: request.method ?? 'GET', headers: request.headers ?? {}, body: request.body ?? null, headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000 },
+              {
+                onRequestStart(requestController) {
+                  controller = requestController;
+                  // The deadline passed while the request waited for a connection.
+                  if (settled && status === 0) requestController.abort(new Error('timeout'));
+                },
+                onResponseStart(_controller, statusCode, responseHeaders) {
+                  status = statusCode;
+                  headers = flattenHeaders(responseHeaders as Record<string, string | string[] | undefined>);
+                },
+                onResponseData(controller, chunk) {
+                  if (settled) return;
+                  if (size + chunk.length > limit) {
+                    // Enough: a tracker answering megabytes (or forever) must not hold us.
+                    chunks.push(chunk.subarray(0, limit - size));
+                    size = limit;
+                    succeed(true);
+                    controller.abort(new Error('body limit reached'));
+                    return;
+                  }
+                  chunks.push(chunk);
+                  size += chunk.length;
+                },
+                onResponseEnd() {
+                  succeed(false);
+                },
+                onResponseError(_controller, error) {
+                  fail(error);
+                },
+              },
+            );
+          } catch (error) {
+            fail(error);
+          }
+        },
+        (error: unknown) => fail(error),
+      );
     });
   }
 
   /** splitUrl, with origins cached: validating a host with the URL parser costs more than the rest. */
   private split(url: string): SplitUrl {
+    if (url === this.lastUrl) return this.lastSplit!;
+    const split = this.splitUncached(url);
+    this.lastUrl = url;
+    this.lastSplit = split;
+    return split;
+  }
+
+  private lastUrl: string | undefined;
+  private lastSplit: SplitUrl | undefined;
+
+  private splitUncached(url: string): SplitUrl {
     const match = /^(https?:\/\/[^/?#]*)([^#]*)/i.exec(url);
     const cached = match ? this.origins.get(match[1]!) : undefined;
     if (cached === undefined || !match) {
@@ -275,8 +446,11 @@ export class HttpClient {
     return pending.length;
   }
 
-  /** Close every pooled connection. */
+  /** Close every pooled connection (the busy ones once their answer is in). */
   async close(): Promise<void> {
-    await this.agent.close();
+    const closing: Array<Promise<void>> = [...this.pools.values()].map(({ pool }) => pool.close());
+    this.pools.clear();
+    if (this.undici) closing.push(this.undici.then((agent) => agent.close()));
+    await Promise.all(closing);
   }
 }
