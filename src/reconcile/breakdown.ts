@@ -134,34 +134,56 @@ class Insights {
 
   /** Accumulated counts per group of one breakdown (time fields folded from quarter hours). */
   private accumulate(fields: readonly ByField[], filter: { until?: string; after?: string } = {}): Accumulator[] {
-    const sqlKeys: GroupKey[] = fields.filter((field): field is Exclude<ByField, 'day' | 'hour'> => field !== 'day' && field !== 'hour');
-    const timeField = fields.find((field) => field === 'day' || field === 'hour');
-    if (timeField) sqlKeys.push('bucket');
+    return this.accumulateAll([fields], filter)[0]!;
+  }
+
+  /**
+   * Accumulated counts per group of each breakdown, from ONE query grouped by every key the
+   * breakdowns name (each further key only splits a group, so every breakdown folds out of the
+   * combined groups): a breakdown costs a pass over every conversion, and the HTML report's default
+   * three would cost three.
+   */
+  private accumulateAll(breakdowns: readonly (readonly ByField[])[], filter: { until?: string; after?: string } = {}): Accumulator[][] {
+    const sqlKeys: GroupKey[] = [];
+    const position = (key: GroupKey): number => {
+      const at = sqlKeys.indexOf(key);
+      if (at >= 0) return at;
+      sqlKeys.push(key);
+      return sqlKeys.length - 1;
+    };
+    // Per breakdown, where each of its fields' values is in a row (day and hour from the quarter hour).
+    const plans = breakdowns.map((fields) => fields.map((field) => ({ field, at: position(field === 'day' || field === 'hour' ? 'bucket' : field) })));
     const rows = this.queries.groupCounts(sqlKeys, filter);
-    const groups = new Map<string, Accumulator>();
-    for (const row of rows) {
-      const values: Record<string, string | null> = {};
-      let k = 0;
-      for (const field of fields) {
-        if (field === 'day' || field === 'hour') continue;
-        values[field] = row[`k${k}`] ?? null;
-        k += 1;
+    const locals = new Map<string, string>();
+    const local = (bucket: string): string => {
+      let text = locals.get(bucket);
+      if (text === undefined) {
+        text = this.localOf(bucket);
+        locals.set(bucket, text);
       }
-      if (timeField) {
-        const bucket = row[`k${sqlKeys.length - 1}`] ?? null;
-        const local = bucket === null ? null : this.localOf(bucket);
-        values[timeField] = local === null ? null : timeField === 'day' ? local.slice(0, 10) : `${local.slice(0, 13)}:00`;
+      return text;
+    };
+    return plans.map((plan) => {
+      const groups = new Map<string, Accumulator>();
+      for (const row of rows) {
+        const values: Record<string, string | null> = {};
+        for (const { field, at } of plan) {
+          const value = row[`k${at}`] ?? null;
+          if (field === 'day' || field === 'hour') {
+            const time = value === null ? null : local(value);
+            values[field] = time === null ? null : field === 'day' ? time.slice(0, 10) : `${time.slice(0, 13)}:00`;
+          } else values[field] = value;
+        }
+        const id = JSON.stringify(plan.map(({ field }) => values[field]));
+        let group = groups.get(id);
+        if (!group) {
+          group = emptyAccumulator(values);
+          groups.set(id, group);
+        }
+        for (const key of COUNT_KEYS) group[key] += row[key];
       }
-      const ordered = Object.fromEntries(fields.map((field) => [field, values[field] ?? null]));
-      const id = JSON.stringify(fields.map((field) => ordered[field]));
-      let group = groups.get(id);
-      if (!group) {
-        group = emptyAccumulator(ordered);
-        groups.set(id, group);
-      }
-      for (const key of COUNT_KEYS) group[key] += row[key];
-    }
-    return [...groups.values()];
+      return [...groups.values()];
+    });
   }
 
   private counts(a: Omit<Accumulator, 'values'>): GroupCounts {
@@ -185,9 +207,10 @@ class Insights {
 
   groups(breakdowns: readonly (readonly ByField[])[], filter: { until?: string } = {}): Group[] {
     const out: Group[] = [];
-    for (const fields of breakdowns) {
+    const accumulated = breakdowns.length === 0 ? [] : this.accumulateAll(breakdowns, filter);
+    for (const [i, fields] of breakdowns.entries()) {
       const by = fields.join('+');
-      const groups = this.accumulate(fields, filter).map((a): Group => {
+      const groups = accumulated[i]!.map((a): Group => {
         const values = a.values;
         const all = fields.map((field) => values[field] ?? null);
         const key = all.every((value) => value === null) ? null : all.map((value) => value ?? '(none)').join(' / ');

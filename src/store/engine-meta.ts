@@ -20,6 +20,14 @@ export function clickIdBounds(store: Store): { low: number | null; high: number 
   return clickRowIdBounds(store.db);
 }
 
+/** What a ClickHouse engine reports of a click besides what it reads: its line and where it came from, by row id. */
+export function clickRowOrigins(store: Store, ids: readonly number[]): Array<{ id: number; line: number | null; source: string; import_id: number | null; run_id: number | null }> {
+  const statement = store.db.prepare('SELECT id, line, source, import_id, run_id FROM clicks WHERE id IN (SELECT value FROM json_each(?))');
+  const rows: Array<{ id: number; line: number | null; source: string; import_id: number | null; run_id: number | null }> = [];
+  for (let i = 0; i < ids.length; i += 10_000) rows.push(...(statement.all(JSON.stringify(ids.slice(i, i + 10_000))) as typeof rows));
+  return rows;
+}
+
 /** Make the file whole for another reader: fold the WAL into it (readers see committed rows either way). */
 export function checkpoint(store: Store): void {
   store.db.pragma('wal_checkpoint(PASSIVE)');

@@ -358,6 +358,10 @@ export class ReconcileQueries {
    * - anchor_click: the latest click at or before the conversion (the one that would be credited);
    *   outside_window (column `late`, computed once here): the conversion is later than
    *   anchor_click + window
+   * - credit: the rowid of the click the conversion is credited to, when exactly one click carries
+   *   its id (nearly always): the same probe yields it from the index, so a breakdown by a click's
+   *   field (offer, affiliate, sub1…) reads that row directly instead of searching the clicks again.
+   *   NULL when several clicks carry the id; BreakdownQueries fills those few in when it needs them.
    * matched = conversions in scope − unmatched − missing_click_id (see scopeCounts). Overlap rows
    * (findOverlaps) are left out. keepAll (for the breakdowns, which need every matched row) keeps
    * every conversion in rc_conv.
@@ -366,15 +370,16 @@ export class ReconcileQueries {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_conv');
     this.db.exec(`CREATE TEMP TABLE rc_conv (
       id INTEGER PRIMARY KEY, source TEXT NOT NULL, click_id TEXT, occurred_at TEXT, payout INTEGER, currency TEXT,
-      has_id INTEGER NOT NULL, first_click TEXT, anchor_click TEXT, late INTEGER NOT NULL)`);
+      has_id INTEGER NOT NULL, first_click TEXT, anchor_click TEXT, late INTEGER NOT NULL, credit INTEGER)`);
     const hasIdC = hasId('c');
     const first = `CASE WHEN ${hasIdC} AND count(k.click_id) > 0 THEN min(ifnull(k.occurred_at, '')) END`;
     const anchor = 'max(CASE WHEN k.occurred_at <= c.occurred_at THEN k.occurred_at END)';
     this.db
       .prepare(
-        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click, anchor_click, late)
+        `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click, anchor_click, late, credit)
          SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasIdC}, ${first}, ${anchor},
-           ifnull(${anchor} IS NOT NULL AND c.occurred_at > strftime(${TS_FORMAT}, ${anchor}, @window), 0)
+           ifnull(${anchor} IS NOT NULL AND c.occurred_at > strftime(${TS_FORMAT}, ${anchor}, @window), 0),
+           CASE WHEN ${hasIdC} AND count(k.click_id) = 1 THEN min(k.id) END
          FROM conversions c LEFT JOIN clicks k ON k.click_id = c.click_id ${this.clickFilter('k')}
          WHERE ${this.conversionScope} ${this.notOverlap('c', 'rc_overlap')}
          GROUP BY c.id

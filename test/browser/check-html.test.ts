@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockTracker, type MockTracker } from '../../src/serve/server.js';
 import { runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { launch, openReport, screenshot } from './chromium.js';
+import { launch, openReport, screenshot } from './chromium.mjs';
 
 let browser: Browser;
 beforeAll(async () => {

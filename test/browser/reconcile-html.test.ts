@@ -8,7 +8,7 @@ import type { ReconcileReport } from '../../src/reconcile/types.js';
 import { runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { seedBasic } from '../reconcile/seed.js';
-import { launch, openReport, screenshot } from './chromium.js';
+import { launch, openReport, screenshot } from './chromium.mjs';
 
 let browser: Browser;
 beforeAll(async () => {

@@ -138,6 +138,50 @@ describe('--by breakdowns', () => {
     expect(rows.filter((row) => row.by === 'day').reduce((sum, row) => sum + Number(row.conversions), 0)).toBe(report.summary.conversions);
   });
 
+  it('credits each conversion to the click the window rule picks when several clicks carry its id', () => {
+    // Classification keeps the credited click's rowid only when one click carries the id; the
+    // others are looked up by the credit rule: the latest click at or before the conversion, else
+    // the earliest; equal times go to the first row.
+    const clicks = [
+      { id: 'dup', at: T0, affiliate: 'early', offer: 'o-early' },
+      { id: 'dup', at: T0 + 2 * HOUR, affiliate: 'middle', offer: 'o-middle' },
+      { id: 'dup', at: T0 + 2 * HOUR, affiliate: 'middle-twin', offer: 'o-twin' },
+      { id: 'dup', at: T0 + 5 * HOUR, affiliate: 'late', offer: 'o-late' },
+      { id: 'solo', at: T0, affiliate: 'solo', offer: 'o-solo' },
+      { id: ' ', at: T0, affiliate: 'blank', offer: 'o-blank' },
+      { id: 'undated', at: null, affiliate: 'undated', offer: 'o-undated' },
+      { id: 'undated', at: null, affiliate: 'undated-twin', offer: 'o-undated-twin' },
+    ];
+    const conversions: Conv[] = [
+      { click_id: 'dup', at: T0 + 3 * HOUR }, // after the 02:00 clicks: the first of them
+      { click_id: 'dup', at: T0 - HOUR }, // before every click: the earliest
+      { click_id: 'dup', at: T0 + 40 * DAY }, // outside the 30-day window of the latest click
+      { click_id: 'dup', at: T0 + 6 * HOUR, affiliate: 'own' }, // its own affiliate wins
+      { click_id: 'solo', at: T0 + HOUR },
+      { click_id: ' ', at: T0 + HOUR }, // only whitespace: no click id, whatever click carries ' '
+      { click_id: 'undated', at: T0 + HOUR },
+      { click_id: 'gone', at: T0 + HOUR },
+    ];
+    const report = reconcile(store(clicks, conversions), { insights: { by: parseBy(['affiliate,offer,affiliate+offer']) } });
+    expect(report.summary).toMatchObject({ conversions: 8, matched: 6, unmatched: 1, missing_click_id: 1, before_click: 1, outside_window: 1 });
+    const affiliates = Object.fromEntries(
+      report.groups!.filter((group) => group.by === 'affiliate').map((group) => [group.key ?? '(none)', [group.conversions, group.matched, group.before_click, group.outside_window]]),
+    );
+    expect(affiliates).toEqual({
+      middle: [1, 1, 0, 0],
+      early: [1, 1, 1, 0],
+      late: [1, 1, 0, 1],
+      own: [1, 1, 0, 0],
+      solo: [1, 1, 0, 0],
+      undated: [1, 1, 0, 0],
+      '(none)': [2, 0, 0, 0],
+    });
+    const offers = Object.fromEntries(report.groups!.filter((group) => group.by === 'offer').map((group) => [group.key ?? '(none)', group.conversions]));
+    expect(offers).toEqual({ 'o-middle': 1, 'o-early': 1, 'o-late': 2, 'o-solo': 1, 'o-undated': 1, '(none)': 2 });
+    expect(report.groups!.find((group) => group.by === 'affiliate+offer' && group.key === 'own / o-late')!.conversions).toBe(1);
+    for (const by of report.by!) expectGroupsAddUp(report, by);
+  });
+
   it('refuses an unknown field, naming it and the choices', () => {
     expect(() => parseBy(['affiliate,country'])).toThrow(/--by: unknown field "country"/);
     expect(() => parseBy(['day+hour'])).toThrow(/day\+hour/);

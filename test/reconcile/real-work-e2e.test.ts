@@ -100,7 +100,13 @@ describe('1. clicks tpb simulated are not matched by default', () => {
     // Asking for tpb:click explicitly still works (and then nothing is unmatched).
     const own = await reconcileJson(cwd, '--clicks-source', 'tpb:click');
     expect(own.summary).toMatchObject({ clicks: 10, matched: 10, unmatched: 0, clicks_not_recorded: 0 });
-  });
+
+    // The chdb engine reads the same file and says the same, down to the run each tpb click came from.
+    const viaChdb = await reconcileJson(cwd, '--engine', 'chdb');
+    expect(viaChdb.summary).toEqual(report.summary);
+    expect(viaChdb.findings).toEqual(report.findings);
+    expect(notRecorded[0]).toMatchObject({ file: expect.stringMatching(/^tpb:click run \d+$/) });
+  }, 60_000);
 
   it('uses tpb:click when it is all there is, and says so', async () => {
     const cwd = tempDir();

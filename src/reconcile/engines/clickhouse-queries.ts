@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import { ReconcileQueries, type ClickRow, type FindingRow, type ReconcileScope, type ScopeCounts, type SourceCount, type UnmatchedId } from '../../store/reconcile.js';
 import { candidateIds } from '../click-id-diagnosis.js';
-import type { Layout } from './layout.js';
+import type { Layout, TableLayout } from './layout.js';
 import type { ClickHouseRunner } from './runner.js';
 import type { QueryMethod, ReconcileSource } from './types.js';
 
@@ -141,11 +141,12 @@ export class ClickHouseQueries implements ReconcileSource {
   readClicksSql(table = 'rc_k', where?: string): string {
     const { from, expr, settings } = this.layout.clicks;
     const id = expr.id ?? 'rowNumberInAllBlocks() + 1';
+    const slim = this.layout.clicks.details !== undefined;
     return `CREATE ${this.runner.scratchTable} ${table} ENGINE = Memory AS
-SELECT id, source, click_id, ts, line, file, naive, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts FROM (
-  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '1'}) AS naive, toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
-    CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.line} AS Nullable(Int64)) AS line, CAST(${expr.file} AS Nullable(String)) AS file,
-    CAST(${expr.occurred_at} AS Nullable(String)) AS at
+SELECT id, source, click_id, ts, ${slim ? '' : 'line, file, naive, '}(at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts FROM (
+  SELECT toInt64(${id}) AS id, ${slim ? '' : `toUInt8(${expr.naive ?? '1'}) AS naive, `}toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
+    CAST(${expr.ts} AS Nullable(Int64)) AS ts, ${slim ? '' : `CAST(${expr.line} AS Nullable(Int64)) AS line, CAST(${expr.file} AS Nullable(String)) AS file,
+    `}CAST(${expr.occurred_at} AS Nullable(String)) AS at
   FROM ${from}
   WHERE ${where ?? this.clickScope(expr.source)})
 ${this.readSettings(settings)}`;
@@ -184,14 +185,14 @@ LEFT JOIN (SELECT click_id, toUInt8(1) AS found, min(ts) AS min_ts, max(isNull(t
   ON c.click_id = k.click_id
 SETTINGS join_use_nulls = 1`,
       `CREATE ${t} rc_anchor ENGINE = Memory AS
-SELECT r.id AS id, max(k.ts) AS anchor
+SELECT r.id AS id, max(k.ts) AS anchor, argMax(k.id, (assumeNotNull(k.ts), -k.id)) AS anchor_click
 FROM rc_k AS k
 INNER JOIN (SELECT id, click_id, ts FROM rc_conv WHERE matched AND first_ts IS NOT NULL AND ts > first_ts + {window:Int64}) AS r ON k.click_id = r.click_id
 WHERE k.ts <= r.ts
 GROUP BY r.id`,
       `CREATE ${t} rc_cls ENGINE = Memory AS
 SELECT r.id AS id, r.click_id AS click_id, r.ts AS ts, r.payout AS payout, r.currency AS currency, r.has_id AS has_id, r.naive AS naive, r.matched AS matched,
-  r.first_ts AS first_ts, a.anchor AS anchor,
+  r.first_ts AS first_ts, a.anchor AS anchor, a.anchor_click AS anchor_click,
   coalesce(r.first_ts IS NOT NULL AND r.ts < r.first_ts, 0) AS before,
   coalesce(a.anchor IS NOT NULL AND r.ts > a.anchor + {window:Int64}, 0) AS outside
 FROM rc_conv AS r LEFT JOIN rc_anchor AS a ON a.id = r.id
@@ -226,12 +227,12 @@ WHERE rn > 1`;
   duplicateClicksSql(): string {
     if (DUPLICATES_WITHIN_SOURCE) {
       return `CREATE ${this.runner.scratchTable} rc_dupclick ENGINE = Memory AS
-SELECT source AS dup_source, click_id, count() AS n, min(id) AS first_id FROM rc_k
+SELECT source AS dup_source, click_id, count() AS n, min(id) AS first_id, arraySort(groupArray(id))[2] AS second_id FROM rc_k
 WHERE click_id IS NOT NULL AND click_id != '' AND ${repeatedHash('cityHash64(source, click_id)')}
 GROUP BY source, click_id HAVING count() > 1`;
     }
     return `CREATE ${this.runner.scratchTable} rc_dupclick ENGINE = Memory AS
-SELECT '' AS dup_source, click_id, count() AS n, min(id) AS first_id FROM rc_k
+SELECT '' AS dup_source, click_id, count() AS n, min(id) AS first_id, arraySort(groupArray(id))[2] AS second_id FROM rc_k
 WHERE click_id IS NOT NULL AND click_id != '' AND ${repeatedHash('cityHash64(click_id)')}
 GROUP BY click_id HAVING count() > uniqExact(source)`;
   }
@@ -278,14 +279,42 @@ GROUP BY click_id HAVING count() > uniqExact(source)`;
     return this.runner.rows<T>(sql, { ...this.params, ...extra });
   }
 
+  /**
+   * The columns of a click row. Where the layout gives a click's file, line and naive flag by id
+   * (tpb's SQLite file), rc_k does not hold them — reading three more columns of every click
+   * through sqlite() is a third of the read — and `clicks()` fills them in for the rows returned.
+   */
+  private clickColumns(alias = ''): string {
+    const p = alias ? `${alias}.` : '';
+    const place = this.layout.clicks.details ? 'CAST(NULL AS Nullable(String)) AS file, CAST(NULL AS Nullable(Int64)) AS line' : `${p}file AS file, ${p}line AS line`;
+    return `${p}id AS id, ${p}source AS source, ${place}, ${p}click_id AS click_id, ${p}ts AS ts`;
+  }
+
+  /** Click rows of a query, with file and line from the layout when rc_k does not hold them. */
+  private clicks<T extends RawClick>(sql: string, extra: Record<string, unknown> = {}): T[] {
+    const rows = this.select<T>(sql, extra);
+    const details = this.layout.clicks.details;
+    if (!details || rows.length === 0) return rows;
+    const found = details([...new Set(rows.map((row) => int(row.id)))]);
+    for (const row of rows) {
+      const detail = found.get(int(row.id));
+      row.file = detail?.file ?? null;
+      row.line = detail?.line === null || detail?.line === undefined ? null : String(detail.line);
+    }
+    return rows;
+  }
+
   private ensureClicks(): void {
     if (this.clicksRead) return;
     this.run('DROP TABLE IF EXISTS rc_k');
     this.run(this.readClicksSql());
     this.clicksRead = true;
     if (this.overlapClickIds.length > 0) this.leaveOut('rc_k', 'rc_ov_k', this.overlapClickIds);
-    const [bad] = this.select<{ n: string; line: string | null; id: string | null }>('SELECT count() AS n, min(line) AS line, min(id) AS id FROM rc_k WHERE bad_ts');
+    const [bad] = this.select<{ n: string; line: string | null; id: string | null }>(
+      `SELECT count() AS n, ${this.layout.clicks.details ? 'NULL' : 'min(line)'} AS line, min(id) AS id FROM rc_k WHERE bad_ts`,
+    );
     if (bad && int(bad.n) > 0) {
+      if (this.layout.clicks.details && bad.id !== null) bad.line = String(this.layout.clicks.details([int(bad.id)]).get(int(bad.id))?.line ?? '') || null;
       throw new InputError(`${int(bad.n)} click${int(bad.n) === 1 ? ' has' : 's have'} an occurred_at that is not a timestamp in ${this.layout.clicks.label}`, {
         hint: 'the chdb engine reads files whose columns are already clean (ISO 8601, YYYY-MM-DD hh:mm:ss UTC, unix seconds); ingest the file with tpb ingest and reconcile it there',
         ...(bad.line !== null ? { line: int(bad.line) } : {}),
@@ -373,13 +402,13 @@ SELECT id FROM rc_tpb WHERE ${hasIdOf('click_id')} AND click_id NOT IN (SELECT c
   tpbClickWithId(clickId: string): ClickRow | undefined {
     if (!this.tpbRead) return undefined;
     if (this.hintsFetched) return this.tpbClicks.get(clickId);
-    const [row] = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_tpb WHERE click_id = {clickId:String} ORDER BY id LIMIT 1`, { clickId });
+    const [row] = this.clicks<RawClick>(`SELECT ${this.clickColumns()} FROM rc_tpb WHERE click_id = {clickId:String} ORDER BY id LIMIT 1`, { clickId });
     return row ? this.clickRow(row) : undefined;
   }
 
   clicksNotRecordedRows(limit: number): FindingRow[] {
     if (!this.tpbRead) return [];
-    const rows = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_tpb WHERE id IN (SELECT id FROM rc_notrec) ORDER BY id${this.limitClause(limit)}`);
+    const rows = this.clicks<RawClick>(`SELECT ${this.clickColumns()} FROM rc_tpb WHERE id IN (SELECT id FROM rc_notrec) ORDER BY id${this.limitClause(limit)}`);
     return rows.map((click) => ({
       id: int(click.id),
       source: click.source,
@@ -500,6 +529,7 @@ WHERE trimBoth(currency) != '' ORDER BY currency`,
 
   /** naive: rows whose conversion or earliest click was read without an offset (--timezone can move them). */
   commonBeforeClickOffset(): { hours: number; rows: number; naive: number } | null {
+    if (this.layout.clicks.details) return this.commonBeforeClickOffsetByDetails(this.layout.clicks.details);
     const [row] = this.select<{ hours: string; rows: string; naive: string }>(
       `SELECT toInt64(round(d)) AS hours, count() AS rows, sum(naive_row) AS naive FROM (
   SELECT (b.first_ts - b.ts) / 3600000.0 AS d, toUInt8(b.naive OR ifNull(k.naive, 0)) AS naive_row
@@ -511,6 +541,38 @@ WHERE round(d) >= 1 AND abs(d - round(d)) <= 5.0 / 60 + 1e-9
 GROUP BY hours ORDER BY rows DESC, hours ASC LIMIT 1`,
     );
     return row ? { hours: int(row.hours), rows: int(row.rows), naive: int(row.naive) } : null;
+  }
+
+  /**
+   * The same answer when rc_k holds no naive flag: the near-whole-hour rows come back, the click
+   * each is measured against is looked up (the lowest id at the earliest time, as argMin above),
+   * and the clicks' flags come from the layout.
+   */
+  private commonBeforeClickOffsetByDetails(details: NonNullable<TableLayout['details']>): { hours: number; rows: number; naive: number } | null {
+    const near = this.select<{ id: string; hours: string; naive: string }>(
+      `SELECT id, toInt64(round(d)) AS hours, naive FROM (
+  SELECT id, (first_ts - ts) / 3600000.0 AS d, naive FROM rc_cls WHERE before)
+WHERE round(d) >= 1 AND abs(d - round(d)) <= 5.0 / 60 + 1e-9`,
+    );
+    if (near.length === 0) return null;
+    const first = this.firstClicks(-1);
+    const rows = near.map((row) => ({ ...row, kid: first.has(int(row.id)) ? String(first.get(int(row.id))) : null }));
+    const clickIds = [...new Set(rows.filter((row) => int(row.naive) === 0 && row.kid !== null).map((row) => int(row.kid)))];
+    const clickNaive = clickIds.length > 0 ? details(clickIds) : new Map<number, { naive: number }>();
+    const byHours = new Map<number, { rows: number; naive: number }>();
+    for (const row of rows) {
+      const hours = int(row.hours);
+      const naive = int(row.naive) !== 0 || (row.kid !== null && (clickNaive.get(int(row.kid))?.naive ?? 0) !== 0) ? 1 : 0;
+      const entry = byHours.get(hours) ?? { rows: 0, naive: 0 };
+      entry.rows += 1;
+      entry.naive += naive;
+      byHours.set(hours, entry);
+    }
+    let best: { hours: number; rows: number; naive: number } | null = null;
+    for (const [hours, entry] of byHours) {
+      if (!best || entry.rows > best.rows || (entry.rows === best.rows && hours < best.hours)) best = { hours, ...entry };
+    }
+    return best;
   }
 
   unmatchedIds(): UnmatchedId[] {
@@ -539,15 +601,15 @@ GROUP BY hours ORDER BY rows DESC, hours ASC LIMIT 1`,
       this.run('DROP TABLE IF EXISTS rc_uid');
       this.run(`CREATE ${t} rc_uid (value String) ENGINE = Memory`);
       this.runner.insertStrings('rc_uid', ids);
-      const rows = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_tpb WHERE click_id IN (SELECT value FROM rc_uid) ORDER BY click_id, id LIMIT 1 BY click_id`);
+      const rows = this.clicks<RawClick>(`SELECT ${this.clickColumns()} FROM rc_tpb WHERE click_id IN (SELECT value FROM rc_uid) ORDER BY click_id, id LIMIT 1 BY click_id`);
       for (const row of rows) this.tpbClicks.set(row.click_id ?? '', this.clickRow(row));
     }
     if (candidates.size > 0) {
       this.run('DROP TABLE IF EXISTS rc_cand');
       this.run(`CREATE ${t} rc_cand (value String) ENGINE = Memory`);
       this.runner.insertStrings('rc_cand', [...candidates]);
-      const rows = this.select<RawClick>(
-        `SELECT ${CLICK_COLUMNS} FROM rc_k WHERE click_id IN (SELECT value FROM rc_cand)
+      const rows = this.clicks<RawClick>(
+        `SELECT ${this.clickColumns()} FROM rc_k WHERE click_id IN (SELECT value FROM rc_cand)
 ORDER BY click_id, ts ASC NULLS FIRST, id ASC LIMIT 1 BY click_id`,
       );
       for (const row of rows) this.exactClicks.set(row.click_id ?? '', this.clickRow(row));
@@ -558,10 +620,10 @@ ORDER BY click_id, ts ASC NULLS FIRST, id ASC LIMIT 1 BY click_id`,
       this.run(`CREATE ${t} rc_prefix (value String) ENGINE = Memory`);
       this.runner.insertStrings('rc_prefix', prefixes);
       const lengths = [...new Set(prefixes.map((id) => [...id].length))].sort((a, b) => a - b);
-      const rows = this.select<RawClick & { prefix: string }>(
+      const rows = this.clicks<RawClick & { prefix: string }>(
         `SELECT prefix, ${CLICK_COLUMNS} FROM (
   SELECT substringUTF8(click_id, 1, len) AS prefix, ${CLICK_COLUMNS}
-  FROM (SELECT ${CLICK_COLUMNS} FROM rc_k WHERE substringUTF8(click_id, 1, 4) IN (SELECT substringUTF8(value, 1, 4) FROM rc_prefix))
+  FROM (SELECT ${this.clickColumns()} FROM rc_k WHERE substringUTF8(click_id, 1, 4) IN (SELECT substringUTF8(value, 1, 4) FROM rc_prefix))
   ARRAY JOIN {lengths:Array(UInt32)} AS len
   WHERE lengthUTF8(click_id) > len)
 WHERE prefix IN (SELECT value FROM rc_prefix)
@@ -578,14 +640,14 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
 
   clickWithId(clickId: string): ClickRow | undefined {
     if (this.hintsFetched) return this.exactClicks.get(clickId);
-    const [row] = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_k WHERE click_id = {clickId:String} ORDER BY ts ASC NULLS FIRST, id ASC LIMIT 1`, { clickId });
+    const [row] = this.clicks<RawClick>(`SELECT ${this.clickColumns()} FROM rc_k WHERE click_id = {clickId:String} ORDER BY ts ASC NULLS FIRST, id ASC LIMIT 1`, { clickId });
     return row ? this.clickRow(row) : undefined;
   }
 
   clicksStartingWith(prefix: string): ClickRow[] {
     if (this.hintsFetched && [...prefix].length >= 4) return this.prefixClicks.get(prefix) ?? [];
-    return this.select<RawClick>(
-      `SELECT ${CLICK_COLUMNS} FROM rc_k WHERE startsWith(click_id, {prefix:String}) AND click_id != {prefix:String} ORDER BY click_id, id LIMIT 2`,
+    return this.clicks<RawClick>(
+      `SELECT ${this.clickColumns()} FROM rc_k WHERE startsWith(click_id, {prefix:String}) AND click_id != {prefix:String} ORDER BY click_id, id LIMIT 2`,
       { prefix },
     ).map((row) => this.clickRow(row));
   }
@@ -643,7 +705,7 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
   private clickRowsByIds(ids: readonly number[]): Map<number, RawClick> {
     const found = new Map<number, RawClick>();
     for (let i = 0; i < ids.length; i += ID_BATCH) {
-      const rows = this.select<RawClick>(`SELECT ${CLICK_COLUMNS} FROM rc_k WHERE id IN {ids:Array(Int64)}`, { ids: ids.slice(i, i + ID_BATCH) });
+      const rows = this.clicks<RawClick>(`SELECT ${this.clickColumns()} FROM rc_k WHERE id IN {ids:Array(Int64)}`, { ids: ids.slice(i, i + ID_BATCH) });
       for (const row of rows) found.set(int(row.id), row);
     }
     return found;
@@ -716,32 +778,48 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
     return this.plainRows('NOT has_id', limit);
   }
 
-  /** Conversion rows with the click at `clickTs` (the earliest, or the anchor) of their click id. */
-  private rowsWithClick(where: string, clickTs: 'first_ts' | 'anchor', limit: number): FindingRow[] {
-    const picked = this.select<{ id: string; click_id: string; at: string }>(
-      `SELECT id, click_id, ${clickTs} AS at FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}`,
+  /**
+   * The click each before-click conversion is measured against: the lowest row id at the earliest
+   * time of its click id (picking it while classifying costs more than this one pass, which only
+   * probes the few before-click ids).
+   */
+  private firstClicks(limit: number): Map<number, number> {
+    const rows = this.select<{ id: string; kid: string }>(
+      `SELECT b.id AS id, k.kid AS kid
+FROM (SELECT id, click_id, first_ts FROM rc_cls WHERE before ORDER BY id${this.limitClause(limit)}) AS b
+INNER JOIN (SELECT click_id, ts, min(id) AS kid FROM rc_k
+  WHERE click_id IN (SELECT click_id FROM (SELECT click_id FROM rc_cls WHERE before ORDER BY id${this.limitClause(limit)})) GROUP BY click_id, ts) AS k
+  ON k.click_id = b.click_id AND k.ts = b.first_ts`,
     );
-    if (picked.length === 0) return [];
+    return new Map(rows.map((row) => [int(row.id), int(row.kid)]));
+  }
+
+  /**
+   * Conversion rows with their click: the earliest of their click id, or the anchor (the latest at
+   * or before the conversion, picked while classifying), each the lowest row id at its time.
+   */
+  private rowsWithClick(where: string, kids: (limit: number) => Map<number, number>, limit: number): FindingRow[] {
     const conversions = this.conversionRowsByIds(`SELECT id FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}`);
-    const clicks = this.select<RawClick>(
-      `SELECT ${CLICK_COLUMNS} FROM rc_k WHERE (click_id, ts) IN (
-  SELECT click_id, ${clickTs} FROM (SELECT click_id, ${clickTs} FROM rc_cls WHERE ${where} ORDER BY id${this.limitClause(limit)}))
-ORDER BY click_id, ts, id LIMIT 1 BY click_id, ts`,
-    );
-    const byKey = new Map(clicks.map((click) => [`${click.ts}\u0000${click.click_id}`, click]));
-    return picked.map((row) => {
-      const conversion = conversions.get(int(row.id));
-      if (!conversion) throw new Error(`conversion ${row.id} vanished from rc_c`);
-      return this.withClick(this.finding(conversion), byKey.get(`${row.at}\u0000${row.click_id}`));
+    if (conversions.size === 0) return [];
+    const byConversion = kids(limit);
+    const clicks = this.clickRowsByIds([...new Set(byConversion.values())]);
+    return [...conversions.values()].map((conversion) => {
+      const kid = byConversion.get(int(conversion.id));
+      return this.withClick(this.finding(conversion), kid === undefined ? undefined : clicks.get(kid));
     });
   }
 
+  private anchorClicks(limit: number): Map<number, number> {
+    const rows = this.select<{ id: string; kid: string }>(`SELECT id, anchor_click AS kid FROM rc_cls WHERE outside ORDER BY id${this.limitClause(limit)}`);
+    return new Map(rows.map((row) => [int(row.id), int(row.kid)]));
+  }
+
   beforeClickRows(limit: number): FindingRow[] {
-    return this.rowsWithClick('before', 'first_ts', limit);
+    return this.rowsWithClick('before', (n) => this.firstClicks(n), limit);
   }
 
   outsideWindowRows(limit: number): FindingRow[] {
-    return this.rowsWithClick('outside', 'anchor', limit);
+    return this.rowsWithClick('outside', (n) => this.anchorClicks(n), limit);
   }
 
   duplicateRows(limit: number): FindingRow[] {
@@ -759,18 +837,13 @@ ORDER BY click_id, ts, id LIMIT 1 BY click_id, ts`,
   }
 
   duplicateClickRows(limit: number): FindingRow[] {
-    const groups = this.select<{ source: string; click_id: string; n: string; first_id: string }>(`SELECT dup_source AS source, click_id, n, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
-    if (groups.length === 0) return [];
-    const t = this.runner.scratchTable;
-    this.run('DROP TABLE IF EXISTS rc_dupclick_rows');
-    this.run(`CREATE ${t} rc_dupclick_rows ENGINE = Memory AS SELECT dup_source AS source, click_id, first_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`);
-    const sameSource = DUPLICATES_WITHIN_SOURCE ? ' AND k.source = d.source' : '';
-    const seconds = this.select<RawClick & { first_id: string }>(
-      `SELECT d.first_id AS first_id, k.id AS id, k.source AS source, k.file AS file, k.line AS line, k.click_id AS click_id, k.ts AS ts
-FROM rc_k AS k INNER JOIN rc_dupclick_rows AS d ON k.click_id = d.click_id
-WHERE k.id > d.first_id${sameSource} ORDER BY d.first_id, k.id LIMIT 1 BY d.first_id`,
+    // each group's first and second click (by row id) were picked by the GROUP BY that found it
+    const groups = this.select<{ source: string; click_id: string; n: string; first_id: string; second_id: string }>(
+      `SELECT dup_source AS source, click_id, n, first_id, second_id FROM rc_dupclick ORDER BY first_id${this.limitClause(limit)}`,
     );
-    const second = new Map(seconds.map((click) => [click.first_id, click]));
+    if (groups.length === 0) return [];
+    const seconds = this.clickRowsByIds(groups.map((group) => int(group.second_id)));
+    const second = new Map(groups.map((group) => [group.first_id, seconds.get(int(group.second_id))]));
     const firsts = this.clickRowsByIds(groups.map((group) => int(group.first_id)));
     return groups.map((group) => {
       const first = firsts.get(int(group.first_id));

@@ -7,7 +7,7 @@ import { clickhouseRunner, parseClickHouseUrl } from './clickhouse.js';
 import { chdbRunner, loadChdb } from './chdb.js';
 import { ClickHouseQueries } from './clickhouse-queries.js';
 import type { Layout, TableLayout } from './layout.js';
-import { columnsLayout, fileFormat, fileSourceLabel, MAPPABLE_FIELDS, sqliteLayoutExtras, sqliteOverlaps, sqliteParams, sqliteTable, type Column } from './layouts.js';
+import { columnsLayout, fileFormat, fileSourceLabel, MAPPABLE_FIELDS, sqliteClickDetails, sqliteLayoutExtras, sqliteOverlaps, sqliteParams, sqliteTable, type Column } from './layouts.js';
 import { bindForDisplay, sqlString, type ClickHouseRunner } from './runner.js';
 import type { EngineName, ReconcileBackend } from './types.js';
 
@@ -118,7 +118,7 @@ function layoutFor(runner: ClickHouseRunner, options: EngineOptions): Layout {
       };
     }
     layout = {
-      clicks: options.clicksFile ? fileTable(runner, 'clicks', options.clicksFile, map, mapped) : sqliteTable('clicks', options.dbFile!),
+      clicks: options.clicksFile ? fileTable(runner, 'clicks', options.clicksFile, map, mapped) : { ...sqliteTable('clicks', options.dbFile!), details: sqliteClickDetails(options.store!) },
       conversions: options.conversionsFile ? fileTable(runner, 'conversions', options.conversionsFile, map, mapped) : sqliteTable('conversions', options.dbFile!),
       params,
       ...extras,

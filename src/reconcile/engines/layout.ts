@@ -35,6 +35,18 @@ export interface TableLayout {
   settings?: string;
   /** Timestamps are tpb's canonical UTC ISO text, printed as stored; otherwise printed from the instant. */
   canonicalText: boolean;
+  /**
+   * Clicks only: each row's file, line and naive flag by row id, from where the rows live (tpb's
+   * SQLite file answers by rowid). When given, the engine does not read those columns of every
+   * click, only of the clicks it reports.
+   */
+  details?: (ids: readonly number[]) => Map<number, ClickDetails>;
+}
+
+export interface ClickDetails {
+  file: string | null;
+  line: number | null;
+  naive: number;
 }
 
 /** Where an engine reads clicks and conversions from, and the parameters its FROM clauses use. */

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../../errors.js';
 import type { Store } from '../../store/db.js';
-import { clickIdBounds, distinctClickSources, importFiles, overlapRowIds, sourceCounts } from '../../store/engine-meta.js';
+import { clickIdBounds, clickRowOrigins, distinctClickSources, importFiles, overlapRowIds, sourceCounts } from '../../store/engine-meta.js';
 import { ReconcileQueries, type ReconcileScope } from '../../store/reconcile.js';
-import { microsFromAny, tsFromText, type FieldExpressions, type Layout, type TableLayout } from './layout.js';
+import { microsFromAny, tsFromText, type ClickDetails, type FieldExpressions, type Layout, type TableLayout } from './layout.js';
 import { sqlString } from './runner.js';
 
 type Kind = 'clicks' | 'conversions';
@@ -26,6 +26,24 @@ export function sqliteTable(kind: Kind, file: string): TableLayout {
     Object.assign(expr, { txid: 'txid', event: 'event', status: 'status', payout: 'payout_micros', currency: 'currency', conversion_id: 'conversion_id' });
   }
   return { label: `${file} (${kind})`, from: `sqlite(${sqlString(file)}, '${kind}')`, expr, canonicalText: true };
+}
+
+/**
+ * A click's file, line and naive flag from tpb's SQLite file by rowid, as sqliteTable's expressions
+ * compute them: the import's file (or "<source> run <n>" for tpb's own runs); naive when the import
+ * read timestamps without an offset, never for a run.
+ */
+export function sqliteClickDetails(store: Store): (ids: readonly number[]) => Map<number, ClickDetails> {
+  const imports = new Map(importFiles(store).map((row) => [row.id, row]));
+  return (ids) => {
+    const found = new Map<number, ClickDetails>();
+    for (const row of clickRowOrigins(store, ids)) {
+      const imported = row.import_id === null ? undefined : imports.get(row.import_id);
+      const file = imported && imported.file !== '' ? imported.file : row.run_id === null ? null : `${row.source} run ${row.run_id}`;
+      found.set(row.id, { file, line: row.line, naive: imported ? imported.naive : 0 });
+    }
+    return found;
+  };
 }
 
 export function sqliteParams(store: Store): Record<string, unknown> {

@@ -1,20 +1,20 @@
+// Headless Chromium (Debian's `chromium` package, driven by puppeteer-core) for the HTML reports,
+// shared by the suite (test/browser/*.test.ts) and the bench (bench/parts/21-report-html.mjs), so
+// plain JavaScript: the bench runs under node without a TypeScript step. Types: chromium.d.mts.
+// A page fails on any console error or warning, any uncaught exception, and any request other
+// than the report file itself: the report must be complete offline.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer from 'puppeteer-core';
 
-/**
- * Headless Chromium (Debian's `chromium` package, driven by puppeteer-core) for the HTML reports.
- * A page fails the test on any console error or warning, any uncaught exception, and any request
- * other than the report file itself: the report must be complete offline.
- */
 export const CHROMIUM = process.env.TPB_CHROMIUM ?? '/usr/bin/chromium';
 
-export function chromiumMissing(): string | null {
+export function chromiumMissing() {
   return fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it), or point TPB_CHROMIUM at a Chromium`;
 }
 
-export async function launch(): Promise<Browser> {
+export async function launch() {
   const missing = chromiumMissing();
   if (missing) throw new Error(missing);
   return puppeteer.launch({
@@ -25,18 +25,10 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-export interface OpenedReport {
-  page: Page;
-  /** Console errors/warnings, page errors and CSP violations, in order. */
-  problems: string[];
-  /** Every request the page made beyond loading the report file. */
-  requests: string[];
-}
-
-export async function openReport(browser: Browser, file: string, options: { dark?: boolean; width?: number; javaScript?: boolean } = {}): Promise<OpenedReport> {
+export async function openReport(browser, file, options = {}) {
   const page = await browser.newPage();
-  const problems: string[] = [];
-  const requests: string[] = [];
+  const problems = [];
+  const requests = [];
   const url = pathToFileURL(file).href;
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warn') problems.push(`console.${message.type()}: ${message.text()}`);
@@ -54,13 +46,12 @@ export async function openReport(browser: Browser, file: string, options: { dark
   await page.setJavaScriptEnabled(options.javaScript ?? true);
   await page.setViewport({ width: options.width ?? 1100, height: 900 });
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: options.dark ? 'dark' : 'light' }]);
-  await page.goto(url, { waitUntil: 'load' });
+  await page.goto(url, { waitUntil: 'load', ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}) });
   return { page, problems, requests };
 }
 
-/** A full-page PNG into `dir` (the test's temporary directory); returns the file. */
-export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
+export async function screenshot(page, dir, name) {
   const file = path.join(dir, `${name}.png`);
-  await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: file, fullPage: true });
   return file;
 }
