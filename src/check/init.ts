@@ -57,9 +57,14 @@ function comment(text: string, indent: string): string {
  * tracker must refuse). It passes as written against `tpb serve --preset x` with the environment
  * variables it names; the comments say this tracker's success rule and duplicate answer.
  */
+/** The environment a preset's starter reads, as a command-line prefix (Keitaro's URL carries its postback key). */
+export function starterEnvironment(preset: PresetName): string {
+  return preset === 'keitaro' ? 'TRACKER_URL=https://staging.example.com KEITARO_POSTBACK_KEY=… ' : 'TRACKER_URL=https://staging.example.com ';
+}
+
 export function starterScenario(preset: PresetName): string {
   const info = PRESETS[preset];
-  const env = preset === 'keitaro' ? 'TRACKER_URL=https://staging.example.com KEITARO_POSTBACK_KEY=… ' : 'TRACKER_URL=https://staging.example.com ';
+  const env = starterEnvironment(preset);
   const keitaroUrl =
     preset === 'keitaro'
       ? `      # Keitaro's postback URL carries the postback key: https://<domain>/<postback-key>/postback

@@ -7,7 +7,7 @@ import { readDataRows } from '../check/data.js';
 import { checkExitCode, runScenario, type CheckResult, type CheckSummary, type DataRow } from '../check/run.js';
 import { scenarioFiles } from '../check/files.js';
 import { describeProblem, preflightScenario } from '../check/preflight.js';
-import { starterFileName, starterScenario } from '../check/init.js';
+import { starterEnvironment, starterFileName, starterScenario } from '../check/init.js';
 import { isPresetName } from '../presets/catalog.js';
 import { renderChecksJUnit, renderCheckSummary, renderStepLine } from '../report/check.js';
 import type { CliContext } from './context.js';
@@ -106,7 +106,7 @@ export async function runCheckCommand(context: CliContext, scenarioArgs: readonl
     if (fs.existsSync(file) && !options.force) throw new UsageError(`${file} already exists`, { hint: 'pass --force to overwrite it, or name another file' });
     fs.writeFileSync(file, starterScenario(preset));
     if (out.json) out.jsonDocument({ written: file, preset });
-    else out.info(`Wrote ${file} (${preset}). Edit the tracker paths, then: TRACKER_URL=https://staging.example.com tpb check ${path.relative(context.io.cwd, file) || file}`);
+    else out.info(`Wrote ${file} (${preset}). Edit the tracker paths, then: ${starterEnvironment(preset)}tpb check ${path.relative(context.io.cwd, file) || file}`);
     return;
   }
   if (options.preset !== undefined) throw new UsageError('--preset goes with --init; a scenario names its preset in the file');

@@ -46,6 +46,8 @@ describe('tpb check --init starters pass against their own mock tracker', () => 
     const init = await runBin(['check', '--init', '--preset', preset], { cwd });
     expect(init.code).toBe(0);
     const starter = fs.readFileSync(path.join(cwd, 'tpb-check.yaml'), 'utf8');
+    // The command it prints to run next names every variable the starter reads.
+    for (const name of new Set([...starter.split('\n').filter((line) => !line.trim().startsWith('#')).join('\n').matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((match) => match[1]!))) expect(init.stderr, name).toContain(`${name}=`);
     // Its own success rule and duplicate answer in the comments, not TUNE's.
     expect(starter.replace(/\n\s*#\s*/g, ' ')).toContain(SUCCESS_RULES[preset].description);
     expect(starter.replace(/\n\s*#\s*/g, ' ')).toContain(`${PRESETS[preset].title} answers a duplicate: ${DUPLICATE_RULES[preset].description}`);

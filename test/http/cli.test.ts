@@ -204,12 +204,18 @@ describe('tpb click / fire in-process', () => {
     expect(postback.reason).toBe('timeout: no answer within 300 ms');
     expect(postback.latency_ms).toBeGreaterThanOrEqual(295);
     expect(postback.latency_ms).toBeLessThan(600);
-    expect(oneMs).toBeLessThan(900);
+    // Whole in-process runs (database, output) take longer on a loaded CI machine; the bounds on
+    // the wall clock only rule out a timeout rounded up to whole seconds.
+    expect(oneMs).toBeLessThan(2500);
     t = performance.now();
     const two = await runCli(['fire', `${silent.url}/h?c={click_id}`, '--click-id', 'a', '--timeout', '250ms', '--retries', '1', '--retry-delay', '10ms', '--json'], { cwd });
     expect(two.code).toBe(3);
-    expect(performance.now() - t).toBeLessThan(1000);
-    expect((JSON.parse(two.stdout) as { postbacks: Array<{ latency_ms: number }> }).postbacks[0]!.latency_ms).toBeLessThan(800);
+    expect(performance.now() - t).toBeLessThan(3000);
+    const retried = (JSON.parse(two.stdout) as { postbacks: Array<{ latency_ms: number; attempts: number }> }).postbacks[0]!;
+    // two attempts, the last of them (latency_ms) cut at its 250 ms, not at a second
+    expect(retried.attempts).toBe(2);
+    expect(retried.latency_ms).toBeGreaterThanOrEqual(245);
+    expect(retried.latency_ms).toBeLessThan(800);
     const body = await runCli(['fire', `${stalled.url}/h?c={click_id}`, '--click-id', 'a', '--timeout', '300ms', '--retries', '0', '--json'], { cwd });
     const bodyPostback = (JSON.parse(body.stdout) as { postbacks: Array<{ latency_ms: number; reason: string }> }).postbacks[0]!;
     expect(bodyPostback.reason).toBe('timeout: no complete answer within 300 ms');
@@ -217,7 +223,7 @@ describe('tpb click / fire in-process', () => {
     t = performance.now();
     const click = await runCli(['click', `${silent.url}/c`, '--timeout', '300ms', '--json'], { cwd });
     expect(click.code).toBe(3);
-    expect(performance.now() - t).toBeLessThan(900);
+    expect(performance.now() - t).toBeLessThan(2500);
     const clickRecord = (JSON.parse(click.stdout) as { clicks: Array<{ latency_ms: number; detail: string }> }).clicks[0]!;
     expect(clickRecord.detail).toBe('timeout: no answer within 300 ms');
     expect(clickRecord.latency_ms).toBeLessThan(600);
