@@ -293,6 +293,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   for (const [name, value] of options.params ?? []) if (redactor.isSecretName(name) && !value.includes('{')) redactor.addValue(value);
   redactor.learnHeaders(baseHeaders);
 
+  const redactedUserAgent = userAgent === null ? null : redactor.text(userAgent);
   const startedAt = now();
   const redactedUrl = redactor.url(options.url);
   const runId = store
@@ -418,13 +419,14 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
         affiliateId: fields.affiliateId,
         subs: fields.subs,
         ip: ip ?? null,
-        userAgent,
+        userAgent: redactedUserAgent,
         requestUrl: record.url,
         httpStatus: record.status ?? null,
         location: record.location ?? null,
         latencyMs: record.latencyMs,
         error: record.cause ? `${record.cause}: ${record.detail}` : null,
-      });
+        // Every text of the row was redacted above by the run's redactor: the store's own (the CLI's) need not again.
+      }, redactor);
     }
     if (slot.warmup) return;
     recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, record.ok);

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { HttpClient, DEFAULT_INTERRUPT_GRACE_MS, DEFAULT_TIMEOUT_MS, type HttpMethod } from '../http/client.js';
+import { HttpClient, DEFAULT_INTERRUPT_GRACE_MS, DEFAULT_TIMEOUT_MS, type HttpMethod, type HttpRequest } from '../http/client.js';
 import { DEFAULT_RETRY_POLICY, sendWithRetries, sleepUnlessAborted, type AttemptRecord, type RetryHooks, type RetryPolicy } from '../http/retry.js';
 import { hasErrors, LintFailedError, lintClickId, lintTemplate, type LintFinding } from '../template/lint.js';
 import { PRESETS, type PresetName } from '../presets/catalog.js';
@@ -92,55 +92,144 @@ export function addBodySecretValues(body: string, redactor: Redactor): void {
   redactor.learnBody(body);
 }
 
+/**
+ * Redactions of texts that repeat from postback to postback (the tracker's answer body, its header
+ * values, the verdict's reason): a run of 30,000 postbacks to one endpoint redacts
+ * `success=true;` once, not 30,000 times. Exact: the redactor's answer for a text changes only
+ * when it learns a secret, and then the memo starts over.
+ */
+export class RedactionMemo {
+  private readonly texts = new Map<string, string>();
+  private readonly bodies = new Map<string, string>();
+  private version: number;
+
+  constructor(readonly redactor: Redactor) {
+    this.version = redactor.version;
+  }
+
+  private fresh(): void {
+    if (this.version !== this.redactor.version) {
+      this.texts.clear();
+      this.bodies.clear();
+      this.version = this.redactor.version;
+    }
+  }
+
+  text(text: string): string {
+    if (text === '') return text;
+    this.fresh();
+    let out = this.texts.get(text);
+    if (out === undefined) {
+      out = this.redactor.text(text);
+      // Long or endless variety (dates, ids) must not grow it without bound.
+      if (text.length <= 512) {
+        if (this.texts.size >= 1024) this.texts.clear();
+        this.texts.set(text, out);
+      }
+    }
+    return out;
+  }
+
+  body(text: string): string {
+    if (text === '') return text;
+    this.fresh();
+    let out = this.bodies.get(text);
+    if (out === undefined) {
+      out = this.redactor.body(text);
+      if (text.length <= 4096) {
+        if (this.bodies.size >= 256) this.bodies.clear();
+        this.bodies.set(text, out);
+      }
+    }
+    return out;
+  }
+
+  headers(headers: Readonly<Record<string, string>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name in headers) out[name] = this.redactor.isSecretName(name) ? REDACTED : this.text(headers[name]!);
+    return out;
+  }
+}
+
+const memos = new WeakMap<Redactor, RedactionMemo>();
+
+/** The memo of a redactor (one per redactor, kept as long as it is). */
+export function redactionMemo(redactor: Redactor): RedactionMemo {
+  let memo = memos.get(redactor);
+  if (memo === undefined) {
+    memo = new RedactionMemo(redactor);
+    memos.set(redactor, memo);
+  }
+  return memo;
+}
+
+// toISOString per postback costs about a microsecond: the date and time to the second are made
+// once a second, the milliseconds appended (the same text toISOString gives).
+let isoSecond = -1;
+let isoPrefix = '';
+function isoNow(): string {
+  const ms = Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+  }
+  const millis = ms - second * 1000;
+  return `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+}
+
 /** Send one postback (with retries) and judge the answer. Never throws for network or HTTP outcomes. */
 export async function firePostback(client: HttpClient, request: PostbackRequest, judging: FireJudging = {}): Promise<FireOutcome> {
   const redactor = judging.redactor ?? new Redactor();
-  const sentAt = new Date().toISOString();
-  const exchange = await sendWithRetries(
-    client,
-    { method: request.method, url: request.url, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}), ...(judging.timeoutMs !== undefined ? { timeoutMs: judging.timeoutMs } : {}) },
-    judging.retryPolicy ?? DEFAULT_RETRY_POLICY,
-    judging.retryHooks,
-  );
+  const memo = redactionMemo(redactor);
+  const sentAt = isoNow();
+  const httpRequest: HttpRequest = { method: request.method, url: request.url, headers: request.headers };
+  if (request.body !== undefined) httpRequest.body = request.body;
+  if (judging.timeoutMs !== undefined) httpRequest.timeoutMs = judging.timeoutMs;
+  const exchange = await sendWithRetries(client, httpRequest, judging.retryPolicy ?? DEFAULT_RETRY_POLICY, judging.retryHooks);
   const limit = judging.excerptChars ?? DEFAULT_EXCERPT_CHARS;
   const response = exchange.response;
   const copy = request.copy ?? 1;
-  const answer = response ? { status: response.status, body: response.body, headers: response.headers, url: request.url } : undefined;
-  // Copies 2..N are the same conversion again: judged as a duplicate, not by the success rule.
-  const copyVerdict =
-    answer && copy > 1
-      ? judgeCopy(answer, { ...(judging.expectations ? { expectations: judging.expectations } : {}), ...(judging.preset ? { preset: judging.preset } : {}), expect: judging.expectRepeat ?? 'refused' })
-      : undefined;
-  const { treated, ...judged } = copyVerdict ?? { treated: undefined };
-  const verdict: Verdict = copyVerdict ? (judged as Verdict) : answer ? judgeResponse(answer, judging.expectations, judging.preset) : networkVerdict(exchange.failure!);
-  const body = response ? redactor.body(response.body) : undefined;
-  return {
+  let verdict: Verdict;
+  let treated: CopyTreatment | undefined;
+  if (response) {
+    const answer = { status: response.status, body: response.body, headers: response.headers, url: request.url };
+    if (copy > 1) {
+      // Copies 2..N are the same conversion again: judged as a duplicate, not by the success rule.
+      const copyVerdict = judgeCopy(answer, { ...(judging.expectations ? { expectations: judging.expectations } : {}), ...(judging.preset ? { preset: judging.preset } : {}), expect: judging.expectRepeat ?? 'refused' });
+      const { treated: how, ...judged } = copyVerdict;
+      treated = how;
+      verdict = judged as Verdict;
+    } else verdict = judgeResponse(answer, judging.expectations, judging.preset);
+  } else verdict = networkVerdict(exchange.failure!);
+  verdict.reason = memo.text(verdict.reason);
+  const outcome: FireOutcome = {
     seq: request.seq,
     copy,
     method: request.method,
     url: redactor.url(request.url),
-    requestHeaders: redactor.headers(request.headers),
-    ...(request.body !== undefined ? { requestBody: redactor.requestBody(request.body) } : {}),
+    requestHeaders: memo.headers(request.headers),
     clickId: request.clickId,
     txid: request.txid,
     event: request.event,
     status: request.status,
     payout: request.payout,
-    ...(response
-      ? {
-          httpStatus: response.status,
-          responseHeaders: redactor.headers(response.headers),
-          bodyExcerpt: body!.length > limit ? body!.slice(0, limit) : body!,
-          bodyTruncated: response.truncated || body!.length > limit,
-        }
-      : {}),
     latencyMs: Math.round(exchange.latencyMs * 100) / 100,
     // An attempt's failure can quote the URL (an unparseable one, with its token).
-    attempts: exchange.attempts.map((attempt) => (attempt.failure === undefined ? attempt : { ...attempt, failure: redactor.text(attempt.failure) })),
-    verdict: { ...verdict, reason: redactor.text(verdict.reason) },
-    ...(treated !== undefined ? { duplicate: treated } : {}),
+    attempts: exchange.attempts.length === 1 && exchange.attempts[0]!.failure === undefined ? exchange.attempts : exchange.attempts.map((attempt) => (attempt.failure === undefined ? attempt : { ...attempt, failure: redactor.text(attempt.failure) })),
+    verdict,
     sentAt,
   };
+  if (request.body !== undefined) outcome.requestBody = redactor.requestBody(request.body);
+  if (response) {
+    const body = memo.body(response.body);
+    outcome.httpStatus = response.status;
+    outcome.responseHeaders = memo.headers(response.headers);
+    outcome.bodyExcerpt = body.length > limit ? body.slice(0, limit) : body;
+    outcome.bodyTruncated = response.truncated || body.length > limit;
+  }
+  if (treated !== undefined) outcome.duplicate = treated;
+  return outcome;
 }
 
 export interface FireRunOptions {
@@ -342,9 +431,15 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
   const clickIdParam = options.preset ? PRESETS[options.preset].clickIdParam : undefined;
   // Every copy of the first postback is due before any copy 2 (the duplicate test sends copy r+1
   // after copy r was answered), so seq counts copy by copy: 1..n the first copies, n+1..2n the second…
+  // The generated macros ({uuid}, {rand}, {i}…) are made per id only when some text uses one;
+  // {timestamp} and {unix} are the run's start for every id.
+  const texts = [template, options.data ?? '', ...headerTemplates.map(([, value]) => value), ...[...vars.values()], ...[options.payout, options.revenue, options.txid, options.status, options.event, options.currency].map((value) => value ?? '')];
+  const perIdMacros = texts.some((text) => /\{(uuid|rand|i)\}/.test(text));
+  const fixedGenerated = generatedMacroValues(1, now);
   const perId = ids.map((clickId, idIndex) => {
-    const generated = generatedMacroValues(idIndex + 1, now);
-    const option = (value: string | undefined) => (value === undefined ? undefined : expandValue(value, { ...generated, ...(clickId !== undefined ? { click_id: clickId } : {}) }));
+    const generated = perIdMacros ? generatedMacroValues(idIndex + 1, now) : fixedGenerated;
+    const scope = clickId !== undefined ? { ...generated, click_id: clickId } : generated;
+    const option = (value: string | undefined) => (value === undefined ? undefined : value.includes('{') ? expandValue(value, scope) : value);
     const payout = option(options.payout);
     const revenue = option(options.revenue);
     const txid = option(options.txid);
@@ -366,13 +461,14 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
   });
   const requests: PostbackRequest[] = [];
   let seq = 0;
+  // --as keeps what the sender would send literally (placeholders, foreign syntaxes) as written.
+  const raw = perId.length > 0 ? Object.keys(perId[0]!.values).filter((name) => name.startsWith('__tpb_raw_')) : [];
+  const urlOptions = { where: 'the postback URL', ...(raw.length > 0 ? { raw } : {}) };
   for (let r = 1; r <= repeat; r += 1) {
     for (const { clickId, values, payout, revenue, txid, status, event, currency } of perId) {
       seq += 1;
       const perRequest = { ...values, seq: String(seq), repeat: String(r) };
-      // --as keeps what the sender would send literally (placeholders, foreign syntaxes) as written.
-      const raw = Object.keys(perRequest).filter((name) => name.startsWith('__tpb_raw_'));
-      const url = expandTemplate(template, perRequest, { where: 'the postback URL', ...(raw.length > 0 ? { raw } : {}) });
+      const url = expandTemplate(template, perRequest, urlOptions);
       const headers: Record<string, string> = {};
       for (const [name, value] of headerTemplates) headers[name.toLowerCase()] = expandTemplate(value, perRequest, { encoding: 'none', where: `header ${name}` });
       let body: string | undefined;
@@ -613,7 +709,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const perCopy = requests.length / copies;
   const duplicatePlan = (skipped: number): DuplicatePlan => ({ ...repeatInfo, planned: perCopy * (copies - 1), skipped });
 
-  const resolved: ResolvedPostback[] = requests.map((request) => ({
+  // What would be sent is shown only by a dry run: a real one does not redact every request for it.
+  const resolved: ResolvedPostback[] = !options.dryRun ? [] : requests.map((request) => ({
     seq: request.seq,
     copy: request.copy ?? 1,
     method: request.method,
@@ -673,6 +770,18 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     redactor,
     expectRepeat,
   };
+  const memo = redactionMemo(redactor);
+  // Amounts repeat from postback to postback (--payout 1.25): converted once each.
+  const microsOf = new Map<string, number | null>();
+  const micros = (amount: string | null): number | null => {
+    if (amount === null) return null;
+    let value = microsOf.get(amount);
+    if (value === undefined) {
+      value = decimalToMicros(amount) ?? null;
+      if (microsOf.size < 1000) microsOf.set(amount, value);
+    }
+    return value;
+  };
   // Slot i of a phase fires the phase's postback i; a timed run or a warm-up goes round the list
   // again (seq stays unique).
   const sender = (phase: readonly PostbackRequest[]) => async (slot: LoadSlot) => {
@@ -697,17 +806,18 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
       txid: outcome.txid,
       event: outcome.event,
       status: outcome.status,
-      payoutMicros: request.payout === null ? null : decimalToMicros(request.payout) ?? null,
-      revenueMicros: request.revenue === null ? null : decimalToMicros(request.revenue) ?? null,
+      payoutMicros: micros(request.payout),
+      revenueMicros: micros(request.revenue),
       currency: request.currency,
       httpStatus: outcome.httpStatus ?? null,
       bodyExcerpt: outcome.bodyExcerpt ?? null,
       latencyMs: outcome.latencyMs,
       attempts: outcome.attempts.length,
       verdict: outcome.verdict.verdict,
-      reason: [outcome.verdict.reason, outcome.verdict.suspect ? `suspect: ${outcome.verdict.suspect}` : undefined].filter(Boolean).join('; ') || null,
+      // The suspect note quotes the page's title: redacted with the rest (the reason already is).
+      reason: outcome.verdict.suspect ? memo.text(outcome.verdict.reason ? `${outcome.verdict.reason}; suspect: ${outcome.verdict.suspect}` : `suspect: ${outcome.verdict.suspect}`) : outcome.verdict.reason || null,
       sentAt: outcome.sentAt,
-    });
+    }, redactor);
     if (slot.warmup) return;
     recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, outcome.verdict.verdict === 'pass');
     tally.add(outcome);

@@ -98,6 +98,13 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined):
 export async function sendWithRetries(client: HttpClient, request: HttpRequest, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<RetriedExchange> {
   const attempts: AttemptRecord[] = [];
   let latencyMs = 0;
+  // Built field by field (this runs per postback): optional fields absent, not undefined.
+  const done = (response: HttpResponse | undefined, failure: HttpFailure | undefined): RetriedExchange => {
+    const exchange: RetriedExchange = { attempts, latencyMs };
+    if (response) exchange.response = response;
+    if (failure) exchange.failure = failure;
+    return exchange;
+  };
   for (let attempt = 1; ; attempt += 1) {
     let response: HttpResponse | undefined;
     let failure: HttpFailure | undefined;
@@ -107,26 +114,21 @@ export async function sendWithRetries(client: HttpClient, request: HttpRequest, 
       if (!(error instanceof HttpFailure)) throw error;
       failure = error;
     }
-    const record: AttemptRecord = {
-      attempt,
-      latencyMs: response?.latencyMs ?? failure?.latencyMs ?? 0,
-      ...(response ? { status: response.status } : {}),
-      ...(failure ? { failure: `${failure.kind}: ${failure.message}` } : {}),
-    };
+    const record: AttemptRecord = { attempt, latencyMs: response?.latencyMs ?? failure?.latencyMs ?? 0 };
+    if (response) record.status = response.status;
+    if (failure) record.failure = `${failure.kind}: ${failure.message}`;
     attempts.push(record);
     latencyMs += record.latencyMs;
     // An invalid request will not become valid by waiting.
     const retryable = failure ? failure.kind !== 'invalid_request' && failure.kind !== 'interrupted' : isRetryableStatus(response!.status);
-    if (!retryable || attempt > policy.retries || hooks.signal?.aborted) {
-      return { ...(response ? { response } : {}), ...(failure ? { failure } : {}), attempts, latencyMs };
-    }
+    if (!retryable || attempt > policy.retries || hooks.signal?.aborted) return done(response, failure);
     const retryAfter = response?.status === 429 || response?.status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
     record.waitMs = backoffDelay(attempt, policy, retryAfter, hooks.random);
     hooks.onRetry?.(record, attempt + 1);
     await abortableSleep(hooks.sleep, record.waitMs, hooks.signal);
     if (hooks.signal?.aborted) {
       delete record.waitMs;
-      return { ...(response ? { response } : {}), ...(failure ? { failure } : {}), attempts, latencyMs };
+      return done(response, failure);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Store } from './db.js';
+import type { Redactor } from '../text/redact.js';
 
 /** Source label of clicks sent by `tpb click`. */
 export const TPB_CLICK_SOURCE = 'tpb:click';
@@ -58,9 +59,14 @@ export class SimulatedClickWriter {
     });
   }
 
-  add(row: SimulatedClickRow): void {
+  /**
+   * `redactedBy`: the row's texts were just redacted by this redactor; when it is the store's own,
+   * they are not redacted a second time (the same work again on every click).
+   */
+  add(row: SimulatedClickRow, redactedBy?: Redactor): void {
     const store = this.store;
-    this.pending.push({ ...row, requestUrl: store.redact(row.requestUrl), location: store.redact(row.location), error: store.redact(row.error), userAgent: store.redact(row.userAgent) });
+    if (redactedBy !== undefined && redactedBy === store.redactor) this.pending.push(row);
+    else this.pending.push({ ...row, requestUrl: store.redact(row.requestUrl), location: store.redact(row.location), error: store.redact(row.error), userAgent: store.redact(row.userAgent) });
     if (this.pending.length >= this.batchSize) this.flush();
   }
 

@@ -7,6 +7,7 @@ import { HttpClient } from '../../src/http/client.js';
 import { Store } from '../../src/store/db.js';
 import { capturedClickIds } from '../../src/store/clicks.js';
 import { tempDir } from '../helpers/tmp.js';
+import { Redactor } from '../../src/text/redact.js';
 import { closedPort, scriptedServer } from './server.js';
 
 const redirect = (location: string, status = 302) => (_req: unknown, res: import('node:http').ServerResponse) => {
@@ -156,6 +157,27 @@ describe('runClicks', () => {
     expect(run.command).toBe('click');
     expect(run.target).not.toContain('s3cret');
     expect(JSON.parse(run.summary_json)).toMatchObject({ sent: 6, captured: 4 });
+    store.close();
+  });
+
+  it('with the CLI\'s one redactor on the store, stored clicks are redacted (link, Location, error, user agent) though the store does not redact them again', async () => {
+    let n = 0;
+    const server = await scriptedServer((req, res) => {
+      n += 1;
+      if (n % 2 === 0) return redirect(`/lp?utm=1&echo=s3cret-789`)(req, res); // no click id; echoes the secret
+      redirect(`/lp?transaction_id=id${n}&api_key=lpsecret${n}&echo=s3cret-789`)(req, res);
+    });
+    const store = Store.open(path.join(tempDir(), 'tpb.db'));
+    const redactor = new Redactor();
+    store.redactor = redactor;
+    const result = await runClicks({ url: `${server.url}/aff_c?offer_id=7&token=s3cret-789`, count: 60, concurrency: 3, userAgent: 'agent s3cret-789', redactor, store });
+    expect(result.summary).toMatchObject({ sent: 60, captured: 30 });
+    const rows = store.db.prepare("SELECT * FROM clicks WHERE source = 'tpb:click' ORDER BY line").all() as Array<Record<string, unknown>>;
+    expect(rows).toHaveLength(60);
+    expect(JSON.stringify(rows)).not.toContain('s3cret-789');
+    expect(JSON.stringify(rows)).not.toContain('lpsecret');
+    expect(rows.find((row) => row.click_id !== null)).toMatchObject({ user_agent: 'agent REDACTED', offer_id: '7' });
+    expect(String(rows.find((row) => row.error !== null)!.error)).toMatch(/^no_param: /);
     store.close();
   });
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { firePostbacks, firePostback } from '../../src/fire/run.js';
+import { firePostbacks, firePostback, redactionMemo } from '../../src/fire/run.js';
+import { Redactor } from '../../src/text/redact.js';
 import { judgeResponse, parseStatusExpectation } from '../../src/fire/verdict.js';
 import { HttpClient } from '../../src/http/client.js';
 import { backoffDelay, parseRetryAfter, DEFAULT_RETRY_POLICY } from '../../src/http/retry.js';
@@ -157,6 +158,49 @@ describe('firePostback(s) against a real server', () => {
     const run = store.db.prepare('SELECT * FROM runs').get() as { target: string };
     expect(run.target).not.toContain('sekrit-123');
     store.close();
+  });
+
+  it('with the CLI\'s one redactor on the store: 123 postbacks stored in order, in batches of many rows, every text redacted once', async () => {
+    // A page whose title echoes the secret: the suspect note quotes it, and must not reach the database.
+    const server = await scriptedServer((req, res) => answer(200, '<html><head><title>token sekrit-456 ok</title></head><body>success=true;</body></html>', { 'content-type': 'text/html', 'x-echo': 'sekrit-456' })(req, res));
+    const store = Store.open(path.join(tempDir(), 'tpb.db'));
+    const redactor = new Redactor();
+    store.redactor = redactor;
+    const ids = Array.from({ length: 123 }, (_, i) => `id${String(i).padStart(4, '0')}`);
+    const result = await firePostbacks({
+      template: `${server.url}/pb?cid={click_id}&amount={payout}&security_token=sekrit-456`,
+      clickIds: ids,
+      payout: '1.25',
+      concurrency: 7,
+      retryPolicy: fast,
+      redactor,
+      store,
+    });
+    expect(result.summary).toMatchObject({ sent: 123, failed: 123, suspect: 123 });
+    expect(result.postbacks[0]!.verdict.suspect).toContain('token sekrit-456 ok');
+    expect(result.postbacks[0]!.responseHeaders!['x-echo']).toBe('REDACTED');
+    expect(result.postbacks[0]!.url).not.toContain('sekrit-456');
+    const postbacks = store.db.prepare('SELECT seq, click_id, url, reason, body_excerpt, payout_micros FROM postbacks ORDER BY id').all() as Array<Record<string, unknown>>;
+    expect(postbacks.map((row) => Number(row.seq)).sort((a, b) => a - b)).toEqual(ids.map((_, i) => i + 1));
+    expect(new Set(postbacks.map((row) => row.click_id))).toEqual(new Set(ids));
+    expect(JSON.stringify(postbacks)).not.toContain('sekrit-456');
+    expect(String(postbacks[0]!.reason)).toContain('suspect: HTTP 200 with an HTML page');
+    expect(postbacks.every((row) => row.payout_micros === 1_250_000)).toBe(true);
+    const conversions = store.db.prepare("SELECT line, click_id FROM conversions WHERE source = 'tpb:fire' ORDER BY id").all() as Array<{ line: number; click_id: string }>;
+    expect(conversions).toHaveLength(123);
+    // Each conversion row is its postback's: the same seq and id, in the same order.
+    expect(conversions.map((row) => [row.line, row.click_id])).toEqual(postbacks.map((row) => [row.seq, row.click_id]));
+    store.close();
+  });
+
+  it('the redaction memo starts over when the redactor learns a secret', () => {
+    const redactor = new Redactor();
+    const memo = redactionMemo(redactor);
+    expect(memo.text('answer echoes abc-secret-1')).toBe('answer echoes abc-secret-1');
+    redactor.addValue('abc-secret-1');
+    expect(memo.text('answer echoes abc-secret-1')).toBe('answer echoes REDACTED');
+    expect(memo.body('{"password":"x"}')).toBe(redactor.body('{"password":"x"}'));
+    expect(memo.headers({ authorization: 'Bearer x', 'x-a': 'abc-secret-1' })).toEqual({ authorization: 'REDACTED', 'x-a': 'REDACTED' });
   });
 
   it('stops before sending on unresolved macros and lint errors; dry-run sends nothing', async () => {
