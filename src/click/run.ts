@@ -374,7 +374,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       url = appendQuery(expandTemplate(options.url, generated), params.map(([name, value]) => [name, expandValue(value, generated)] as const));
     }
     const ip = options.ip !== undefined ? clickIp(options.ip, index) : undefined;
-    const headers = ip !== undefined ? { ...baseHeaders, 'x-forwarded-for': ip } : baseHeaders;
+    const headers = ip !== undefined ? Object.assign({}, baseHeaders, { 'x-forwarded-for': ip }) : baseHeaders;
     let outcome: ClickOutcome;
     let attempts = 0;
     const traced: ClickOutcome['hops'] = [];
