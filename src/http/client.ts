@@ -179,6 +179,13 @@ const NO_HEADERS: HeaderBlock = { lines: '', host: undefined, connection: undefi
 const headerBlocks = new WeakMap<object, HeaderBlock>();
 
 function headerBlock(headers: Readonly<Record<string, string>>): HeaderBlock {
+  // No headers (fire's usual request): nothing to build or remember.
+  let empty = true;
+  for (const _key in headers) {
+    empty = false;
+    break;
+  }
+  if (empty) return NO_HEADERS;
   let block = headerBlocks.get(headers);
   if (block !== undefined) return block;
   block = { lines: '', host: undefined, connection: undefined, close: false, contentLength: undefined };
