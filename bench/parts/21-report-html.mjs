@@ -13,7 +13,7 @@ import { DATA_VERSION, generate, hasIngest, load } from './20-reconcile.mjs';
 
 export const title = 'reconcile --format html: 1,000,000 clicks × 200,000 conversions, --limit 1000';
 
-const RUNS = 3;
+const RUNS = 5;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 

@@ -70,7 +70,7 @@ export async function openReconcileEngine(
   if (options.by !== undefined || options.format === 'html') {
     throw new UsageError(`${options.by !== undefined ? '--by' : '--format html'} is sqlite-only for now`, { hint: `drop --engine ${engine}, or drop ${options.by !== undefined ? '--by' : '--format html'}` });
   }
-  const { openClickHouseBackend, parseEngineMap } = await import('../reconcile/engines/index.js');
+  const { openClickHouseBackend, parseEngineMap, statementGist } = await import('../reconcile/engines/index.js');
   const map = parseEngineMap(options.map);
   const needsDb = engine === 'chdb' && (!options.clicks || !options.conversions);
   if (needsDb && (context.dbPath === ':memory:' || !fs.existsSync(context.dbPath))) {
@@ -89,6 +89,7 @@ export async function openReconcileEngine(
     ...(context.io.env.CLICKHOUSE_USER ? { username: context.io.env.CLICKHOUSE_USER } : {}),
     ...(context.io.env.CLICKHOUSE_PASSWORD !== undefined ? { password: context.io.env.CLICKHOUSE_PASSWORD } : {}),
     map,
+    ...(context.globals.verbose ? { onStatement: (sql: string, ms: number) => context.output.verbose(`reconcile: ${engine} ${Math.round(ms)} ms: ${statementGist(sql)}`) } : {}),
   });
   if (options.emitSql) {
     try {

@@ -33,6 +33,8 @@ export interface JUnitSuite {
   /** ISO 8601. */
   timestamp?: string;
   properties?: Readonly<Record<string, string>>;
+  /** The suite's own <system-out>, after its cases (output that belongs to no one case). */
+  systemOut?: string;
 }
 
 // Characters XML 1.0 does not allow at all (C0 controls except tab/newline/CR, U+FFFE/U+FFFF,
@@ -97,6 +99,7 @@ export function renderJUnit(suites: readonly JUnitSuite[], name = 'tpb'): string
       if (body.length === 0) lines.push(`${open}/>`);
       else lines.push(`${open}>`, ...body, '    </testcase>');
     }
+    if (suite.systemOut) lines.push(`    <system-out>${escapeXml(suite.systemOut)}</system-out>`);
     lines.push('  </testsuite>');
   });
   lines.push('</testsuites>');

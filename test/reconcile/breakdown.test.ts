@@ -304,7 +304,7 @@ describe('thresholds per group', () => {
 });
 
 describe('tpb reconcile --by, --timezone, --ignore-last through the CLI', () => {
-  it('json has groups, series, lag and maturity; table and markdown show them; csv is the groups; bad flags are exit 2', async () => {
+  it('json has groups, series, lag and maturity; table, markdown and junit show them; csv is the groups, the days or the lag; bad flags are exit 2', async () => {
     const cwd = tempDir();
     const db = seedBasic(cwd);
     const json = await runCli(['--db', db, 'reconcile', '--json', '--by', 'affiliate,day', '--timezone', 'Europe/Berlin'], { cwd });
@@ -330,6 +330,63 @@ describe('tpb reconcile --by, --timezone, --ignore-last through the CLI', () => 
     const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
     expect(rows.map((row) => row.key)).toEqual(['network']);
     expect(Number(rows[0]!.conversions)).toBe(plainDoc.summary.conversions);
+
+    // The lag histogram in the table and markdown: its buckets' counts are the JSON's.
+    const lagRows = table.stdout.split('\n').filter((line) => /^ {2}\S+–\S+\s+\d+\s+[\d.]+%/.test(line));
+    expect(lagRows.length).toBeGreaterThan(0);
+    const counted = lagRows.map((line) => Number(line.trim().split(/\s+/)[1]));
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(plainDoc.lag!.conversions);
+    expect(md.stdout).toMatch(/<details><summary>Lag histogram<\/summary>\n\n\| lag \| conversions \| share \|/);
+
+    // CSV is one table: --rows chooses the daily series (with maturity) or the lag histogram.
+    const daily = await runCli(['--db', db, 'reconcile', '--format', 'csv', '--rows', 'daily', '--timezone', 'Europe/Berlin'], { cwd });
+    expect(daily.code).toBe(0);
+    const days = parse(daily.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(Object.keys(days[0]!)).toEqual(['day', 'conversions', 'matched', 'unmatched', 'missing_click_id', 'match_rate', 'incomplete_share', 'timezone']);
+    expect(days.filter((row) => row.day !== '(undated)').map((row) => [row.day, Number(row.conversions), Number(row.matched), Number(row.unmatched)])).toEqual(
+      doc.series!.daily.map((day) => [day.day, day.conversions, day.matched, day.unmatched]),
+    );
+    expect(days.reduce((sum, row) => sum + Number(row.conversions), 0)).toBe(doc.summary.conversions);
+    expect(days.every((row) => row.timezone === 'Europe/Berlin')).toBe(true);
+    const lagCsv = await runCli(['--db', db, 'reconcile', '--format', 'csv', '--rows', 'lag'], { cwd });
+    const buckets = parse(lagCsv.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(buckets.map((row) => [row.bucket, Number(row.conversions)])).toEqual(plainDoc.lag!.buckets.map((bucket) => [bucket.label, bucket.count]));
+    expect(Number(buckets[buckets.length - 1]!.cumulative_share)).toBe(1);
+    expect(buckets.filter((row) => row.after_window === 'true').map((row) => Number(row.from_ms))).toEqual(
+      plainDoc.lag!.buckets.filter((bucket) => bucket.from_ms >= plainDoc.lag!.window_ms).map((bucket) => bucket.from_ms),
+    );
+    for (const [args, message] of [
+      [['--rows', 'lag'], /--rows chooses the rows of the CSV report; it cannot be combined with --format table/],
+      [['--format', 'csv', '--rows', 'groups'], /--rows groups needs --by/],
+      [['--format', 'csv', '--rows', 'daily', '--engine', 'chdb'], /--rows daily is sqlite-only for now/],
+    ] as const) {
+      const refused = await runCli(['--db', db, 'reconcile', ...args], { cwd });
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.stderr).toMatch(message);
+    }
+
+    // JUnit: the where-and-when sections as suite properties and the suite's output; the cases stay one per category.
+    const junit = await runCli(['--db', db, 'reconcile', '--format', 'junit', '--by', 'affiliate'], { cwd });
+    expect(junit.code).toBe(0);
+    const xml = parseXml(junit.stdout);
+    const properties = Object.fromEntries(findAll(xml, 'property').map((node) => [node.attributes.name, node.attributes.value]));
+    expect(properties).toMatchObject({
+      by: 'affiliate',
+      series_timezone: 'UTC',
+      series_days: String(plainDoc.series!.daily.length),
+      series_first_day: plainDoc.series!.daily[0]!.day,
+      lag_conversions: String(plainDoc.lag!.conversions),
+      lag_p50_ms: String(plainDoc.lag!.p50_ms),
+      lag_p90_ms: String(plainDoc.lag!.p90_ms),
+      lag_p99_ms: String(plainDoc.lag!.p99_ms),
+      maturity_incomplete_share: String(plainDoc.maturity!.incomplete_share),
+    });
+    const suite = findAll(xml, 'testsuite')[0]!;
+    const out = suite.children.filter((child) => child.name === 'system-out').map((child) => child.text).join('');
+    expect(out).toMatch(/^By day \(UTC\)/);
+    expect(out).toMatch(/Lag: click to conversion over \d+ matched conversions: p50/);
+    expect(out).toMatch(/By affiliate — \d+ groups?, by money at stake/);
+    expect(findAll(xml, 'testcase').map((node) => node.attributes.name)).not.toContain('where and when');
 
     const bad = await runCli(['--db', db, 'reconcile', '--by', 'country'], { cwd });
     expect(bad.code).toBe(2);

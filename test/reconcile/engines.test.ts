@@ -109,6 +109,15 @@ describe('tpb reconcile --engine chdb (the built binary)', () => {
 
   }, 120_000);
 
+  it('-v says how long each ClickHouse statement took (where a slow reconcile spends its time)', async () => {
+    const verbose = await runBin(['--db', db, '-v', 'reconcile', '--json', '--engine', 'chdb'], { cwd: dir });
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr).toMatch(/^reconcile: chdb \d+ ms: CREATE TABLE rc_k ENGINE = Memory AS SELECT id, source, click_id, ts/m);
+    expect(verbose.stderr).toMatch(/^reconcile: chdb \d+ ms: INSERT INTO rc_cand \(\d+ values\)$/m);
+    const quiet = await runBin(['--db', db, 'reconcile', '--json', '--engine', 'chdb'], { cwd: dir });
+    expect(quiet.stderr).not.toMatch(/reconcile: chdb \d+ ms/);
+  }, 120_000);
+
   it('--emit-sql prints runnable ClickHouse SQL with the scope bound, and it gives the same counts', async () => {
     const result = await runBin(['--db', db, 'reconcile', '--engine', 'chdb', '--emit-sql', '--conversions-source', 'network'], { cwd: dir });
     expect(result.code).toBe(0);

@@ -59,8 +59,10 @@ describe('junit', () => {
 
   it('escapes everything that would break the XML', () => {
     const hostile = 'a<b>&"c\'\u0001\u001b[31m\ud800';
-    const xml = renderJUnit([{ name: hostile, cases: [{ name: hostile, classname: 'x', failure: { message: `${hostile}\nline 2`, text: hostile }, systemOut: hostile }] }]);
+    const xml = renderJUnit([{ name: hostile, cases: [{ name: hostile, classname: 'x', failure: { message: `${hostile}\nline 2`, text: hostile }, systemOut: hostile }], systemOut: `suite ${hostile}` }]);
     const parsed = parseXml(xml);
+    const suiteOut = findAll(parsed, 'testsuite')[0]!.children.filter((child) => child.name === 'system-out');
+    expect(suiteOut.map((child) => child.text)).toEqual(['suite a<b>&"c\'\\u0001\\u001b[31m']);
     const testcase = findAll(parsed, 'testcase')[0]!;
     // Controls become visible \uXXXX text: XML cannot hold C0 controls, and a viewer would decode a C1 reference back into one.
     expect(testcase.attributes.name).toBe('a<b>&"c\'\\u0001\\u001b[31m');

@@ -8,9 +8,12 @@ import { CheckFailed, InputError, UsageError } from '../../errors.js';
 import { parseAmountToMicros } from '../../units/micros.js';
 import type { DedupeKey, ReconcileReport, ThresholdCategory } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
+import type { CsvRows } from '../../report/reconcile/csv.js';
 import { addEngineOptions, openReconcileEngine, type EngineCliOptions } from '../reconcile-engine.js';
 
 const FORMATS = ['table', 'json', 'csv', 'markdown', 'junit', 'html'] as const;
+/** report/reconcile/csv.ts's CSV_ROWS (spelled here so the renderer loads only when used). */
+const CSV_ROW_CHOICES = ['findings', 'groups', 'daily', 'lag'] satisfies CsvRows[];
 type Format = (typeof FORMATS)[number];
 
 /** Rows per category when --limit is not given: all for machine formats, a screenful for people. */
@@ -54,6 +57,7 @@ interface ReconcileCliOptions extends EngineCliOptions {
   timezone?: string;
   ignoreLast?: number;
   minGroupConversions?: number;
+  rows?: CsvRows;
   [max: string]: unknown;
 }
 
@@ -134,6 +138,7 @@ export function registerReconcile(program: Command, context: CliContext): void {
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--by <fields>', 'break the report down by fields (comma-separated or repeated; + combines: affiliate+offer): source, offer, affiliate, sub1…sub5, event, status, currency, day, hour', collectList)
     .option('--timezone <zone>', 'time zone of the daily series and of --by day/hour: UTC (default), +05:30, America/New_York')
+    .addOption(new Option('--rows <rows>', 'with --format csv, the rows: findings (the default), groups (the default with --by), daily (the daily series with maturity), lag (the lag histogram)').choices(CSV_ROW_CHOICES))
     .option('--limit <n>', 'at most n rows per category (default: 10 in table, 20 in markdown and junit, all in json, csv and html)', parseInteger({ min: 0 }))
     .option('--fail-on <categories>', 'fail (exit 1) on any finding in these categories: unmatched, missing_click_id, duplicate, duplicate_clicks, before_click, outside_window, missing_in_a, missing_in_b, payout_mismatch, status_mismatch, all', collectList);
   for (const [flags, category] of MAX_FLAGS) {
@@ -176,6 +181,16 @@ export function registerReconcile(program: Command, context: CliContext): void {
       const { parseBy, parseTimezoneOption, groupsForThresholds } = await import('../../reconcile/breakdown.js');
       const { DEFAULT_HTML_BY } = await import('../../reconcile/insight-types.js');
       const by = parseBy(options.by ?? (format === 'html' ? DEFAULT_HTML_BY : []));
+      if (options.rows !== undefined && format !== 'csv') {
+        throw new UsageError(`--rows chooses the rows of the CSV report; it cannot be combined with --format ${format}`, { hint: `tpb reconcile --format csv --rows ${options.rows}` });
+      }
+      if ((options.rows === 'daily' || options.rows === 'lag') && options.engine !== 'sqlite') {
+        // Like --by and --format html (src/cli/reconcile-engine.ts): the series and lag are computed by the sqlite engine only.
+        throw new UsageError(`--rows ${options.rows} is sqlite-only for now`, { hint: `drop --engine ${options.engine}, or drop --rows` });
+      }
+      if (options.rows === 'groups' && by.length === 0) {
+        throw new UsageError('--rows groups needs --by: the groups are the breakdowns', { hint: 'tpb reconcile --format csv --by affiliate' });
+      }
       if (options.timezone !== undefined) parseTimezoneOption(options.timezone);
 
       const engine = await openReconcileEngine(options, compare, context);
@@ -262,7 +277,7 @@ export function registerReconcile(program: Command, context: CliContext): void {
         }
         case 'csv': {
           const { renderReconcileCsv } = await import('../../report/reconcile/csv.js');
-          text = renderReconcileCsv(report);
+          text = renderReconcileCsv(report, options.rows);
           break;
         }
         case 'markdown': {
@@ -315,6 +330,7 @@ export function registerReconcile(program: Command, context: CliContext): void {
       ['tpb reconcile --format html --out report.html', 'one self-contained page to open, print or mail'],
       ['tpb reconcile --by affiliate,offer --timezone America/New_York', 'which affiliate and offer lose conversions, by New York days'],
       ['tpb reconcile --json --by affiliate --max-unmatched-rate 0.05 --ignore-last 2d', 'CI: fail when any affiliate is over 5 %, not on the last 2 days'],
+      ['tpb reconcile --format csv --rows daily --out daily.csv', 'the daily series (with maturity) for a spreadsheet; --rows lag: the lag histogram'],
       ['tpb reconcile --compare tpb:fire network', 'which fired postbacks the tracker did not record'],
       ['tpb reconcile --compare advertiser network --payout-tolerance 0.05', 'two conversion exports against each other'],
       ['tpb reconcile --engine chdb', 'the same report computed by embedded ClickHouse over the database (npm install chdb)'],

@@ -484,6 +484,7 @@ SELECT id FROM rc_tpb WHERE ${hasIdOf('click_id')} AND click_id NOT IN (SELECT c
     this.ensureClicks();
     this.ensureConversions();
     for (const table of ['rc_cls', 'rc_anchor', 'rc_conv']) this.run(`DROP TABLE IF EXISTS ${table}`);
+    this.allFirstClicks = undefined;
     for (const statement of this.classifySql()) this.run(statement);
   }
 
@@ -787,7 +788,11 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
    * time of its click id (picking it while classifying costs more than this one pass, which only
    * probes the few before-click ids).
    */
+  private allFirstClicks: Map<number, number> | undefined;
+
   private firstClicks(limit: number): Map<number, number> {
+    // the offset hint asked for all of them already: the findings take theirs from that
+    if (this.allFirstClicks) return this.allFirstClicks;
     const rows = this.select<{ id: string; kid: string }>(
       `SELECT b.id AS id, k.kid AS kid
 FROM (SELECT id, click_id, first_ts FROM rc_cls WHERE before ORDER BY id${this.limitClause(limit)}) AS b
@@ -795,7 +800,9 @@ INNER JOIN (SELECT click_id, ts, min(id) AS kid FROM rc_k
   WHERE click_id IN (SELECT click_id FROM (SELECT click_id FROM rc_cls WHERE before ORDER BY id${this.limitClause(limit)})) GROUP BY click_id, ts) AS k
   ON k.click_id = b.click_id AND k.ts = b.first_ts`,
     );
-    return new Map(rows.map((row) => [int(row.id), int(row.kid)]));
+    const found = new Map(rows.map((row) => [int(row.id), int(row.kid)]));
+    if (limit < 0) this.allFirstClicks = found;
+    return found;
   }
 
   /**

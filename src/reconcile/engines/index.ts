@@ -31,6 +31,34 @@ export interface EngineOptions {
   timeoutMs?: number;
   /** field=column for tables and files not in tpb's layout. */
   map?: Readonly<Record<string, string>>;
+  /** Each statement ClickHouse ran and how long it took (for -v: where a slow reconcile's time goes). */
+  onStatement?: (statement: string, ms: number) => void;
+}
+
+/** The statement's gist for a log line: its first line, whitespace folded, at most 160 characters. */
+export function statementGist(sql: string): string {
+  const folded = sql.replace(/\s+/g, ' ').trim();
+  return folded.length > 160 ? `${folded.slice(0, 159)}…` : folded;
+}
+
+/** A runner that reports every statement's time. */
+function timedRunner(runner: ClickHouseRunner, onStatement: (statement: string, ms: number) => void): ClickHouseRunner {
+  const timed = <T>(statement: string, run: () => T): T => {
+    const started = performance.now();
+    try {
+      return run();
+    } finally {
+      onStatement(statement, performance.now() - started);
+    }
+  };
+  return {
+    name: runner.name,
+    scratchTable: runner.scratchTable,
+    rows: (sql, params) => timed(sql, () => runner.rows(sql, params)),
+    exec: (sql, params) => timed(sql, () => runner.exec(sql, params)),
+    insertStrings: (table, values) => timed(`INSERT INTO ${table} (${values.length} values)`, () => runner.insertStrings(table, values)),
+    close: () => runner.close(),
+  };
 }
 
 /** Parse repeated --map field=column values. */
@@ -158,6 +186,7 @@ export async function openClickHouseBackend(options: EngineOptions): Promise<Cli
   } else {
     throw new UsageError(`openClickHouseBackend: ${options.engine} is not a ClickHouse engine`);
   }
+  if (options.onStatement) runner = timedRunner(runner, options.onStatement);
   let layout: Layout;
   try {
     layout = layoutFor(runner, options);

@@ -64,6 +64,45 @@ function dayRows(report: InsightReport): { rows: unknown[][]; earlier: number } 
 
 const DAY_HEADER = ['day', 'conversions', 'matched', 'unmatched', 'missing id', 'match rate', 'maturity'];
 
+/** Width of the longest bar of the lag histogram, in characters. */
+const LAG_BAR = 24;
+
+interface LagRow {
+  label: string;
+  count: number;
+  share: string;
+  /** Share of the fullest bucket (0..1), for a bar. */
+  fill: number;
+  /** The attribution window ends at this bucket's upper edge. */
+  windowEnds: boolean;
+}
+
+/**
+ * The lag histogram's buckets from the first to the last that has conversions (the empty ones in
+ * between kept, so the shape reads right).
+ */
+function lagRows(report: InsightReport): LagRow[] {
+  const lag = report.lag;
+  if (!lag || lag.conversions === 0) return [];
+  const buckets = lag.buckets;
+  const first = buckets.findIndex((bucket) => bucket.count > 0);
+  const last = buckets.length - 1 - [...buckets].reverse().findIndex((bucket) => bucket.count > 0);
+  const fullest = Math.max(...buckets.map((bucket) => bucket.count));
+  return buckets.slice(first, last + 1).map((bucket) => ({
+    label: bucket.label,
+    count: bucket.count,
+    share: formatRate(bucket.count / lag.conversions),
+    fill: bucket.count / fullest,
+    windowEnds: bucket.to_ms === lag.window_ms,
+  }));
+}
+
+const LAG_HEADER = ['lag', 'conversions', 'share', ''];
+
+function textBar(share: number): string {
+  return share <= 0 ? '' : '█'.repeat(Math.max(1, Math.round(share * LAG_BAR)));
+}
+
 /** The table report's where-and-when sections (lines, without a trailing newline). */
 export function insightTableLines(report: InsightReport, c: ChalkInstance): string[] {
   const out: string[] = [];
@@ -76,7 +115,11 @@ export function insightTableLines(report: InsightReport, c: ChalkInstance): stri
     if (earlier > 0) out.push(c.dim(`  … and ${earlier} earlier day${earlier === 1 ? '' : 's'} (--json has the whole series)`));
   }
   const lag = lagLine(report);
-  if (lag) out.push('', `${c.bold('Lag:')} ${lag}`);
+  if (lag) {
+    out.push('', `${c.bold('Lag:')} ${lag}`);
+    const rows = lagRows(report).map((row) => [row.label, row.count, row.share, `${textBar(row.fill)}${row.windowEnds ? ` ← the ${report.options.window} window ends` : ''}`]);
+    out.push(indent(renderTable(LAG_HEADER, rows, { alignRight: [1, 2], headerStyle: (text) => c.dim(text) })));
+  }
   if (report.maturity?.message) out.push(`${c.bold('Maturity:')} ${c.yellow(sanitizeForDisplay(report.maturity.message))}`);
   if (report.ignored_recent) {
     const ignored = report.ignored_recent;
@@ -108,7 +151,11 @@ export function insightMarkdownLines(report: InsightReport, escape: (text: strin
     out.push('', '</details>', '');
   }
   const lag = lagLine(report);
-  if (lag) out.push(`**Lag:** ${cell(lag)}`, '');
+  if (lag) {
+    out.push(`**Lag:** ${cell(lag)}`, '');
+    const rows = lagRows(report).map((row) => [row.windowEnds ? `${row.label} (the ${report.options.window} window ends)` : row.label, row.count, row.share]);
+    out.push('<details><summary>Lag histogram</summary>', '', ...table(LAG_HEADER.slice(0, 3), rows), '', '</details>', '');
+  }
   if (report.maturity?.message) out.push(`> **Maturity:** ${cell(report.maturity.message)}`, '');
   if (report.ignored_recent) out.push(`Thresholds leave out the ${report.ignored_recent.conversions} conversions of the last ${cell(report.ignored_recent.duration)}.`, '');
   for (const { by, groups } of groupsOf(report)) {
@@ -129,4 +176,44 @@ export function renderGroupsCsv(report: InsightReport): string {
   const fields = [...new Set((report.by ?? []).flatMap((by) => by.split('+')))];
   const rows = (report.groups ?? []).map((group) => ({ ...Object.fromEntries(fields.map((field) => [field, group.values[field] ?? null])), ...group, values: undefined }));
   return toCsv([...GROUP_COLUMNS, ...fields], rows as Array<Record<string, unknown>>);
+}
+
+export const DAILY_COLUMNS = ['day', 'conversions', 'matched', 'unmatched', 'missing_click_id', 'match_rate', 'incomplete_share', 'timezone'] as const;
+
+/**
+ * `--format csv --rows daily`: the daily series, one row per day from the first to the last
+ * (days without conversions included), with maturity's `incomplete_share` (empty on a complete
+ * day); the conversions without a time are one last row, `(undated)`, so the column adds up to
+ * the summary.
+ */
+export function renderDailyCsv(report: InsightReport): string {
+  const series = report.series;
+  const rows: Array<Record<string, unknown>> = (series?.daily ?? []).map((day) => ({ ...day, timezone: series!.timezone }));
+  if (series && series.undated > 0) rows.push({ day: '(undated)', conversions: series.undated, timezone: series.timezone });
+  return toCsv(DAILY_COLUMNS, rows);
+}
+
+export const LAG_COLUMNS = ['bucket', 'from_ms', 'to_ms', 'conversions', 'share', 'cumulative_share', 'after_window'] as const;
+
+/**
+ * `--format csv --rows lag`: the lag histogram, one row per bucket (all of them, empty ones too),
+ * `after_window` true for the buckets past the attribution window.
+ */
+export function renderLagCsv(report: InsightReport): string {
+  const lag = report.lag;
+  let seen = 0;
+  const share = (count: number) => (lag && lag.conversions > 0 ? Math.round((count / lag.conversions) * 1e6) / 1e6 : 0);
+  const rows = (lag?.buckets ?? []).map((bucket) => {
+    seen += bucket.count;
+    return {
+      bucket: bucket.label,
+      from_ms: bucket.from_ms,
+      to_ms: bucket.to_ms,
+      conversions: bucket.count,
+      share: share(bucket.count),
+      cumulative_share: share(seen),
+      after_window: bucket.from_ms >= lag!.window_ms,
+    };
+  });
+  return toCsv(LAG_COLUMNS, rows);
 }
