@@ -348,6 +348,10 @@ describe('tpb reconcile --by, --timezone, --ignore-last through the CLI', () => 
     );
     expect(days.reduce((sum, row) => sum + Number(row.conversions), 0)).toBe(doc.summary.conversions);
     expect(days.every((row) => row.timezone === 'Europe/Berlin')).toBe(true);
+    const findingsCsv = await runCli(['--db', db, 'reconcile', '--format', 'csv', '--by', 'source', '--rows', 'findings'], { cwd });
+    const findingRows = parse(findingsCsv.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(findingRows.length).toBe(plainDoc.findings.length);
+    expect(findingRows.every((row) => row.type !== undefined && row.type !== '')).toBe(true);
     const lagCsv = await runCli(['--db', db, 'reconcile', '--format', 'csv', '--rows', 'lag'], { cwd });
     const buckets = parse(lagCsv.stdout, { columns: true }) as Array<Record<string, string>>;
     expect(buckets.map((row) => [row.bucket, Number(row.conversions)])).toEqual(plainDoc.lag!.buckets.map((bucket) => [bucket.label, bucket.count]));
