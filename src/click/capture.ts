@@ -97,28 +97,58 @@ export function jsonValueAt(document: unknown, path: string): string | undefined
   return undefined;
 }
 
-const lowerCaseNames = new WeakMap<readonly string[], readonly string[]>();
+const priorities = new WeakMap<readonly string[], Map<string, number>>();
 
-/** The first parameter (in the order of `names`, case-insensitive) that has a value. Runs per click. */
-function findParam(params: readonly QueryParam[], names: readonly string[]): QueryParam | undefined {
-  let lower = lowerCaseNames.get(names);
-  if (lower === undefined) {
-    lower = names.map((name) => name.toLowerCase());
-    lowerCaseNames.set(names, lower);
+function decoded(text: string): string {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
-  const paramNames = params.map((param) => param.name.toLowerCase());
-  for (const name of lower) {
-    for (let i = 0; i < params.length; i += 1) {
-      if (paramNames[i] === name && params[i]!.value !== '') return params[i];
+}
+
+/**
+ * findParam(queryParams(url), names) in one pass that decodes only the parameter it returns: the
+ * first parameter (case-insensitive) of the earliest name in `names` that has a value. Runs per click.
+ */
+function findParamInUrl(url: string, names: readonly string[]): QueryParam | undefined {
+  let priority = priorities.get(names);
+  if (priority === undefined) {
+    priority = new Map();
+    for (let i = names.length - 1; i >= 0; i -= 1) priority.set(names[i]!.toLowerCase(), i);
+    priorities.set(names, priority);
+  }
+  const hash = url.indexOf('#');
+  const end = hash >= 0 ? hash : url.length;
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0 || queryStart > end) return undefined;
+  let best = Infinity;
+  let bestName = '';
+  let bestValue = '';
+  let start = queryStart + 1;
+  while (start <= end) {
+    let stop = url.indexOf('&', start);
+    if (stop < 0 || stop > end) stop = end;
+    const eq = url.indexOf('=', start);
+    if (eq >= 0 && eq < stop - 1) {
+      const name = decoded(url.slice(start, eq));
+      const rank = priority.get(name.toLowerCase());
+      if (rank !== undefined && rank < best) {
+        best = rank;
+        bestName = name;
+        bestValue = url.slice(eq + 1, stop);
+      }
     }
+    start = stop + 1;
   }
-  return undefined;
+  return best === Infinity ? undefined : { name: bestName, value: decoded(bestValue) };
 }
 
 function fromUrl(target: string, names: readonly string[], from: CaptureSource): Capture {
-  const params = queryParams(target);
-  const hit = findParam(params, names);
+  const hit = findParamInUrl(target, names);
   if (hit) return { ok: true, clickId: hit.value, param: hit.name, from, next: target };
+  const params = queryParams(target);
   const seen = [...new Set(params.map((param) => param.name))];
   return {
     ok: false,

@@ -349,13 +349,22 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   // toISOString per click costs; many clicks share a millisecond.
   let lastMs = -1;
   let lastIso = '';
+  let lastSecond = Number.NaN;
+  let lastPrefix = '';
   const sendOne = async (slot: LoadSlot) => {
     const index = slot.index;
     const sentDate = now();
     const ms = sentDate.getTime();
     if (ms !== lastMs) {
       lastMs = ms;
-      lastIso = sentDate.toISOString();
+      // The date and time to the second made once a second, the milliseconds appended.
+      const second = Math.floor(ms / 1000);
+      if (second !== lastSecond) {
+        lastSecond = second;
+        lastPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+      }
+      const millis = ms - second * 1000;
+      lastIso = `${lastPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
     }
     const sentAt = lastIso;
     let url: string;
@@ -365,7 +374,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
       url = appendQuery(expandTemplate(options.url, generated), params.map(([name, value]) => [name, expandValue(value, generated)] as const));
     }
     const ip = options.ip !== undefined ? clickIp(options.ip, index) : undefined;
-    const headers = ip !== undefined ? { ...baseHeaders, 'x-forwarded-for': ip } : baseHeaders;
+    const headers = ip !== undefined ? Object.assign({}, baseHeaders, { 'x-forwarded-for': ip }) : baseHeaders;
     let outcome: ClickOutcome;
     let attempts = 0;
     const traced: ClickOutcome['hops'] = [];

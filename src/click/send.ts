@@ -69,14 +69,14 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
   let status: number | undefined;
   // One options object for every hop (this runs per click; spreads per hop add up).
   const captureOptions: CaptureOptions = { requestUrl: url, params: options.params, jsonPath: options.jsonPath };
-  const outcome = (fields: Partial<ClickOutcome> & { ok: boolean }): ClickOutcome => ({
-    url: request.url,
-    hops,
-    latencyMs,
-    ...(status !== undefined ? { status } : {}),
-    ...(location !== undefined ? { location } : {}),
-    ...fields,
-  });
+  // Built field by field (this runs per click): optional fields absent, not undefined.
+  const outcome = (fields: Partial<ClickOutcome> & { ok: boolean }): ClickOutcome => {
+    const result: ClickOutcome = { ok: fields.ok, url: request.url, hops, latencyMs };
+    if (status !== undefined) result.status = status;
+    if (location !== undefined) result.location = location;
+    for (const key in fields) (result as unknown as Record<string, unknown>)[key] = (fields as Record<string, unknown>)[key];
+    return result;
+  };
 
   // --timeout bounds the whole click: later hops get what is left of it.
   const deadline = performance.now() + (options.timeoutMs ?? client.timeoutMs);
@@ -98,7 +98,8 @@ export async function sendClick(client: HttpClient, request: ClickRequest, optio
     captureOptions.requestUrl = url;
     const capture = captureClickId(response, captureOptions);
     if (capture.next !== undefined) location = capture.next;
-    const hopRecord: ClickHop = { url, status: response.status, ...(capture.next !== undefined ? { location: capture.next } : {}), latencyMs: response.latencyMs };
+    const hopRecord: ClickHop = { url, status: response.status, latencyMs: response.latencyMs };
+    if (capture.next !== undefined) hopRecord.location = capture.next;
     if (options.trace) {
       if (response.headers['content-type'] !== undefined) hopRecord.contentType = response.headers['content-type'];
       hopRecord.body = response.body.slice(0, TRACE_BODY_CHARS);

@@ -14,7 +14,7 @@ import { KNOWN_CLICK_ID_PARAMS } from '../presets/click-id-params.js';
 import { queryParams } from '../template/query.js';
 import { decimalToMicros } from '../units/micros.js';
 import { keitaroPostbackKey, presetPostbackTemplate } from './preset-url.js';
-import { expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, UnresolvedMacroError, type TemplateEncoding } from '../template/macros.js';
+import { encodeQueryValue, expandTemplate, expandValue, FIRE_MACROS, generatedMacroValues, MACRO_PATTERN, UnresolvedMacroError, type TemplateEncoding } from '../template/macros.js';
 import { judgeResponse, networkVerdict, type Expectations, type Verdict } from './verdict.js';
 import { lintSenderRun, playSender, type PlayedSender } from './sender.js';
 import { DEFAULT_REPEAT_DELAY_MS, judgeCopy, type CopyTreatment, type RepeatExpectation } from './duplicates.js';
@@ -436,27 +436,33 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
   const texts = [template, options.data ?? '', ...headerTemplates.map(([, value]) => value), ...[...vars.values()], ...[options.payout, options.revenue, options.txid, options.status, options.event, options.currency].map((value) => value ?? '')];
   const perIdMacros = texts.some((text) => /\{(uuid|rand|i)\}/.test(text));
   const fixedGenerated = generatedMacroValues(1, now);
+  // Without per-id macros the --var values and the generated ones are the same for every id: made once.
+  const varEntries = [...vars];
+  const fixedBase = perIdMacros ? undefined : { ...Object.fromEntries(varEntries.map(([name, value]) => [name, expandValue(value, fixedGenerated)])), ...fixedGenerated };
   const perId = ids.map((clickId, idIndex) => {
     const generated = perIdMacros ? generatedMacroValues(idIndex + 1, now) : fixedGenerated;
-    const scope = clickId !== undefined ? { ...generated, click_id: clickId } : generated;
-    const option = (value: string | undefined) => (value === undefined ? undefined : value.includes('{') ? expandValue(value, scope) : value);
+    let scope: Record<string, string> | undefined;
+    const option = (value: string | undefined) => {
+      if (value === undefined || !value.includes('{')) return value;
+      scope ??= clickId !== undefined ? { ...generated, click_id: clickId } : generated;
+      return expandValue(value, scope);
+    };
     const payout = option(options.payout);
     const revenue = option(options.revenue);
     const txid = option(options.txid);
     const status = option(options.status);
     const event = option(options.event);
     const currency = option(options.currency);
-    const values: Record<string, string | undefined> = {
-      ...Object.fromEntries([...vars].map(([name, value]) => [name, expandValue(value, generated)])),
-      ...generated,
-      click_id: clickId,
-      payout,
-      revenue,
-      txid,
-      status,
-      event,
-      currency,
-    };
+    // Object.assign, not a spread followed by fields: V8 takes a slow path for `{ ...base, a, b }`
+    // (about 1.5 µs a field here), and this runs per id.
+    const values: Record<string, string | undefined> = Object.assign({}, fixedBase ?? Object.assign(Object.fromEntries(varEntries.map(([name, value]) => [name, expandValue(value, generated)])), generated));
+    values.click_id = clickId;
+    values.payout = payout;
+    values.revenue = revenue;
+    values.txid = txid;
+    values.status = status;
+    values.event = event;
+    values.currency = currency;
     return { clickId, values, payout, revenue, txid, status, event, currency };
   });
   const requests: PostbackRequest[] = [];
@@ -464,11 +470,36 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
   // --as keeps what the sender would send literally (placeholders, foreign syntaxes) as written.
   const raw = perId.length > 0 ? Object.keys(perId[0]!.values).filter((name) => name.startsWith('__tpb_raw_')) : [];
   const urlOptions = { where: 'the postback URL', ...(raw.length > 0 ? { raw } : {}) };
+  // The URL template cut once into text and macros; a macro without a value goes the long way
+  // (expandTemplate), which names it in its error.
+  const urlParts: string[] = [];
+  const urlMacros: string[] = [];
+  let last = 0;
+  for (const match of template.matchAll(MACRO_PATTERN)) {
+    urlParts.push(template.slice(last, match.index));
+    urlMacros.push(match[1]!);
+    last = match.index + match[0].length;
+  }
+  urlParts.push(template.slice(last));
+  const rawMacros = new Set(raw);
+  const expandUrl = (values: Readonly<Record<string, string | undefined>>, seqText: string, repeatText: string): string => {
+    let url = urlParts[0]!;
+    for (let m = 0; m < urlMacros.length; m += 1) {
+      const name = urlMacros[m]!;
+      const value = name === 'seq' ? seqText : name === 'repeat' ? repeatText : Object.hasOwn(values, name) ? values[name] : undefined;
+      if (value === undefined) return expandTemplate(template, { ...values, seq: seqText, repeat: repeatText }, urlOptions);
+      url += (rawMacros.has(name) ? value : encodeQueryValue(value)) + urlParts[m + 1]!;
+    }
+    return url;
+  };
   for (let r = 1; r <= repeat; r += 1) {
     for (const { clickId, values, payout, revenue, txid, status, event, currency } of perId) {
       seq += 1;
-      const perRequest = { ...values, seq: String(seq), repeat: String(r) };
-      const url = expandTemplate(template, perRequest, urlOptions);
+      const seqText = String(seq);
+      const repeatText = String(r);
+      const url = expandUrl(values, seqText, repeatText);
+      const needsScope = headerTemplates.length > 0 || options.data !== undefined;
+      const perRequest = needsScope ? Object.assign({}, values, { seq: seqText, repeat: repeatText }) : values;
       const headers: Record<string, string> = {};
       for (const [name, value] of headerTemplates) headers[name.toLowerCase()] = expandTemplate(value, perRequest, { encoding: 'none', where: `header ${name}` });
       let body: string | undefined;
@@ -782,20 +813,22 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     }
     return value;
   };
+  // The judging of a postback: the run's, with retry hooks that name it (built without spreads: per postback).
+  const baseHooks: RetryHooks = Object.assign({}, options.retryHooks, options.signal ? { signal: options.signal } : {});
+  const judgingFor = (request: PostbackRequest): FireJudging => {
+    const hooks: RetryHooks = Object.assign({}, baseHooks);
+    hooks.onRetry = (attempt, nextAttempt) => events.onRetry?.({ seq: request.seq, url: redactor.url(request.url) }, attempt, nextAttempt);
+    const perPostback: FireJudging = Object.assign({}, judging);
+    perPostback.retryHooks = hooks;
+    return perPostback;
+  };
   // Slot i of a phase fires the phase's postback i; a timed run or a warm-up goes round the list
   // again (seq stays unique).
   const sender = (phase: readonly PostbackRequest[]) => async (slot: LoadSlot) => {
     const listed = phase[(slot.index - 1) % phase.length]!;
     // (Copies 2..N keep their own seq: a phase's slots count from 1 again.)
-    const request = copies > 1 || listed.seq === slot.index ? listed : { ...listed, seq: slot.index };
-    const outcome = await firePostback(client, request, {
-      ...judging,
-      retryHooks: {
-        ...options.retryHooks,
-        ...(options.signal ? { signal: options.signal } : {}),
-        onRetry: (attempt, nextAttempt) => events.onRetry?.({ seq: request.seq, url: redactor.url(request.url) }, attempt, nextAttempt),
-      },
-    });
+    const request = copies > 1 || listed.seq === slot.index ? listed : Object.assign({}, listed, { seq: slot.index });
+    const outcome = await firePostback(client, request, judgingFor(request));
     writer?.add({
       runId: runId!,
       seq: outcome.seq,

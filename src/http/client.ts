@@ -1,5 +1,5 @@
 import type { Agent } from 'undici';
-import { H1Pool, type H1Exchange } from './h1.js';
+import { H1Pool, type H1Exchange, type H1Response } from './h1.js';
 
 /**
  * The one HTTP client of click, fire and check: one keep-alive pool per origin (at most
@@ -179,6 +179,13 @@ const NO_HEADERS: HeaderBlock = { lines: '', host: undefined, connection: undefi
 const headerBlocks = new WeakMap<object, HeaderBlock>();
 
 function headerBlock(headers: Readonly<Record<string, string>>): HeaderBlock {
+  // No headers (fire's usual request): nothing to build or remember.
+  let empty = true;
+  for (const _key in headers) {
+    empty = false;
+    break;
+  }
+  if (empty) return NO_HEADERS;
   let block = headerBlocks.get(headers);
   if (block !== undefined) return block;
   block = { lines: '', host: undefined, connection: undefined, close: false, contentLength: undefined };
@@ -204,6 +211,81 @@ function hasCloseToken(value: string): boolean {
   return value.split(',').some((token) => token.trim().toLowerCase() === 'close');
 }
 
+/**
+ * Timeouts of http:// calls are checked by one sweep every SWEEP_MS rather than a timer per
+ * request (a load run starts tens of thousands a second): a call ends at most SWEEP_MS after its
+ * deadline. Below SWEEP_EXACT_BELOW_MS a call gets its own timer, so a short timeout stays exact.
+ */
+const SWEEP_MS = 10;
+const SWEEP_EXACT_BELOW_MS = 200;
+
+/** One http:// request in flight: what the pool sends and reads, its promise's ends and its deadline. */
+class H1Call implements H1Exchange {
+  readonly head: string;
+  readonly body: Buffer | undefined;
+  readonly closeAfter: boolean;
+  readonly deadline: number;
+  status?: number;
+  conn?: H1Exchange['conn'];
+  cancelled?: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly calls: Set<H1Call>,
+    private readonly pool: H1Pool,
+    built: BuiltRequest,
+    readonly headRequest: boolean,
+    readonly limit: number,
+    private readonly started: number,
+    private readonly timeoutMs: number,
+    private readonly resolve: (response: HttpResponse) => void,
+    private readonly reject: (failure: HttpFailure) => void,
+  ) {
+    this.head = built.head;
+    this.body = built.body;
+    this.closeAfter = built.closeAfter;
+    this.deadline = started + timeoutMs;
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.calls.delete(this);
+    return true;
+  }
+
+  onResponse(response: H1Response): void {
+    if (!this.settle()) return;
+    this.resolve({
+      status: response.status,
+      headers: response.headers,
+      body: response.body.length === 0 ? '' : response.body.toString('utf8'),
+      truncated: response.truncated,
+      latencyMs: performance.now() - this.started,
+    });
+  }
+
+  onError(error: Error): void {
+    if (!this.settle()) return;
+    this.reject(classify(error, false, this.timeoutMs, performance.now() - this.started));
+  }
+
+  /** Its deadline passed: a timeout, and the pool gives up on it (its connection is closed). */
+  expire(): void {
+    if (!this.settle()) return;
+    this.reject(new HttpFailure('timeout', this.status === undefined ? `no answer within ${this.timeoutMs} ms` : `no complete answer within ${this.timeoutMs} ms`, performance.now() - this.started, 'TPB_TIMEOUT'));
+    this.pool.cancel(this);
+  }
+
+  interrupt(): void {
+    if (!this.settle()) return;
+    this.reject(new HttpFailure('interrupted', 'interrupted before the answer came (the tracker may have received it)', performance.now() - this.started, 'TPB_INTERRUPTED'));
+    this.pool.cancel(this);
+  }
+}
+
 export class HttpClient {
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
@@ -215,6 +297,9 @@ export class HttpClient {
   private readonly origins = new Map<string, string>();
   /** Exchanges in flight, so interrupt() can end them. */
   private readonly inFlight = new Set<() => void>();
+  /** http:// calls in flight: interrupt() ends them, the sweep times them out. */
+  private readonly calls = new Set<H1Call>();
+  private sweeper: ReturnType<typeof setInterval> | undefined;
   private interruptedAt: number | undefined;
 
   constructor(options: HttpClientOptions = {}) {
@@ -271,56 +356,31 @@ export class HttpClient {
   }
 
   private sendH1(split: SplitUrl, request: HttpRequest, timeoutMs: number, limit: number, started: number): Promise<HttpResponse> {
+    const { pool, hostLine } = this.pool(split.origin);
+    const method = request.method ?? 'GET';
+    let built: BuiltRequest;
+    try {
+      built = buildRequest(method, split.target, hostLine, request.headers, request.body);
+    } catch (error) {
+      return Promise.reject(classify(error, false, timeoutMs, 0));
+    }
     return new Promise<HttpResponse>((resolve, reject) => {
-      const { pool, hostLine } = this.pool(split.origin);
-      const method = request.method ?? 'GET';
-      let built: BuiltRequest;
-      try {
-        built = buildRequest(method, split.target, hostLine, request.headers, request.body);
-      } catch (error) {
-        reject(classify(error, false, timeoutMs, 0));
-        return;
-      }
-      let settled = false;
-      const fail = (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.inFlight.delete(interrupt);
-        reject(classify(error, false, timeoutMs, performance.now() - started));
-      };
-      const exchange: H1Exchange = {
-        head: built.head,
-        body: built.body,
-        headRequest: method === 'HEAD',
-        closeAfter: built.closeAfter,
-        limit,
-        onResponse: (response) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          this.inFlight.delete(interrupt);
-          resolve({
-            status: response.status,
-            headers: response.headers,
-            body: response.body.length === 0 ? '' : response.body.toString('utf8'),
-            truncated: response.truncated,
-            latencyMs: performance.now() - started,
-          });
-        },
-        onError: fail,
-      };
-      const timer = setTimeout(() => {
-        fail(new HttpFailure('timeout', exchange.status === undefined ? `no answer within ${timeoutMs} ms` : `no complete answer within ${timeoutMs} ms`, performance.now() - started, 'TPB_TIMEOUT'));
-        pool.cancel(exchange);
-      }, timeoutMs);
-      const interrupt = () => {
-        fail(new HttpFailure('interrupted', 'interrupted before the answer came (the tracker may have received it)', performance.now() - started, 'TPB_INTERRUPTED'));
-        pool.cancel(exchange);
-      };
-      this.inFlight.add(interrupt);
-      pool.dispatch(exchange);
+      const call = new H1Call(this.calls, pool, built, method === 'HEAD', limit, started, timeoutMs, resolve, reject);
+      this.calls.add(call);
+      if (timeoutMs < SWEEP_EXACT_BELOW_MS) call.timer = setTimeout(() => call.expire(), timeoutMs);
+      else this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
+      pool.dispatch(call);
     });
+  }
+
+  /** Calls past their deadline end as timeouts; the sweep stops when nothing is in flight. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const call of this.calls) if (now >= call.deadline) call.expire();
+    if (this.calls.size === 0 && this.sweeper !== undefined) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private sendUndici(split: SplitUrl, request: HttpRequest, timeoutMs: number, limit: number, started: number): Promise<HttpResponse> {
@@ -443,7 +503,9 @@ export class HttpClient {
     this.interruptedAt ??= performance.now();
     const pending = [...this.inFlight];
     for (const end of pending) end();
-    return pending.length;
+    const calls = [...this.calls];
+    for (const call of calls) call.interrupt();
+    return pending.length + calls.length;
   }
 
   /** Close every pooled connection (the busy ones once their answer is in). */

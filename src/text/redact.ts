@@ -256,19 +256,24 @@ export class Redactor {
     if (queryStart >= 0) {
       const hashStart = url.indexOf('#', queryStart);
       const query = url.slice(queryStart + 1, hashStart >= 0 ? hashStart : undefined);
-      const redactedQuery = query
-        .split('&')
-        .map((pair) => {
-          const eq = pair.indexOf('=');
-          if (eq < 0) return pair;
-          const rawName = pair.slice(0, eq);
-          return this.isSecretName(safeDecode(rawName)) && pair.length > eq + 1 ? `${rawName}=${REDACTED}` : pair;
-        })
-        .join('&');
-      out = url.slice(0, queryStart + 1) + redactedQuery + (hashStart >= 0 ? url.slice(hashStart) : '');
+      const pairs = query.split('&');
+      // Rebuilt only when a secret parameter is found (this runs per click and per postback).
+      let changed = false;
+      for (let i = 0; i < pairs.length; i += 1) {
+        const pair = pairs[i]!;
+        const eq = pair.indexOf('=');
+        if (eq < 0 || pair.length === eq + 1) continue;
+        const rawName = pair.slice(0, eq);
+        const name = rawName.includes('%') || rawName.includes('+') ? safeDecode(rawName) : rawName;
+        if (this.isSecretName(name)) {
+          pairs[i] = `${rawName}=${REDACTED}`;
+          changed = true;
+        }
+      }
+      if (changed) out = url.slice(0, queryStart + 1) + pairs.join('&') + (hashStart >= 0 ? url.slice(hashStart) : '');
     }
     // user:password@host
-    out = out.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s?#]+)@/i, (_m, scheme: string) => `${scheme}${REDACTED}@`);
+    if (out.includes('@')) out = out.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s?#]+)@/i, (_m, scheme: string) => `${scheme}${REDACTED}@`);
     return this.text(out);
   }
 

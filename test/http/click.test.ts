@@ -7,6 +7,7 @@ import { HttpClient } from '../../src/http/client.js';
 import { Store } from '../../src/store/db.js';
 import { capturedClickIds } from '../../src/store/clicks.js';
 import { tempDir } from '../helpers/tmp.js';
+import { queryParams } from '../../src/template/query.js';
 import { Redactor } from '../../src/text/redact.js';
 import { closedPort, scriptedServer } from './server.js';
 
@@ -51,6 +52,37 @@ describe('captureClickId (pure)', () => {
     expect(at(200, { 'content-type': 'text/html' }, '<html>landing</html>')).toMatchObject({ ok: false, cause: 'no_redirect' });
     expect(at(404, {})).toMatchObject({ ok: false, cause: 'status', detail: 'HTTP 404' });
     expect(at(302, {})).toMatchObject({ ok: false, cause: 'bad_location' });
+  });
+});
+
+describe('captureClickId reads the Location as queryParams does', () => {
+  // The reference: every parameter decoded, then the first name (in order) with a value.
+  const reference = (url: string, names: readonly string[]) => {
+    const params = queryParams(url);
+    for (const name of names.map((n) => n.toLowerCase())) {
+      const hit = params.find((param) => param.name.toLowerCase() === name && param.value !== '');
+      if (hit) return { clickId: hit.value, param: hit.name };
+    }
+    return undefined;
+  };
+  it('agrees with it on odd queries: repeats, case, empty values, encoded names, fragments, bad escapes', () => {
+    const names = ['transaction_id', 'cid', 'subid'];
+    const pieces = ['transaction_id=a1', 'TRANSACTION_ID=b2', 'transaction_id=', 'transaction%5Fid=c3', 'cid=d%204', 'CID=e5', 'subid=f%ZZ6', 'x=1', '', 'cid', '=g7', 'subid=h+8', 'other=transaction_id=i9'];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 2000; round += 1) {
+      const count = Math.floor(random() * 5);
+      const query = Array.from({ length: count }, () => pieces[Math.floor(random() * pieces.length)]!).join('&');
+      const fragment = random() < 0.2 ? `#cid=frag${round}` : '';
+      const url = `http://t.example.com/lp?${query}${fragment}`;
+      const capture = captureClickId({ status: 302, headers: { location: url }, body: '' }, { requestUrl: 'http://t.example.com/c', params: names });
+      const expected = reference(url, names);
+      if (expected) expect(capture, url).toMatchObject({ ok: true, ...expected });
+      else expect(capture.ok, url).toBe(false);
+    }
   });
 });
 
