@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Store } from '../store/db.js';
+import { needsCreditedClick } from '../store/breakdown.js';
 import { withRowScope } from '../store/row-scope.js';
 import type { ClickRow, FindingRow, SourceCount } from '../store/reconcile.js';
 import { sqliteBackend } from './engines/sqlite.js';
@@ -336,7 +337,7 @@ export function reconcile(store: Store | ReconcileBackend, options: ReconcileOpt
 
     // --- classify every conversion in one pass -------------------------------------------------
     status(`matching ${n(queries.countConversionsInScope())} conversions to ${n(summary.clicks)} clicks…`);
-    queries.classifyConversions(options.insights !== undefined);
+    queries.classifyConversions(options.insights !== undefined, needsCreditedClick(options.insights?.by ?? []));
     const counts = queries.scopeCounts();
     summary.conversions = counts.conversions;
     summary.missing_click_id = counts.missing_click_id;

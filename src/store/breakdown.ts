@@ -25,6 +25,11 @@ const CLICK_FALLBACK: Partial<Record<GroupKey, string>> = {
   sub5: 'sub5',
 };
 
+/** Whether breakdowns by these fields read the credited click (a key that falls back to the click's field). */
+export function needsCreditedClick(by: readonly (readonly string[])[]): boolean {
+  return by.some((fields) => fields.some((field) => CLICK_FALLBACK[field as GroupKey] !== undefined));
+}
+
 const BLANK = 'char(32, 9, 10, 13)';
 
 /** A value, or NULL when it is empty: NULL and '' are the same group. */

@@ -364,9 +364,11 @@ export class ReconcileQueries {
    *   NULL when several clicks carry the id; BreakdownQueries fills those few in when it needs them.
    * matched = conversions in scope − unmatched − missing_click_id (see scopeCounts). Overlap rows
    * (findOverlaps) are left out. keepAll (for the breakdowns, which need every matched row) keeps
-   * every conversion in rc_conv.
+   * every conversion in rc_conv. withCredit: store `credit` (only breakdowns by a click's field read
+   * it; computing it here raised the 10M reconcile's peak RSS from ~300 to ~410 MB, so a reconcile
+   * without such a breakdown leaves it NULL, and BreakdownQueries fills it in if ever asked).
    */
-  classifyConversions(keepAll = false): void {
+  classifyConversions(keepAll = false, withCredit = keepAll): void {
     this.db.exec('DROP TABLE IF EXISTS temp.rc_conv');
     this.db.exec(`CREATE TEMP TABLE rc_conv (
       id INTEGER PRIMARY KEY, source TEXT NOT NULL, click_id TEXT, occurred_at TEXT, payout INTEGER, currency TEXT,
@@ -379,7 +381,7 @@ export class ReconcileQueries {
         `INSERT INTO rc_conv (id, source, click_id, occurred_at, payout, currency, has_id, first_click, anchor_click, late, credit)
          SELECT c.id, c.source, c.click_id, c.occurred_at, c.payout_micros, c.currency, ${hasIdC}, ${first}, ${anchor},
            ifnull(${anchor} IS NOT NULL AND c.occurred_at > strftime(${TS_FORMAT}, ${anchor}, @window), 0),
-           CASE WHEN ${hasIdC} AND count(k.click_id) = 1 THEN min(k.id) END
+           ${withCredit ? `CASE WHEN ${hasIdC} AND count(k.click_id) = 1 THEN min(k.id) END` : 'NULL'}
          FROM conversions c LEFT JOIN clicks k ON k.click_id = c.click_id ${this.clickFilter('k')}
          WHERE ${this.conversionScope} ${this.notOverlap('c', 'rc_overlap')}
          GROUP BY c.id
