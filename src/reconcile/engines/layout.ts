@@ -1,4 +1,4 @@
-import type { SourceCount } from '../../store/reconcile.js';
+import type { FindingRow, SourceCount } from '../../store/reconcile.js';
 
 /** The canonical fields the reconcile SQL reads, as ClickHouse expressions over a table's raw rows. */
 export interface FieldExpressions {
@@ -58,19 +58,11 @@ export interface ClickDetails {
   at: string | null;
 }
 
-export interface ConversionDetails {
-  source: string;
-  file: string | null;
-  line: number | null;
-  click_id: string | null;
-  txid: string | null;
-  event: string | null;
-  status: string | null;
+/** A conversion as a finding shows it (the stored time as text, the payout in micro-units). */
+export type ConversionDetails = Pick<FindingRow, 'source' | 'file' | 'line' | 'click_id' | 'txid' | 'event' | 'status' | 'currency' | 'conversion_id'> & {
   at: string | null;
   payout: number | null;
-  currency: string | null;
-  conversion_id: string | null;
-}
+};
 
 /** Where an engine reads clicks and conversions from, and the parameters its FROM clauses use. */
 export interface Layout {
