@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +132,27 @@ describe('tpb reconcile --engine chdb (the built binary)', () => {
       expect(sameKeys(chdb.stdout, sqlite.stdout)).toBe(sqlite.stdout === chdb.stdout ? chdb.stdout : sameKeys(sqlite.stdout, chdb.stdout));
     }
 
+  }, 120_000);
+
+  it('keeps its scratch tables in a directory of its own in $TMPDIR, removes it, and removes those of killed runs', async () => {
+    const tmp = fs.mkdtempSync(path.join(dir, 'tmpdir-'));
+    // a run killed mid-reconcile (the pid of a process that has exited) and one still running (this test's)
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const stale = path.join(tmp, `tpb-chdb-${gone}-abc123`);
+    const running = path.join(tmp, `tpb-chdb-${process.pid}-def456`);
+    for (const session of [stale, running]) {
+      fs.mkdirSync(path.join(session, 'store'), { recursive: true });
+      fs.writeFileSync(path.join(session, 'store', 'part.bin'), 'x'.repeat(1000));
+    }
+    const other = path.join(tmp, 'chdb-node-unrelated');
+    fs.mkdirSync(other);
+    const run = await runBin(['--db', db, 'reconcile', '--json', '--engine', 'chdb'], { cwd: dir, env: { TMPDIR: tmp } });
+    expect(run.code).toBe(0);
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.existsSync(running)).toBe(true);
+    expect(fs.existsSync(other)).toBe(true);
+    // and its own directory is gone when it is done
+    expect(fs.readdirSync(tmp).sort()).toEqual([path.basename(other), path.basename(running)].sort());
   }, 120_000);
 
   it('-v says how long each ClickHouse statement took (where a slow reconcile spends its time)', async () => {

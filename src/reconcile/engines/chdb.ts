@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { RuntimeError, UsageError } from '../../errors.js';
 import { usedParams } from './params.js';
 import type { ClickHouseRunner } from './runner.js';
@@ -52,9 +55,64 @@ function parseRows<T>(text: string): T[] {
 const SESSION_SETTINGS = `SET max_bytes_before_external_group_by = 1500000000, max_bytes_before_external_sort = 1500000000,
   join_algorithm = 'grace_hash', max_bytes_in_join = 2000000000, max_insert_threads = 2`;
 
-/** ClickHouse in this process: one private session (its scratch tables live in a temp directory). */
+/** Session directories are `tpb-chdb-<pid>-*` in the temp directory ($TMPDIR). */
+const SESSION_PREFIX = 'tpb-chdb-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the session directories of tpb processes that are gone. A reconcile stopped by Ctrl-C or
+ * killed while chDB runs (the thread is inside ClickHouse, so no exit handler runs) leaves its
+ * scratch tables behind: gigabytes at 10^8 clicks.
+ */
+export function sweepStaleSessions(tmp = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const match = /^tpb-chdb-(\d+)-/.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || alive(pid)) continue;
+    try {
+      fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // another process's, or already gone: not ours to insist on
+    }
+  }
+  return removed;
+}
+
+/**
+ * ClickHouse in this process: one private session whose scratch tables live in a directory of
+ * its own in $TMPDIR, removed when the runner closes or the process exits (and, if the process was
+ * killed, by the next chdb run).
+ */
 export function chdbRunner(chdb: ChdbModule): ClickHouseRunner {
-  const session = new chdb.Session();
+  const tmp = os.tmpdir();
+  sweepStaleSessions(tmp);
+  const dir = fs.mkdtempSync(path.join(tmp, `${SESSION_PREFIX}${process.pid}-`));
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
+  let session: ChdbSession;
+  try {
+    session = new chdb.Session(dir);
+  } catch (error) {
+    removeDir();
+    throw error;
+  }
   // Bounded memory at 10^8 clicks: grouping, sorting and joining past these sizes spill to the
   // session's directory instead of growing (the big scratch tables are on disk already).
   session.queryBind(SESSION_SETTINGS, {}, 'CSV');
@@ -81,7 +139,11 @@ export function chdbRunner(chdb: ChdbModule): ClickHouseRunner {
       }
     },
     close: () => {
-      if (open) session.cleanup();
+      if (open) {
+        session.cleanup();
+        removeDir();
+        process.off('exit', removeDir);
+      }
       open = false;
     },
   };
