@@ -750,10 +750,16 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
 
   /** Conversion rows from where they live, by row id (tpb's SQLite file: a rowid probe each). */
   private conversionsByDetails(details: NonNullable<TableLayout['conversionDetails']>, ids: readonly number[]): Map<number, RawConversion> {
-    const found = details(ids);
+    const cached = this.prefetched?.conversions;
+    const found = details(cached ? ids.filter((id) => !cached.has(id)) : ids);
     const rows = new Map<number, RawConversion>();
     const text = (value: number | null) => (value === null ? null : String(value));
     for (const id of ids) {
+      const hit = cached?.get(id);
+      if (hit) {
+        rows.set(id, hit);
+        continue;
+      }
       const row = found.get(id);
       if (!row) continue;
       rows.set(id, {
@@ -799,7 +805,13 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
     const found = new Map<number, RawClick>();
     const details = this.layout.clicks.details;
     if (details) {
-      const rows = details([...new Set(ids)]);
+      const cached = this.prefetched?.clicks;
+      const wanted = [...new Set(ids)];
+      for (const id of wanted) {
+        const hit = cached?.get(id);
+        if (hit) found.set(id, hit);
+      }
+      const rows = details(cached ? wanted.filter((id) => !cached.has(id)) : wanted);
       const parse: number[] = [];
       for (const [id, row] of rows) {
         const ts = canonicalInstant(row.at);
@@ -880,7 +892,36 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
   }
 
   unmatchedRows(limit: number): FindingRow[] {
+    if (limit < 0) this.prefetchFindingRows();
     return this.plainRows('has_id AND NOT matched', limit);
+  }
+
+  /** Rows every finding category will ask for, fetched once in row order (see prefetchFindingRows). */
+  private prefetched: { conversions: Map<number, RawConversion>; clicks: Map<number, RawClick> } | undefined;
+
+  /**
+   * Where the layout gives rows by id (tpb's SQLite file) and every finding is listed: the rows of
+   * every category, conversions and clicks, fetched in one pass each, in row id order. Fetched per
+   * category, 10^8 clicks' findings (1.8M rows spread over a 24 GB file that does not fit the page
+   * cache) read the same pages from disk once per category.
+   */
+  private prefetchFindingRows(): void {
+    const conversionDetails = this.layout.conversions.conversionDetails;
+    const clickDetails = this.layout.clicks.details;
+    if (!conversionDetails || !clickDetails || this.prefetched) return;
+    const conversionIds = this.select<{ id: string }>(
+      `SELECT id FROM rc_cls WHERE (has_id AND NOT matched) OR NOT has_id OR before OR outside
+UNION ALL SELECT id FROM rc_dup UNION ALL SELECT first_id AS id FROM rc_dup`,
+    ).map((row) => int(row.id));
+    const clickIds = [
+      ...this.firstClicks(-1).values(),
+      ...this.anchorClicks(-1).values(),
+      ...this.select<{ first_id: string; second_id: string }>('SELECT first_id, second_id FROM rc_dupclick').flatMap((row) => [int(row.first_id), int(row.second_id)]),
+    ];
+    const sorted = (ids: number[]) => [...new Set(ids)].sort((a, b) => a - b);
+    const conversions = this.conversionsByDetails(conversionDetails, sorted(conversionIds));
+    const clicks = this.clickRowsByIds(sorted(clickIds));
+    this.prefetched = { conversions, clicks };
   }
 
   missingClickIdRows(limit: number): FindingRow[] {
