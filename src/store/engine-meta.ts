@@ -20,12 +20,69 @@ export function clickIdBounds(store: Store): { low: number | null; high: number 
   return clickRowIdBounds(store.db);
 }
 
-/** What a ClickHouse engine reports of a click besides what it reads: its line and where it came from, by row id. */
-export function clickRowOrigins(store: Store, ids: readonly number[]): Array<{ id: number; line: number | null; source: string; import_id: number | null; run_id: number | null }> {
-  const statement = store.db.prepare('SELECT id, line, source, import_id, run_id FROM clicks WHERE id IN (SELECT value FROM json_each(?))');
-  const rows: Array<{ id: number; line: number | null; source: string; import_id: number | null; run_id: number | null }> = [];
-  for (let i = 0; i < ids.length; i += 10_000) rows.push(...(statement.all(JSON.stringify(ids.slice(i, i + 10_000))) as typeof rows));
+export interface StoredClickRow {
+  id: number;
+  line: number | null;
+  source: string;
+  import_id: number | null;
+  run_id: number | null;
+  click_id: string | null;
+  occurred_at: string | null;
+}
+
+export interface StoredConversionRow extends StoredClickRow {
+  txid: string | null;
+  event: string | null;
+  status: string | null;
+  payout_micros: number | null;
+  currency: string | null;
+  conversion_id: string | null;
+}
+
+/**
+ * Rows by rowid, 10,000 ids per statement (each a rowid probe), read as arrays: better-sqlite3
+ * builds an object per row key by key, which cost more than the probe (13 columns).
+ */
+function rowsById<T>(store: Store, sql: string, ids: readonly number[], row: (values: unknown[]) => T): T[] {
+  const statement = store.db.prepare(sql).raw(true);
+  const rows: T[] = [];
+  for (let i = 0; i < ids.length; i += 10_000) for (const values of statement.all(JSON.stringify(ids.slice(i, i + 10_000))) as unknown[][]) rows.push(row(values));
   return rows;
+}
+
+/** The first seven columns of both row kinds, in the order both statements select them. */
+const ROW_COLUMNS = 'id, line, source, import_id, run_id, click_id, occurred_at';
+const rowOf = (v: unknown[]): StoredClickRow => ({
+  id: v[0] as number,
+  line: v[1] as number | null,
+  source: v[2] as string,
+  import_id: v[3] as number | null,
+  run_id: v[4] as number | null,
+  click_id: v[5] as string | null,
+  occurred_at: v[6] as string | null,
+});
+
+/**
+ * The clicks a ClickHouse engine reports, by row id: what it reads of every click (source, click
+ * id, time) and what it does not (line, where the row came from).
+ */
+export function clickRowsById(store: Store, ids: readonly number[]): StoredClickRow[] {
+  return rowsById(store, `SELECT ${ROW_COLUMNS} FROM clicks WHERE id IN (SELECT value FROM json_each(?))`, ids, rowOf);
+}
+
+/** The conversions a ClickHouse engine reports, by row id, with every field a finding shows. */
+export function conversionRowsById(store: Store, ids: readonly number[]): StoredConversionRow[] {
+  const sql = `SELECT ${ROW_COLUMNS}, txid, event, status, payout_micros, currency, conversion_id FROM conversions WHERE id IN (SELECT value FROM json_each(?))`;
+  return rowsById(store, sql, ids, (v) =>
+    Object.assign(rowOf(v), {
+      txid: v[7] as string | null,
+      event: v[8] as string | null,
+      status: v[9] as string | null,
+      payout_micros: v[10] as number | null,
+      currency: v[11] as string | null,
+      conversion_id: v[12] as string | null,
+    }),
+  );
 }
 
 /** Make the file whole for another reader: fold the WAL into it (readers see committed rows either way). */

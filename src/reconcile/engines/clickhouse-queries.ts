@@ -24,8 +24,10 @@ const TPB_CLICK = 'tpb:click';
  * (src/store/reconcile.ts), for chDB and for a ClickHouse server.
  *
  * The rows in scope are read once into scratch tables: `rc_k` (clicks: id, source, click id,
- * instant, line, file) and `rc_c` (conversions with every field a finding shows). Every count and
- * finding list is then read from them. Timestamps are compared as instants (Int64 milliseconds,
+ * instant, and line and file unless the layout gives them by id) and `rc_c` (conversions: what the
+ * SQL compares, and every field a finding shows unless the layout gives rows by id, as tpb's SQLite
+ * file does). Every count and finding list is then read from them; the rows a report shows come
+ * from the layout by id when it can give them. In chDB the big tables are MergeTree on disk. Timestamps are compared as instants (Int64 milliseconds,
  * UTC); money is Int64 micro-units summed exactly. The hint lookups for the unmatched ids (exact
  * candidates after undoing an encoding, and truncation prefixes) are batched into two queries when
  * the unmatched ids are first asked for, and answered from memory afterwards.
@@ -75,6 +77,18 @@ interface RawConversion {
   conversion_id: string | null;
 }
 
+/**
+ * The instant of tpb's canonical stored time (`2026-01-02T03:04:05.678Z`, as toISOString writes
+ * it, in the years ClickHouse's DateTime64 parses), null for no time; undefined for any other text,
+ * whose instant ClickHouse computes.
+ */
+function canonicalInstant(at: string | null): number | null | undefined {
+  if (at === null || at === '') return null;
+  if (!/^(19\d\d|2[0-2]\d\d)-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(at)) return undefined;
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) || new Date(ms).toISOString() !== at ? undefined : ms;
+}
+
 interface RawClick {
   id: string;
   source: string;
@@ -93,6 +107,8 @@ const repeatedHash = (hash: string) =>
   `${hash} IN (SELECT h FROM (SELECT ${hash} AS h FROM rc_k WHERE click_id IS NOT NULL AND click_id != '' GROUP BY h HAVING count() > 1))`;
 
 const CONVERSION_COLUMNS = 'id, source, file, line, click_id, txid, event, status, at, ts, payout, currency, conversion_id';
+/** rc_c's columns when the layout gives a conversion's file, line, text time and conversion id by row id. */
+const SLIM_CONVERSION_COLUMNS = 'id, source, click_id, txid, event, status, ts, payout, currency';
 const CLICK_COLUMNS = 'id, source, file, line, click_id, ts';
 
 export class ClickHouseQueries implements ReconcileSource {
@@ -132,6 +148,25 @@ export class ClickHouseQueries implements ReconcileSource {
       : `NOT has({excludedSources:Array(String)}, ${source})`;
   }
 
+  /**
+   * `CREATE … ENGINE` of a scratch table filled by a SELECT: the big ones on disk where the runner
+   * keeps them there (MergeTree, sorted by `orderBy`), the rest in Memory.
+   */
+  private create(table: string, orderBy?: string): string {
+    const engine = orderBy !== undefined && this.runner.diskScratch ? `MergeTree ORDER BY ${orderBy} SETTINGS allow_nullable_key = 1` : 'Memory';
+    return `CREATE ${this.runner.scratchTable} ${table} ENGINE = ${engine}`;
+  }
+
+  /** rc_c holds only what the SQL compares when the layout gives the rest of a conversion by id. */
+  private get slimConversions(): boolean {
+    return this.layout.conversions.conversionDetails !== undefined;
+  }
+
+  /** The columns of rc_c a finding row reads. */
+  private conversionColumns(): string {
+    return this.slimConversions ? SLIM_CONVERSION_COLUMNS : CONVERSION_COLUMNS;
+  }
+
   /** SETTINGS of a read: expressions name the table's columns, never the output aliases. */
   private readSettings(settings: string | undefined): string {
     return `SETTINGS prefer_column_name_to_alias = 1${settings ? `, ${settings}` : ''}`;
@@ -142,7 +177,7 @@ export class ClickHouseQueries implements ReconcileSource {
     const { from, expr, settings } = this.layout.clicks;
     const id = expr.id ?? 'rowNumberInAllBlocks() + 1';
     const slim = this.layout.clicks.details !== undefined;
-    return `CREATE ${this.runner.scratchTable} ${table} ENGINE = Memory AS
+    return `${this.create(table, 'tuple()')} AS
 SELECT id, source, click_id, ts, ${slim ? '' : 'line, file, naive, '}(at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts FROM (
   SELECT toInt64(${id}) AS id, ${slim ? '' : `toUInt8(${expr.naive ?? '1'}) AS naive, `}toString(${expr.source}) AS source, CAST(${expr.click_id} AS Nullable(String)) AS click_id,
     CAST(${expr.ts} AS Nullable(Int64)) AS ts, ${slim ? '' : `CAST(${expr.line} AS Nullable(Int64)) AS line, CAST(${expr.file} AS Nullable(String)) AS file,
@@ -157,15 +192,17 @@ ${this.readSettings(settings)}`;
     const { from, expr, settings } = this.layout.conversions;
     const id = expr.id ?? 'rowNumberInAllBlocks() + 1';
     const text = (value: string | undefined) => `CAST(${value ?? 'NULL'} AS Nullable(String))`;
-    return `CREATE ${this.runner.scratchTable} rc_c ENGINE = Memory AS
-SELECT *, ${hasIdOf('click_id')} AS has_id, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts,
+    // slim: the file, line, text time and conversion id of a reported row come from the layout by id
+    const slim = this.slimConversions;
+    return `${this.create('rc_c', 'id')} AS
+SELECT *${slim ? ' EXCEPT (at, payout_raw)' : ''}, ${hasIdOf('click_id')} AS has_id, (at IS NOT NULL AND at != '' AND ts IS NULL) AS bad_ts,
   (payout_raw IS NOT NULL AND trimBoth(payout_raw) != '' AND payout IS NULL) AS bad_payout
 FROM (
-  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '1'}) AS naive, toString(${expr.source}) AS source, CAST(${expr.file} AS Nullable(String)) AS file,
-    CAST(${expr.line} AS Nullable(Int64)) AS line, ${text(expr.click_id)} AS click_id, ${text(expr.txid)} AS txid,
+  SELECT toInt64(${id}) AS id, toUInt8(${expr.naive ?? '1'}) AS naive, toString(${expr.source}) AS source, ${slim ? '' : `CAST(${expr.file} AS Nullable(String)) AS file,
+    CAST(${expr.line} AS Nullable(Int64)) AS line, `}${text(expr.click_id)} AS click_id, ${text(expr.txid)} AS txid,
     ${text(expr.event)} AS event, ${text(expr.status)} AS status, ${text(expr.occurred_at)} AS at,
     CAST(${expr.ts} AS Nullable(Int64)) AS ts, CAST(${expr.payout ?? 'NULL'} AS Nullable(Int64)) AS payout,
-    ${text(expr.currency)} AS currency, ${text(expr.conversion_id)} AS conversion_id, ${text(expr.payout_raw)} AS payout_raw
+    ${text(expr.currency)} AS currency, ${slim ? '' : `${text(expr.conversion_id)} AS conversion_id, `}${text(expr.payout_raw)} AS payout_raw
   FROM ${from}
   WHERE ${this.conversionScope(expr.source)})
 ${this.readSettings(settings)}`;
@@ -175,7 +212,7 @@ ${this.readSettings(settings)}`;
   classifySql(): string[] {
     const t = this.runner.scratchTable;
     return [
-      `CREATE ${t} rc_conv ENGINE = Memory AS
+      `${this.create('rc_conv', 'id')} AS
 SELECT c.id AS id, c.click_id AS click_id, c.ts AS ts, c.payout AS payout, c.currency AS currency, c.has_id AS has_id, c.naive AS naive,
   toUInt8(c.has_id AND ifNull(k.found, 0) = 1) AS matched,
   if(k.null_ts = 1, NULL, k.min_ts) AS first_ts
@@ -190,7 +227,7 @@ FROM rc_k AS k
 INNER JOIN (SELECT id, click_id, ts FROM rc_conv WHERE matched AND first_ts IS NOT NULL AND ts > first_ts + {window:Int64}) AS r ON k.click_id = r.click_id
 WHERE k.ts <= r.ts
 GROUP BY r.id`,
-      `CREATE ${t} rc_cls ENGINE = Memory AS
+      `${this.create('rc_cls', 'id')} AS
 SELECT r.id AS id, r.click_id AS click_id, r.ts AS ts, r.payout AS payout, r.currency AS currency, r.has_id AS has_id, r.naive AS naive, r.matched AS matched,
   r.first_ts AS first_ts, a.anchor AS anchor, a.anchor_click AS anchor_click,
   coalesce(r.first_ts IS NOT NULL AND r.ts < r.first_ts, 0) AS before,
@@ -259,8 +296,8 @@ GROUP BY click_id HAVING count() > uniqExact(source)`;
       this.duplicateClicksSql(),
       'SELECT count() AS duplicate_clicks FROM rc_dupclick',
       '-- finding rows',
-      `SELECT ${CONVERSION_COLUMNS} FROM rc_c WHERE id IN (SELECT id FROM rc_cls WHERE has_id AND NOT matched) ORDER BY id`,
-      `SELECT ${CONVERSION_COLUMNS} FROM rc_c WHERE id IN (SELECT id FROM rc_cls WHERE NOT has_id) ORDER BY id`,
+      `SELECT ${this.conversionColumns()} FROM rc_c WHERE id IN (SELECT id FROM rc_cls WHERE has_id AND NOT matched) ORDER BY id`,
+      `SELECT ${this.conversionColumns()} FROM rc_c WHERE id IN (SELECT id FROM rc_cls WHERE NOT has_id) ORDER BY id`,
       `SELECT c.*, r.first_ts AS click_ts FROM rc_c AS c INNER JOIN (SELECT id, first_ts FROM rc_cls WHERE before) AS r ON r.id = c.id ORDER BY c.id`,
       `SELECT c.*, r.anchor AS click_ts FROM rc_c AS c INNER JOIN (SELECT id, anchor FROM rc_cls WHERE outside) AS r ON r.id = c.id ORDER BY c.id`,
       `SELECT c.*, d.first_id AS first_id FROM rc_c AS c INNER JOIN rc_dup AS d ON d.id = c.id ORDER BY c.id`,
@@ -329,9 +366,22 @@ GROUP BY click_id HAVING count() > uniqExact(source)`;
     this.run(this.readConversionsSql());
     this.conversionsRead = true;
     if (this.overlapConversionIds.length > 0) this.leaveOut('rc_c', 'rc_ov_c', this.overlapConversionIds);
+    const slim = this.slimConversions;
     const [bad] = this.select<{ ts: string; payout: string; ts_line: string | null; payout_line: string | null }>(
-      'SELECT countIf(bad_ts) AS ts, countIf(bad_payout) AS payout, minIf(line, bad_ts) AS ts_line, minIf(line, bad_payout) AS payout_line FROM rc_c',
+      slim
+        ? 'SELECT countIf(bad_ts) AS ts, countIf(bad_payout) AS payout, minIf(id, bad_ts) AS ts_line, minIf(id, bad_payout) AS payout_line FROM rc_c'
+        : 'SELECT countIf(bad_ts) AS ts, countIf(bad_payout) AS payout, minIf(line, bad_ts) AS ts_line, minIf(line, bad_payout) AS payout_line FROM rc_c',
     );
+    if (slim && bad) {
+      // the first bad row's id, and its line from the layout
+      const lineOf = (count: string, id: string | null) => {
+        if (int(count) === 0 || id === null) return null;
+        const line = this.layout.conversions.conversionDetails!([int(id)]).get(int(id))?.line;
+        return line === null || line === undefined ? null : String(line);
+      };
+      bad.ts_line = lineOf(bad.ts, bad.ts_line);
+      bad.payout_line = lineOf(bad.payout, bad.payout_line);
+    }
     for (const [what, count, line] of [
       ['an occurred_at that is not a timestamp', bad?.ts, bad?.ts_line],
       ['a payout that is not a plain decimal amount', bad?.payout, bad?.payout_line],
@@ -357,9 +407,10 @@ GROUP BY click_id HAVING count() > uniqExact(source)`;
     this.run(`CREATE ${t} ${idsTable} (id Int64) ENGINE = Memory`);
     for (let i = 0; i < ids.length; i += 50_000) this.runner.exec(`INSERT INTO ${idsTable} SELECT arrayJoin({ids:Array(Int64)})`, { ids: ids.slice(i, i + 50_000) });
     this.run(`DROP TABLE IF EXISTS ${table}_kept`);
-    this.run(`CREATE ${t} ${table}_kept ENGINE = Memory AS SELECT * FROM ${table} WHERE id NOT IN (SELECT id FROM ${idsTable})`);
+    const order = table === 'rc_c' ? 'id' : 'tuple()';
+    this.run(`${this.create(`${table}_kept`, order)} AS SELECT * FROM ${table} WHERE id NOT IN (SELECT id FROM ${idsTable})`);
     this.run(`DROP TABLE ${table}`);
-    this.run(`CREATE ${t} ${table} ENGINE = Memory AS SELECT * FROM ${table}_kept`);
+    this.run(`${this.create(table, order)} AS SELECT * FROM ${table}_kept`);
     this.run(`DROP TABLE ${table}_kept`);
   }
 
@@ -689,8 +740,39 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
   }
 
   private conversionRowsByIds(idsSql: string): Map<number, RawConversion> {
+    if (this.layout.conversions.conversionDetails) {
+      const ids = this.select<{ id: string }>(idsSql).map((row) => int(row.id));
+      return this.conversionsByDetails(this.layout.conversions.conversionDetails, ids.sort((a, b) => a - b));
+    }
     const rows = this.select<RawConversion>(`SELECT ${CONVERSION_COLUMNS} FROM rc_c WHERE id IN (${idsSql}) ORDER BY id`);
     return new Map(rows.map((row) => [int(row.id), row]));
+  }
+
+  /** Conversion rows from where they live, by row id (tpb's SQLite file: a rowid probe each). */
+  private conversionsByDetails(details: NonNullable<TableLayout['conversionDetails']>, ids: readonly number[]): Map<number, RawConversion> {
+    const found = details(ids);
+    const rows = new Map<number, RawConversion>();
+    const text = (value: number | null) => (value === null ? null : String(value));
+    for (const id of ids) {
+      const row = found.get(id);
+      if (!row) continue;
+      rows.set(id, {
+        id: String(id),
+        source: row.source,
+        file: row.file,
+        line: text(row.line),
+        click_id: row.click_id,
+        txid: row.txid,
+        event: row.event,
+        status: row.status,
+        at: row.at,
+        ts: null, // a layout with details prints its canonical text (canonicalText)
+        payout: text(row.payout),
+        currency: row.currency,
+        conversion_id: row.conversion_id,
+      });
+    }
+    return rows;
   }
 
   /**
@@ -699,6 +781,7 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
    * 2,000,000, where the duplicate findings alone name ~80,000 ids.
    */
   private conversionRowsByIdList(ids: readonly number[]): Map<number, RawConversion> {
+    if (this.layout.conversions.conversionDetails) return this.conversionsByDetails(this.layout.conversions.conversionDetails, [...new Set(ids)].sort((a, b) => a - b));
     const found = new Map<number, RawConversion>();
     for (let i = 0; i < ids.length; i += ID_BATCH) {
       const rows = this.select<RawConversion>(`SELECT ${CONVERSION_COLUMNS} FROM rc_c WHERE id IN {ids:Array(Int64)} ORDER BY id`, { ids: ids.slice(i, i + ID_BATCH) });
@@ -707,8 +790,29 @@ ORDER BY prefix, click_id, id LIMIT 2 BY prefix`,
     return found;
   }
 
+  /**
+   * Click rows by id. Where the layout gives clicks by id, from there (a rowid probe each, instead
+   * of a pass over every click per batch); the instant of a stored time that is not tpb's canonical
+   * text is still read from rc_k, where ClickHouse computed it.
+   */
   private clickRowsByIds(ids: readonly number[]): Map<number, RawClick> {
     const found = new Map<number, RawClick>();
+    const details = this.layout.clicks.details;
+    if (details) {
+      const rows = details([...new Set(ids)]);
+      const parse: number[] = [];
+      for (const [id, row] of rows) {
+        const ts = canonicalInstant(row.at);
+        if (ts === undefined) parse.push(id);
+        found.set(id, { id: String(id), source: row.source, file: row.file, line: row.line === null ? null : String(row.line), click_id: row.click_id, ts: ts === undefined || ts === null ? null : String(ts) });
+      }
+      for (let i = 0; i < parse.length; i += ID_BATCH) {
+        for (const row of this.select<{ id: string; ts: string | null }>('SELECT id, ts FROM rc_k WHERE id IN {ids:Array(Int64)}', { ids: parse.slice(i, i + ID_BATCH) })) {
+          found.get(int(row.id))!.ts = row.ts;
+        }
+      }
+      return found;
+    }
     for (let i = 0; i < ids.length; i += ID_BATCH) {
       const rows = this.clicks<RawClick>(`SELECT ${this.clickColumns()} FROM rc_k WHERE id IN {ids:Array(Int64)}`, { ids: ids.slice(i, i + ID_BATCH) });
       for (const row of rows) found.set(int(row.id), row);

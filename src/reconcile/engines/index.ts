@@ -7,7 +7,7 @@ import { clickhouseRunner, parseClickHouseUrl } from './clickhouse.js';
 import { chdbRunner, loadChdb } from './chdb.js';
 import { ClickHouseQueries } from './clickhouse-queries.js';
 import type { Layout, TableLayout } from './layout.js';
-import { columnsLayout, fileFormat, fileSourceLabel, MAPPABLE_FIELDS, sqliteClickDetails, sqliteLayoutExtras, sqliteOverlaps, sqliteParams, sqliteTable, type Column } from './layouts.js';
+import { columnsLayout, fileFormat, fileSourceLabel, MAPPABLE_FIELDS, sqliteClickDetails, sqliteConversionDetails, sqliteLayoutExtras, sqliteOverlaps, sqliteParams, sqliteTable, type Column } from './layouts.js';
 import { bindForDisplay, sqlString, type ClickHouseRunner } from './runner.js';
 import type { EngineName, ReconcileBackend } from './types.js';
 
@@ -54,6 +54,7 @@ function timedRunner(runner: ClickHouseRunner, onStatement: (statement: string, 
   return {
     name: runner.name,
     scratchTable: runner.scratchTable,
+    ...(runner.diskScratch ? { diskScratch: true } : {}),
     rows: (sql, params) => timed(sql, () => runner.rows(sql, params)),
     exec: (sql, params) => timed(sql, () => runner.exec(sql, params)),
     insertStrings: (table, values) => timed(`INSERT INTO ${table} (${values.length} values)`, () => runner.insertStrings(table, values)),
@@ -147,7 +148,9 @@ function layoutFor(runner: ClickHouseRunner, options: EngineOptions): Layout {
     }
     layout = {
       clicks: options.clicksFile ? fileTable(runner, 'clicks', options.clicksFile, map, mapped) : { ...sqliteTable('clicks', options.dbFile!), details: sqliteClickDetails(options.store!) },
-      conversions: options.conversionsFile ? fileTable(runner, 'conversions', options.conversionsFile, map, mapped) : sqliteTable('conversions', options.dbFile!),
+      conversions: options.conversionsFile
+        ? fileTable(runner, 'conversions', options.conversionsFile, map, mapped)
+        : { ...sqliteTable('conversions', options.dbFile!), conversionDetails: sqliteConversionDetails(options.store!) },
       params,
       ...extras,
     };

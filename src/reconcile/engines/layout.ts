@@ -1,4 +1,4 @@
-import type { SourceCount } from '../../store/reconcile.js';
+import type { FindingRow, SourceCount } from '../../store/reconcile.js';
 
 /** The canonical fields the reconcile SQL reads, as ClickHouse expressions over a table's raw rows. */
 export interface FieldExpressions {
@@ -36,18 +36,33 @@ export interface TableLayout {
   /** Timestamps are tpb's canonical UTC ISO text, printed as stored; otherwise printed from the instant. */
   canonicalText: boolean;
   /**
-   * Clicks only: each row's file, line and naive flag by row id, from where the rows live (tpb's
-   * SQLite file answers by rowid). When given, the engine does not read those columns of every
-   * click, only of the clicks it reports.
+   * Clicks only: each row as the engine reports it, by row id, from where the rows live (tpb's
+   * SQLite file answers by rowid). When given, the engine reads only id, source, click id and time
+   * of every click, and fetches the rest — or the whole row — only for the clicks it reports.
    */
   details?: (ids: readonly number[]) => Map<number, ClickDetails>;
+  /**
+   * Conversions only: each row with every field a finding shows, by row id. When given, the engine
+   * reads only the fields its SQL compares of every conversion, and fetches the rows it reports.
+   */
+  conversionDetails?: (ids: readonly number[]) => Map<number, ConversionDetails>;
 }
 
 export interface ClickDetails {
   file: string | null;
   line: number | null;
   naive: number;
+  source: string;
+  click_id: string | null;
+  /** The stored timestamp text (the instant is computed as the engine computes ts). */
+  at: string | null;
 }
+
+/** A conversion as a finding shows it (the stored time as text, the payout in micro-units). */
+export type ConversionDetails = Pick<FindingRow, 'source' | 'file' | 'line' | 'click_id' | 'txid' | 'event' | 'status' | 'currency' | 'conversion_id'> & {
+  at: string | null;
+  payout: number | null;
+};
 
 /** Where an engine reads clicks and conversions from, and the parameters its FROM clauses use. */
 export interface Layout {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../../errors.js';
 import type { Store } from '../../store/db.js';
-import { clickIdBounds, clickRowOrigins, distinctClickSources, importFiles, overlapRowIds, sourceCounts } from '../../store/engine-meta.js';
+import { clickIdBounds, clickRowsById, conversionRowsById, distinctClickSources, importFiles, overlapRowIds, sourceCounts } from '../../store/engine-meta.js';
 import { ReconcileQueries, type ReconcileScope } from '../../store/reconcile.js';
-import { microsFromAny, tsFromText, type ClickDetails, type FieldExpressions, type Layout, type TableLayout } from './layout.js';
+import { microsFromAny, tsFromText, type ClickDetails, type ConversionDetails, type FieldExpressions, type Layout, type TableLayout } from './layout.js';
 import { sqlString } from './runner.js';
 
 type Kind = 'clicks' | 'conversions';
@@ -28,19 +28,47 @@ export function sqliteTable(kind: Kind, file: string): TableLayout {
   return { label: `${file} (${kind})`, from: `sqlite(${sqlString(file)}, '${kind}')`, expr, canonicalText: true };
 }
 
+/** A row's file as sqliteTable's expression computes it: the import's file, or "<source> run <n>" for tpb's own runs. */
+function rowFile(imports: ReadonlyMap<number, { file: string }>, row: { import_id: number | null; run_id: number | null; source: string }): string | null {
+  const imported = row.import_id === null ? undefined : imports.get(row.import_id);
+  return imported && imported.file !== '' ? imported.file : row.run_id === null ? null : `${row.source} run ${row.run_id}`;
+}
+
 /**
- * A click's file, line and naive flag from tpb's SQLite file by rowid, as sqliteTable's expressions
- * compute them: the import's file (or "<source> run <n>" for tpb's own runs); naive when the import
- * read timestamps without an offset, never for a run.
+ * Clicks from tpb's SQLite file by rowid, with the fields sqliteTable's expressions compute: the
+ * file, and naive when the import read timestamps without an offset (never for a run).
  */
 export function sqliteClickDetails(store: Store): (ids: readonly number[]) => Map<number, ClickDetails> {
   const imports = new Map(importFiles(store).map((row) => [row.id, row]));
   return (ids) => {
     const found = new Map<number, ClickDetails>();
-    for (const row of clickRowOrigins(store, ids)) {
+    for (const row of clickRowsById(store, ids)) {
       const imported = row.import_id === null ? undefined : imports.get(row.import_id);
-      const file = imported && imported.file !== '' ? imported.file : row.run_id === null ? null : `${row.source} run ${row.run_id}`;
-      found.set(row.id, { file, line: row.line, naive: imported ? imported.naive : 0 });
+      found.set(row.id, { file: rowFile(imports, row), line: row.line, naive: imported ? imported.naive : 0, source: row.source, click_id: row.click_id, at: row.occurred_at });
+    }
+    return found;
+  };
+}
+
+/** Conversions from tpb's SQLite file by rowid, every field as sqliteTable's expressions give it. */
+export function sqliteConversionDetails(store: Store): (ids: readonly number[]) => Map<number, ConversionDetails> {
+  const imports = new Map(importFiles(store).map((row) => [row.id, row]));
+  return (ids) => {
+    const found = new Map<number, ConversionDetails>();
+    for (const row of conversionRowsById(store, ids)) {
+      found.set(row.id, {
+        source: row.source,
+        file: rowFile(imports, row),
+        line: row.line,
+        click_id: row.click_id,
+        txid: row.txid,
+        event: row.event,
+        status: row.status,
+        at: row.occurred_at,
+        payout: row.payout_micros,
+        currency: row.currency,
+        conversion_id: row.conversion_id,
+      });
     }
     return found;
   };

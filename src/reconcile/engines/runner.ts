@@ -12,6 +12,12 @@ export interface ClickHouseRunner {
   exec(sql: string, params?: Readonly<Record<string, unknown>>): void;
   /** `CREATE TEMPORARY TABLE` on a server session; chDB's session is private, so a plain table. */
   readonly scratchTable: string;
+  /**
+   * The big scratch tables (every click and conversion in scope, and the classification) go to
+   * disk as MergeTree instead of Memory: chDB's session lives in a temp directory, and 100,000,000
+   * clicks do not fit in memory. A server's temporary tables stay in Memory.
+   */
+  readonly diskScratch?: boolean;
   /** Put strings into a one-column scratch table (candidates for the hint lookups). */
   insertStrings(table: string, values: readonly string[]): void;
   close(): void;
