@@ -85,6 +85,26 @@ export class LatencyHistogram {
     return values;
   }
 
+  /**
+   * The mean (µs) as the package's `mean` computes it — each recorded bucket's median equivalent
+   * value times its count, summed in index order, over the total — without its iterator, which
+   * cost ~20 ms per summary (start-up of every click and fire run).
+   */
+  private mean(): number {
+    const h = this.histogram;
+    const total = h.totalCount;
+    if (total === 0) return 0;
+    let sum = 0;
+    let seen = 0;
+    for (let i = 0; i < h.countsArrayLength && seen < total; i += 1) {
+      const count = h.getCountAtIndex(i);
+      if (count === 0) continue;
+      seen += count;
+      sum += h.medianEquivalentValue(h.highestEquivalentValue(h.valueFromIndex(i))) * count;
+    }
+    return sum / total;
+  }
+
   stats(): LatencyStats {
     if (this.count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
     // A percentile is its bucket's highest equivalent value: never show one above the max.
@@ -93,7 +113,7 @@ export class LatencyHistogram {
     return {
       count: this.count,
       min: round2(this.histogram.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : this.histogram.minNonZeroValue / 1000),
-      mean: round2(this.histogram.mean / 1000),
+      mean: round2(this.mean() / 1000),
       p50: p50!,
       p90: p90!,
       p95: p95!,

@@ -49,12 +49,14 @@ export class SimulatedClickWriter {
       for (; i + MULTI_ROW <= rows.length; i += MULTI_ROW) {
         const values: unknown[] = [];
         for (let j = i; j < i + MULTI_ROW; j += 1) pushValues(values, rows[j]!);
-        this.insertMany.run(values);
+        // Spread, not one array: better-sqlite3 reads an array argument element by element through
+        // V8's API (about 1 µs a row more than arguments).
+        this.insertMany.run(...values);
       }
       for (; i < rows.length; i += 1) {
         const values: unknown[] = [];
         pushValues(values, rows[i]!);
-        this.insertOne.run(values);
+        this.insertOne.run(...values);
       }
     });
   }

@@ -90,12 +90,14 @@ function insertInGroups(rows: readonly PostbackRow[], many: Statement, one: Stat
   for (; i + MULTI_ROW <= rows.length; i += MULTI_ROW) {
     const values: unknown[] = [];
     for (let j = i; j < i + MULTI_ROW; j += 1) push(values, rows[j]!);
-    many.run(values);
+    // Spread, not one array: better-sqlite3 reads an array argument element by element through
+    // V8's API (about 1 µs a row more than arguments).
+    many.run(...values);
   }
   for (; i < rows.length; i += 1) {
     const values: unknown[] = [];
     push(values, rows[i]!);
-    one.run(values);
+    one.run(...values);
   }
 }
 

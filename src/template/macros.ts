@@ -65,8 +65,13 @@ export function suggestMacro(name: string, known: readonly string[]): string | u
   return known.find((candidate) => candidate.toLowerCase() === lower || candidate.replace(/_/g, '') === lower.replace(/[_-]/g, ''));
 }
 
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-._~]*$/;
+
 /** Percent-encode everything outside RFC 3986's unreserved set (stricter than encodeURIComponent: `!'()*` too). */
 export function encodeQueryValue(value: string): string {
+  // Unreserved characters only (a hex click id, an amount): nothing to encode, and a test is
+  // cheaper than encoding and replacing (this runs for every macro of every postback).
+  if (UNRESERVED_ONLY.test(value)) return value;
   return encodeURIComponent(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

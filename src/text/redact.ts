@@ -253,7 +253,7 @@ export class Redactor {
   url(url: string): string {
     const queryStart = url.indexOf('?');
     let out = url;
-    if (queryStart >= 0) {
+    if (queryStart >= 0 && this.hasSecretParam(url, queryStart)) {
       const hashStart = url.indexOf('#', queryStart);
       const query = url.slice(queryStart + 1, hashStart >= 0 ? hashStart : undefined);
       const pairs = query.split('&');
@@ -276,6 +276,46 @@ export class Redactor {
     if (out.includes('@')) out = out.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s?#]+)@/i, (_m, scheme: string) => `${scheme}${REDACTED}@`);
     return this.text(out);
   }
+
+  /**
+   * Whether a query (from `queryStart`, the `?`) has a secret parameter with a value: url()'s
+   * question, asked without splitting the query (url() runs per click and per postback; most
+   * queries have none). Raw names are remembered: a run's URLs repeat the same few.
+   */
+  private hasSecretParam(url: string, queryStart: number): boolean {
+    const hash = url.indexOf('#', queryStart);
+    const end = hash >= 0 ? hash : url.length;
+    if (this.rawNamesVersion !== this.changes) {
+      this.rawNames.clear();
+      this.rawNamesVersion = this.changes;
+    }
+    let start = queryStart + 1;
+    let eq = -1;
+    while (start <= end) {
+      let amp = url.indexOf('&', start);
+      if (amp < 0 || amp > end) amp = end;
+      // The next `=` (found once for all the pairs before it, not again for each).
+      if (eq !== -2 && eq < start) {
+        eq = url.indexOf('=', start);
+        if (eq < 0) eq = -2;
+      }
+      if (eq >= 0 && eq < amp - 1) {
+        const rawName = url.slice(start, eq);
+        let secret = this.rawNames.get(rawName);
+        if (secret === undefined) {
+          secret = this.isSecretName(rawName.includes('%') || rawName.includes('+') ? safeDecode(rawName) : rawName);
+          if (this.rawNames.size >= 256) this.rawNames.clear();
+          this.rawNames.set(rawName, secret);
+        }
+        if (secret) return true;
+      }
+      start = amp + 1;
+    }
+    return false;
+  }
+
+  private readonly rawNames = new Map<string, boolean>();
+  private rawNamesVersion = -1;
 
   /** A header value: REDACTED when its name is secret, else its text redacted. */
   header(name: string, value: string): string {

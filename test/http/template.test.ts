@@ -19,6 +19,19 @@ describe('expandTemplate', () => {
     expect(encodeQueryValue("it's (a)*!")).toBe('it%27s%20%28a%29%2A%21');
   });
 
+  it('gives every character the same encoding with and without the fast path for unreserved-only values', () => {
+    const slow = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+    for (let code = 0; code < 0x3000; code += 1) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const char = String.fromCharCode(code);
+      expect(encodeQueryValue(`ab${char}9`)).toBe(slow(`ab${char}9`));
+      expect(encodeQueryValue(char)).toBe(slow(char));
+    }
+    expect(encodeQueryValue('')).toBe('');
+    expect(encodeQueryValue('10000000abcdef0123456789abcd')).toBe('10000000abcdef0123456789abcd');
+    expect(encodeQueryValue('1.25')).toBe('1.25');
+  });
+
   it('encodes for JSON bodies and leaves raw macros alone', () => {
     expect(expandTemplate('{"id":"{click_id}"}', { click_id: 'a"b\\c' }, { encoding: 'json' })).toBe('{"id":"a\\"b\\\\c"}');
     expect(expandTemplate('{base}/pb?x={x}', { base: 'https://h/p q', x: 'p q' }, { raw: ['base'] })).toBe('https://h/p q/pb?x=p%20q');

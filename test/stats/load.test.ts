@@ -3,6 +3,7 @@ import { LatencyHistogram } from '../../src/stats/latency.js';
 import { PerSecondSeries } from '../../src/stats/series.js';
 import { LoadRecorder } from '../../src/stats/load.js';
 import { evaluateLoadThresholds } from '../../src/stats/thresholds.js';
+import { createRequire } from 'node:module';
 import { runSchedule, type LoadSlot } from '../../src/http/schedule.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -19,6 +20,24 @@ describe('LatencyHistogram', () => {
     expect(s.max).toBeCloseTo(1000, 0);
     expect(s.min).toBeCloseTo(0.1, 2);
     expect(s.mean).toBeCloseTo(500.05, 0);
+  });
+
+  it("computes the mean exactly as the package's own mean (its iterator is slow cold)", () => {
+    const require = createRequire(import.meta.url);
+    const Int32Histogram = (require('hdr-histogram-js/dist/Int32Histogram.js') as { default: new (a: number, b: number, c: number) => { autoResize: boolean; recordValue(v: number): void; mean: number } }).default;
+    let state = 3;
+    const next = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (const size of [1, 7, 1000, 30_000]) {
+      const ours = new LatencyHistogram();
+      const theirs = new Int32Histogram(1, 3_600_000_000, 3);
+      theirs.autoResize = true;
+      for (let i = 0; i < size; i += 1) {
+        const ms = next() < 0.01 ? next() * 60_000 : next() * next() * 40;
+        ours.record(ms);
+        theirs.recordValue(ms > 0 ? Math.round(ms * 1000) : 0);
+      }
+      expect(ours.stats().mean).toBe(Math.round((theirs.mean / 1000) * 100) / 100);
+    }
   });
 
   it('buckets in 1-2-5 steps that add up to the count', () => {
