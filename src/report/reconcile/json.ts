@@ -15,15 +15,6 @@ export function renderReconcileJson(report: ReconcileReport, verdict?: Threshold
 const FINDINGS_PER_CHUNK = 500;
 
 /**
- * Findings as the document indents them (`    {` … `    }`, joined by `,\n`): one stringify of the
- * chunk wrapped at the findings' depth, instead of one per finding re-indented line by line.
- */
-function findingsText(findings: readonly Finding[]): string {
-  const text = toJson({ findings }, 2);
-  return text.slice('{\n  "findings": [\n'.length, text.length - '\n  ]\n}'.length);
-}
-
-/**
  * The same text as toJson(document, 2) + "\n", in pieces: the document without its findings, then
  * the findings a few hundred at a time, so a report of 100,000s of findings is never one string
  * in memory.
@@ -40,7 +31,11 @@ export function* renderReconcileJsonChunks(report: ReconcileReport, verdict?: Th
   yield `${empty.slice(0, at)}\n  "findings": [\n`;
   const findings = report.findings;
   for (let start = 0; start < findings.length; start += FINDINGS_PER_CHUNK) {
-    yield findingsText(findings.slice(start, start + FINDINGS_PER_CHUNK)) + (start + FINDINGS_PER_CHUNK < findings.length ? ',\n' : '');
+    const parts: string[] = [];
+    for (let i = start; i < Math.min(findings.length, start + FINDINGS_PER_CHUNK); i += 1) {
+      parts.push(`    ${toJson(findings[i], 2).replaceAll('\n', '\n    ')}`);
+    }
+    yield parts.join(',\n') + (start + FINDINGS_PER_CHUNK < findings.length ? ',\n' : '');
   }
   yield `\n  ]${empty.slice(at + marker.length)}\n`;
 }
@@ -54,7 +49,7 @@ export function* renderReconcileJsonChunks(report: ReconcileReport, verdict?: Th
 export class ReconcileJsonStream implements FindingSink {
   private tail = '';
   private count = 0;
-  private pending: Finding[] = [];
+  private pending: string[] = [];
 
   constructor(
     private readonly write: (chunk: string) => void,
@@ -70,7 +65,8 @@ export class ReconcileJsonStream implements FindingSink {
   }
 
   finding(finding: Finding): void {
-    this.pending.push(finding);
+    this.pending.push(`${this.count === 0 ? '\n' : ',\n'}    ${toJson(finding, 2).replaceAll('\n', '\n    ')}`);
+    this.count += 1;
     if (this.pending.length >= FINDINGS_PER_CHUNK) this.flush();
   }
 
@@ -82,8 +78,7 @@ export class ReconcileJsonStream implements FindingSink {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    this.write(`${this.count === 0 ? '\n' : ',\n'}${findingsText(this.pending)}`);
-    this.count += this.pending.length;
+    this.write(this.pending.join(''));
     this.pending = [];
   }
 }
