@@ -470,7 +470,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   } finally {
     if (graceTimer !== undefined) clearTimeout(graceTimer);
     options.signal?.removeEventListener('abort', onAbort);
-    writer?.flush();
+    writer?.close();
     if (!options.client) await client.close();
   }
   clicks.sort((a, b) => a.index - b.index);

@@ -911,7 +911,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   } finally {
     if (graceTimer !== undefined) clearTimeout(graceTimer);
     options.signal?.removeEventListener('abort', onAbort);
-    writer?.flush();
+    writer?.close();
     if (!options.client) await client.close();
   }
   outcomes.sort((a, b) => a.seq - b.seq);

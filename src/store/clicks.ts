@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import { BatchWriter, type InsertTable } from './batch-insert.js';
 import type { Store } from './db.js';
 import type { Redactor } from '../text/redact.js';
 
@@ -24,41 +24,26 @@ export interface SimulatedClickRow {
   error: string | null;
 }
 
+/** The clicks table as a run writes it (the source is the constant TPB_CLICK_SOURCE). */
+const CLICK_TABLE: InsertTable = {
+  prefix: `INSERT INTO clicks (run_id, source, line, click_id, occurred_at, offer_id, affiliate_id, sub1, sub2, sub3, sub4, sub5,
+         ip, user_agent, request_url, http_status, location, latency_ms, error) VALUES `,
+  tuple: `(?, '${TPB_CLICK_SOURCE}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  width: 18,
+};
+
 /**
- * Writes simulated clicks in batches: one transaction per batch, one prepared statement reused,
- * so storing every click costs little next to sending it.
+ * Writes simulated clicks in batches, so
+ * storing every click costs the sending thread little next to sending it.
  */
 export class SimulatedClickWriter {
-  private readonly insertOne: Statement;
-  private readonly insertMany: Statement;
-  private readonly pending: SimulatedClickRow[] = [];
-  private readonly flushBatch: (rows: SimulatedClickRow[]) => void;
+  private readonly batch: BatchWriter;
 
   constructor(
     private readonly store: Store,
-    private readonly batchSize = 2000,
+    options: { batchRows?: number } = {},
   ) {
-    // Rows go in MULTI_ROW at a time: one statement step for many rows costs far less than one each.
-    const columns = `(run_id, source, line, click_id, occurred_at, offer_id, affiliate_id, sub1, sub2, sub3, sub4, sub5,
-         ip, user_agent, request_url, http_status, location, latency_ms, error)`;
-    const tuple = `(?, '${TPB_CLICK_SOURCE}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-    this.insertOne = store.db.prepare(`INSERT INTO clicks ${columns} VALUES ${tuple}`);
-    this.insertMany = store.db.prepare(`INSERT INTO clicks ${columns} VALUES ${Array.from({ length: MULTI_ROW }, () => tuple).join(', ')}`);
-    this.flushBatch = store.db.transaction((rows: SimulatedClickRow[]) => {
-      let i = 0;
-      for (; i + MULTI_ROW <= rows.length; i += MULTI_ROW) {
-        const values: unknown[] = [];
-        for (let j = i; j < i + MULTI_ROW; j += 1) pushValues(values, rows[j]!);
-        // Spread, not one array: better-sqlite3 reads an array argument element by element through
-        // V8's API (about 1 µs a row more than arguments).
-        this.insertMany.run(...values);
-      }
-      for (; i < rows.length; i += 1) {
-        const values: unknown[] = [];
-        pushValues(values, rows[i]!);
-        this.insertOne.run(...values);
-      }
-    });
+    this.batch = new BatchWriter(store, [CLICK_TABLE], options);
   }
 
   /**
@@ -67,19 +52,16 @@ export class SimulatedClickWriter {
    */
   add(row: SimulatedClickRow, redactedBy?: Redactor): void {
     const store = this.store;
-    if (redactedBy !== undefined && redactedBy === store.redactor) this.pending.push(row);
-    else this.pending.push({ ...row, requestUrl: store.redact(row.requestUrl), location: store.redact(row.location), error: store.redact(row.error), userAgent: store.redact(row.userAgent) });
-    if (this.pending.length >= this.batchSize) this.flush();
+    const stored = redactedBy !== undefined && redactedBy === store.redactor ? row : { ...row, requestUrl: store.redact(row.requestUrl), location: store.redact(row.location), error: store.redact(row.error), userAgent: store.redact(row.userAgent) };
+    pushValues(this.batch.values[0]!, stored);
+    this.batch.endRow();
   }
 
-  flush(): void {
-    if (this.pending.length === 0) return;
-    this.flushBatch(this.pending.splice(0));
+  /** Write every click added so far (call it at the end of a run). */
+  close(): void {
+    this.batch.close();
   }
 }
-
-/** Rows per multi-row INSERT (18 parameters each, well under SQLite's limit of 32766). */
-const MULTI_ROW = 50;
 
 function pushValues(values: unknown[], row: SimulatedClickRow): void {
   values.push(row.runId, row.line, row.clickId, row.occurredAt, row.offerId, row.affiliateId);

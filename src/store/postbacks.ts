@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import { BatchWriter, type InsertTable } from './batch-insert.js';
 import type { Store } from './db.js';
 import type { Redactor } from '../text/redact.js';
 
@@ -29,40 +29,32 @@ export interface PostbackRow {
   sentAt: string;
 }
 
+const POSTBACK_TABLE: InsertTable = {
+  prefix: 'INSERT INTO postbacks (run_id, seq, copy, method, url, click_id, txid, event, status, payout_micros, http_status, body_excerpt, latency_ms, attempts, verdict, reason, sent_at) VALUES ',
+  tuple: '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  width: 17,
+};
+
+const CONVERSION_TABLE: InsertTable = {
+  prefix: 'INSERT INTO conversions (run_id, source, line, click_id, occurred_at, txid, event, status, payout_micros, revenue_micros, currency) VALUES ',
+  tuple: `(?, '${TPB_FIRE_SOURCE}', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  width: 10,
+};
+
 /**
  * Writes each postback to `postbacks` and, in the same transaction, as a `tpb:fire` conversion
- * (click id, txid, event, status, payout), batched. The duplicate test's copies (copy 2..N) are
- * postbacks but not conversions: they are the same conversion sent again to see the tracker refuse
- * it, so `tpb:fire` holds each conversion once and reconcile finds no duplicate tpb made on purpose.
+ * (click id, txid, event, status, payout), batched. The duplicate test's copies (copy 2..N) are postbacks but not conversions: they are the
+ * same conversion sent again to see the tracker refuse it, so `tpb:fire` holds each conversion once
+ * and reconcile finds no duplicate tpb made on purpose.
  */
 export class PostbackWriter {
-  private readonly insertPostback: Statement;
-  private readonly insertPostbacks: Statement;
-  private readonly insertConversion: Statement;
-  private readonly insertConversions: Statement;
-  private readonly pending: PostbackRow[] = [];
-  private readonly flushBatch: (rows: PostbackRow[]) => void;
+  private readonly batch: BatchWriter;
 
   constructor(
     private readonly store: Store,
-    private readonly batchSize = 1000,
+    options: { batchRows?: number } = {},
   ) {
-    // Rows go in MULTI_ROW at a time (one statement step for many rows costs far less than one each), in order.
-    const postbackTuple = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-    const postbackSql = 'INSERT INTO postbacks (run_id, seq, copy, method, url, click_id, txid, event, status, payout_micros, http_status, body_excerpt, latency_ms, attempts, verdict, reason, sent_at) VALUES ';
-    const conversionTuple = `(?, '${TPB_FIRE_SOURCE}', ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-    const conversionSql = 'INSERT INTO conversions (run_id, source, line, click_id, occurred_at, txid, event, status, payout_micros, revenue_micros, currency) VALUES ';
-    const many = (tuple: string) => Array.from({ length: MULTI_ROW }, () => tuple).join(', ');
-    this.insertPostback = store.db.prepare(postbackSql + postbackTuple);
-    this.insertPostbacks = store.db.prepare(postbackSql + many(postbackTuple));
-    this.insertConversion = store.db.prepare(conversionSql + conversionTuple);
-    this.insertConversions = store.db.prepare(conversionSql + many(conversionTuple));
-    this.flushBatch = store.db.transaction((rows: PostbackRow[]) => {
-      insertInGroups(rows, this.insertPostbacks, this.insertPostback, pushPostback);
-      // The duplicate test's copies are postbacks, not conversions.
-      const conversions = rows.filter((row) => (row.copy ?? 1) === 1);
-      insertInGroups(conversions, this.insertConversions, this.insertConversion, pushConversion);
-    });
+    this.batch = new BatchWriter(store, [POSTBACK_TABLE, CONVERSION_TABLE], { batchRows: 1000, ...options });
   }
 
   /**
@@ -71,42 +63,18 @@ export class PostbackWriter {
    */
   add(row: PostbackRow, redactedBy?: Redactor): void {
     const store = this.store;
-    if (redactedBy !== undefined && redactedBy === store.redactor) this.pending.push(row);
-    else this.pending.push({ ...row, url: store.redact(row.url), bodyExcerpt: store.redact(row.bodyExcerpt), reason: store.redact(row.reason) });
-    if (this.pending.length >= this.batchSize) this.flush();
+    const r = redactedBy !== undefined && redactedBy === store.redactor ? row : { ...row, url: store.redact(row.url), bodyExcerpt: store.redact(row.bodyExcerpt), reason: store.redact(row.reason) };
+    const copy = r.copy ?? 1;
+    this.batch.values[0]!.push(r.runId, r.seq, copy, r.method, r.url, r.clickId, r.txid, r.event, r.status, r.payoutMicros, r.httpStatus, r.bodyExcerpt, r.latencyMs, r.attempts, r.verdict, r.reason, r.sentAt);
+    // The duplicate test's copies are postbacks, not conversions.
+    if (copy === 1) this.batch.values[1]!.push(r.runId, r.seq, r.clickId, r.sentAt, r.txid, r.event, r.status, r.payoutMicros, r.revenueMicros, r.currency);
+    this.batch.endRow();
   }
 
-  flush(): void {
-    if (this.pending.length === 0) return;
-    this.flushBatch(this.pending.splice(0));
+  /** Write every postback added so far (call it at the end of a run). */
+  close(): void {
+    this.batch.close();
   }
-}
-
-/** Rows per multi-row INSERT (17 parameters each, well under SQLite's limit of 32766). */
-const MULTI_ROW = 50;
-
-function insertInGroups(rows: readonly PostbackRow[], many: Statement, one: Statement, push: (values: unknown[], row: PostbackRow) => void): void {
-  let i = 0;
-  for (; i + MULTI_ROW <= rows.length; i += MULTI_ROW) {
-    const values: unknown[] = [];
-    for (let j = i; j < i + MULTI_ROW; j += 1) push(values, rows[j]!);
-    // Spread, not one array: better-sqlite3 reads an array argument element by element through
-    // V8's API (about 1 µs a row more than arguments).
-    many.run(...values);
-  }
-  for (; i < rows.length; i += 1) {
-    const values: unknown[] = [];
-    push(values, rows[i]!);
-    one.run(...values);
-  }
-}
-
-function pushPostback(values: unknown[], row: PostbackRow): void {
-  values.push(row.runId, row.seq, row.copy ?? 1, row.method, row.url, row.clickId, row.txid, row.event, row.status, row.payoutMicros, row.httpStatus, row.bodyExcerpt, row.latencyMs, row.attempts, row.verdict, row.reason, row.sentAt);
-}
-
-function pushConversion(values: unknown[], row: PostbackRow): void {
-  values.push(row.runId, row.seq, row.clickId, row.sentAt, row.txid, row.event, row.status, row.payoutMicros, row.revenueMicros, row.currency);
 }
 
 export interface StoredPostback {
