@@ -76,12 +76,13 @@ export class Output {
 
   /**
    * The one JSON document of a --json run, written piece by piece (a report of millions of rows
-   * never becomes one string in memory). The pieces must together be one JSON document.
+   * never becomes one string in memory). The pieces must together be one JSON document. Claimed
+   * at the first piece, like jsonDocumentWriter: when making the first piece throws, main still
+   * writes its JSON error document.
    */
   jsonDocumentChunks(chunks: Iterable<string>): void {
-    if (this.jsonDocumentWritten) throw new Error('a second JSON document was written to stdout');
-    this.jsonDocumentWritten = true;
-    for (const chunk of chunks) this.io.stdout.write(chunk);
+    const write = this.jsonDocumentWriter();
+    for (const chunk of chunks) write(chunk);
   }
 
   /** The one JSON document of a --json run, written in pieces as they come (a long report). */

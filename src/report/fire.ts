@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { FireOutcome, FireRunResult, ResolvedPostback } from '../fire/run.js';
-import { excerpt, sanitizeForDisplay } from '../text/sanitize.js';
+import { escapeJsonControls, excerpt, sanitizeForDisplay, toJson } from '../text/sanitize.js';
 import { loadJson, renderLoadLines } from './load.js';
 
 /** The JSON document of `tpb fire --json`. */
@@ -16,6 +16,11 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
       requests: result.resolved.map((r) => ({ seq: r.seq, copy: r.copy, method: r.method, url: r.url, headers: r.headers, body: r.body ?? null, click_id: r.clickId })),
     };
   }
+  return { ...fireJsonHead(result), postbacks: result.postbacks.map(postbackJson) };
+}
+
+/** The document of a run that sent (not --dry-run), without its `postbacks` (the last key). */
+function fireJsonHead(result: FireRunResult): Record<string, unknown> {
   const s = result.summary;
   return {
     version: 1,
@@ -55,29 +60,79 @@ export function fireJson(result: FireRunResult): Record<string, unknown> {
           }
         : null,
     },
-    postbacks: result.postbacks.map((p) => ({
-      seq: p.seq,
-      copy: p.copy,
-      method: p.method,
-      url: p.url,
-      click_id: p.clickId,
-      txid: p.txid,
-      event: p.event,
-      status: p.status,
-      payout: p.payout,
-      http_status: p.httpStatus ?? null,
-      body: p.bodyExcerpt ?? null,
-      body_truncated: p.bodyTruncated ?? false,
-      latency_ms: p.latencyMs,
-      attempts: p.attempts.length,
-      verdict: p.verdict.verdict,
-      reason: p.verdict.reason,
-      suspect: p.verdict.suspect ?? null,
-      caveat: p.verdict.caveat ?? null,
-      duplicate: p.duplicate ?? null,
-      sent_at: p.sentAt,
-    })),
   };
+}
+
+/** One entry of the document's `postbacks`. */
+export function postbackJson(p: FireOutcome): Record<string, unknown> {
+  return {
+    seq: p.seq,
+    copy: p.copy,
+    method: p.method,
+    url: p.url,
+    click_id: p.clickId,
+    txid: p.txid,
+    event: p.event,
+    status: p.status,
+    payout: p.payout,
+    http_status: p.httpStatus ?? null,
+    body: p.bodyExcerpt ?? null,
+    body_truncated: p.bodyTruncated ?? false,
+    latency_ms: p.latencyMs,
+    attempts: p.attempts.length,
+    verdict: p.verdict.verdict,
+    reason: p.verdict.reason,
+    suspect: p.verdict.suspect ?? null,
+    caveat: p.verdict.caveat ?? null,
+    duplicate: p.duplicate ?? null,
+    sent_at: p.sentAt,
+  };
+}
+
+/** How many postbacks one piece of `fireJsonChunks` holds at most, and about how many characters. */
+export const POSTBACKS_PER_CHUNK = 1000;
+export const CHUNK_CHARS = 256 * 1024;
+
+/**
+ * `fireJson(result)` as JSON text in pieces: the same document (`JSON.parse` of the pieces joined
+ * reads back what `JSON.parse(toJson(fireJson(result), 2))` does), never one string of the whole
+ * (30,000 postbacks are ~14 MB). The head is indented like toJson's; inside `postbacks`, one
+ * postback per line. Every piece passes toJson's control escaping. A dry run is one piece.
+ */
+export function* fireJsonChunks(result: FireRunResult, limits: { postbacks?: number; chars?: number } = {}): Generator<string, void, undefined> {
+  if (result.dryRun) {
+    yield `${toJson(fireJson(result), 2)}\n`;
+    return;
+  }
+  const marker = '\n  "postbacks": []';
+  const text = toJson({ ...fireJsonHead(result), postbacks: [] }, 2);
+  const postbacks = result.postbacks;
+  if (postbacks.length === 0) {
+    yield `${text}\n`;
+    return;
+  }
+  // `postbacks` is the last key: its `[]` is the text's last marker.
+  const at = text.lastIndexOf(marker);
+  yield `${text.slice(0, at)}\n  "postbacks": [`;
+  const maxPostbacks = Math.max(1, limits.postbacks ?? POSTBACKS_PER_CHUNK);
+  const maxChars = limits.chars ?? CHUNK_CHARS;
+  for (let from = 0; from < postbacks.length; ) {
+    // A piece ends at maxPostbacks, or once its strings' lengths (a postback's other fields are
+    // ~400 characters) reach maxChars: a run of long URLs or bodies still writes bounded pieces.
+    let to = from;
+    let chars = 0;
+    while (to < postbacks.length && to - from < maxPostbacks && (to === from || chars < maxChars)) {
+      const p = postbacks[to]!;
+      chars += 400 + p.url.length + (p.bodyExcerpt?.length ?? 0) + p.verdict.reason.length + (p.clickId?.length ?? 0);
+      to += 1;
+    }
+    // One JSON.stringify for the piece (per postback it is ~2x slower), then one postback per
+    // line: `},{"seq":` is only ever between two postbacks (inside a string every `"` is `\"`).
+    const items = JSON.stringify(postbacks.slice(from, to).map(postbackJson));
+    yield escapeJsonControls(`${from === 0 ? '\n    ' : ',\n    '}${items.slice(1, -1).replaceAll('},{"seq":', '},\n    {"seq":')}`);
+    from = to;
+  }
+  yield `\n  ]${text.slice(at + marker.length)}\n`;
 }
 
 function repeatJson(result: FireRunResult): Record<string, unknown> | null {

@@ -32,7 +32,16 @@ const unicodeEscape = (char: string): string => `\\u${char.charCodeAt(0).toStrin
  * shown by `cat` or a CI log viewer carries no terminal control. The value parses back the same.
  */
 export function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(JSON_UNESCAPED_CONTROLS, unicodeEscape);
+  return escapeJsonControls(JSON.stringify(value, null, indent));
+}
+
+/**
+ * toJson's escaping applied to JSON text made by JSON.stringify (a piece of a document written in
+ * pieces): each DEL, C1 control and U+2028/U+2029 becomes \\uXXXX. Character by character, so the
+ * pieces escaped one by one are the whole document escaped.
+ */
+export function escapeJsonControls(json: string): string {
+  return json.replace(JSON_UNESCAPED_CONTROLS, unicodeEscape);
 }
 
 // eslint-disable-next-line no-control-regex

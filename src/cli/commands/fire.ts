@@ -155,7 +155,7 @@ async function clickIdsFor(context: CliContext, options: FireCommandOptions): Pr
 async function fireAction(context: CliContext, template: string | undefined, options: FireCommandOptions): Promise<void> {
   const { firePostbacks } = await import('../../fire/run.js');
   const { LintFailedError } = await import('../../template/lint.js');
-  const { fireJson, renderDryRun, renderExchange, renderFireReport, renderPostbackLine } = await import('../../report/fire.js');
+  const { fireJsonChunks, renderDryRun, renderExchange, renderFireReport, renderPostbackLine } = await import('../../report/fire.js');
   const { renderLintFindings } = await import('../../report/lint.js');
   const { ProgressBar } = await import('../progress.js');
   const { InterruptWatch } = await import('../interrupt.js');
@@ -260,7 +260,8 @@ async function fireAction(context: CliContext, template: string | undefined, opt
   lines.finish();
 
   if (result.lint.length > 0 && !context.globals.json) context.io.stderr.write(renderLintFindings(result.lint, color));
-  if (context.globals.json) output.jsonDocument(fireJson(result));
+  // In pieces: 30,000 postbacks are ~14 MB of JSON, never one string.
+  if (context.globals.json) output.jsonDocumentChunks(fireJsonChunks(result));
   else if (result.dryRun) output.data(renderDryRun(result, output.stdoutColor));
   else {
     if (lines.folded > 0) output.data(output.stdoutColor.dim(`… ${lines.folded} more postback${lines.folded === 1 ? '' : 's'} not listed (--max-lines ${options.maxLines}${lines.foldedBad > 0 ? `; ${lines.foldedBad} of them did not pass` : ''}; --json lists all)`));
