@@ -57,7 +57,9 @@ describe('serve → catch: the tracker forwards, the traffic source catches, rec
     expect(first.path).toBe('/s2s');
     expect(Object.fromEntries(first.query)).toEqual({ clickid: ids[0], payout: '2.50', txid: 'ord-0', offer: '1001', aff: '2002', sub: 's0' });
 
-    // What the tracker says it recorded (its export) against what reached the traffic source.
+    // What the tracker says it recorded (its export) against what reached the traffic source; the
+    // catcher writes its rows in batches (50 ms): settle() puts every answered one in the database.
+    await catcher.settle();
     const exported = await request(tracker.routes.conversionsExport);
     const imported = await ingestFile(store, { file: 'tune-conversions.csv', stream: Readable.from([Buffer.from(exported.body)]), kind: 'conversions', preset: 'tune', threads: 'inline' });
     expect(imported.rows).toBe(5);
