@@ -46,8 +46,13 @@ export async function main(argv: readonly string[], rawIo: Io): Promise<ExitCode
   // With --json, an error that ends the run before its document is one on stdout too: `| jq` never reads nothing.
   const jsonError = (code: JsonErrorCode, exitCode: ExitCode, message: string, extra: Parameters<typeof jsonErrorDocument>[3] = {}) => {
     if (!wantsJson(argv, context)) return;
-    if (context.output.jsonWritten) return;
-    context.output.jsonDocument(jsonErrorDocument(code, exitCode, sanitizeForDisplay(message, { keepNewlines: true }), extra));
+    const document = jsonErrorDocument(code, exitCode, sanitizeForDisplay(message, { keepNewlines: true }), extra);
+    // A document streamed as it was made (reconcile's findings) is ended with the error instead.
+    if (context.output.jsonWritten) {
+      context.output.abortJsonDocument(document.error as Record<string, unknown>);
+      return;
+    }
+    context.output.jsonDocument(document);
   };
   try {
     await program.parseAsync([...argv], { from: 'user' });

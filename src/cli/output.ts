@@ -85,8 +85,12 @@ export class Output {
     for (const chunk of chunks) write(chunk);
   }
 
-  /** The one JSON document of a --json run, written in pieces as they come (a long report). */
-  jsonDocumentWriter(): (chunk: string) => void {
+  /**
+   * The one JSON document of a --json run, written in pieces as they come (a long report).
+   * `onAbort`: when the run fails after the first piece, main calls it with the error (the `error`
+   * object of jsonErrorDocument) to end the document it began as valid JSON that says so.
+   */
+  jsonDocumentWriter(onAbort?: (error: Record<string, unknown>) => void): (chunk: string) => void {
     let started = false;
     return (chunk) => {
       // Claimed at the first piece: an error before it still gets its JSON error document.
@@ -94,9 +98,25 @@ export class Output {
         if (this.jsonDocumentWritten) throw new Error('a second JSON document was written to stdout');
         this.jsonDocumentWritten = true;
         started = true;
+        this.abortDocument = onAbort;
       }
       this.io.stdout.write(chunk);
     };
+  }
+
+  private abortDocument: ((error: Record<string, unknown>) => void) | undefined;
+
+  /**
+   * The run failed after its streamed document began: let the writer end it with the error (a
+   * document that parses, and says it is incomplete). False when nothing can be done: no document
+   * was begun, or its writer cannot end it early.
+   */
+  abortJsonDocument(error: Record<string, unknown>): boolean {
+    const abort = this.abortDocument;
+    this.abortDocument = undefined;
+    if (abort === undefined) return false;
+    abort(error);
+    return true;
   }
 
   /** The one JSON document of a --json run. */

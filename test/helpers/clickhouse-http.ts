@@ -29,6 +29,8 @@ export interface ClickHouseStandIn {
   sql(statement: string): string;
   /** Statements received, in order. */
   received: string[];
+  /** Answer the next statement matching this with a ClickHouse error (once), as a server failing mid-run. */
+  failNext: { match: RegExp; code: number; message: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startClickHouseStandIn(options: { user: string; password: 
     QueryWithParamsConnection(connection: unknown, sql: string, format: string, params: Record<string, string>): string;
   };
   const session = new chdb.Session();
+  const standIn: Pick<ClickHouseStandIn, 'failNext'> = { failNext: undefined };
   let currentSession: string | null = null;
   const received: string[] = [];
 
@@ -70,6 +73,12 @@ export async function startClickHouseStandIn(options: { user: string; password: 
       const inUrl = url.searchParams.get('query');
       const statement = inUrl ? `${inUrl}\n${body}` : body;
       received.push(statement);
+      const fault = standIn.failNext;
+      if (fault && fault.match.test(statement)) {
+        standIn.failNext = undefined;
+        fail(500, fault.code, fault.message);
+        return;
+      }
       const params: Record<string, string> = {};
       for (const [key, value] of url.searchParams) if (key.startsWith('param_')) params[key.slice(6)] = value;
       const format = /\bFORMAT\s+JSONEachRow\s*$/i.test(statement.trim()) ? 'JSONEachRow' : 'CSV';
@@ -91,13 +100,13 @@ export async function startClickHouseStandIn(options: { user: string; password: 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  return Object.assign(standIn, {
     url: `http://127.0.0.1:${port}`,
     received,
-    sql: (statement) => session.query(statement, 'JSONEachRow'),
+    sql: (statement: string) => session.query(statement, 'JSONEachRow'),
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       session.cleanup();
     },
-  };
+  });
 }

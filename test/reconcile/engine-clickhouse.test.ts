@@ -106,6 +106,30 @@ describe('tpb reconcile --engine clickhouse', () => {
     expect(noUrl.stderr).toContain('--clickhouse-url');
   }, 60_000);
 
+  it('a server failing while the findings are read ends the streamed --json document with the error: it parses, keeps what was written, exit 3', async () => {
+    const whole = await runBin(['reconcile', '--json', '--engine', 'clickhouse', '--clickhouse-url', url()], { cwd: dir, env });
+    expect(whole.code).toBe(0);
+    const full = JSON.parse(whole.stdout) as ReconcileReport & Record<string, unknown>;
+    expect(full.findings.filter((f) => f.type === 'duplicate_extra').length).toBeGreaterThan(0);
+    expect(full.findings.filter((f) => f.type === 'unmatched').length).toBeGreaterThan(0);
+    // The duplicates' query comes after the unmatched findings were written.
+    server.failNext = { match: /count\(\) OVER \(PARTITION BY first_id\)/, code: 241, message: 'Memory limit (total) exceeded: would use 9.31 GiB (MEMORY_LIMIT_EXCEEDED)' };
+    const cut = await runBin(['reconcile', '--json', '--engine', 'clickhouse', '--clickhouse-url', url()], { cwd: dir, env });
+    expect(server.failNext).toBeUndefined();
+    expect(cut.code).toBe(3);
+    expect(cut.stderr).toMatch(/^error: ClickHouse failed to run the reconcile's query: Memory limit .*MEMORY_LIMIT_EXCEEDED/m);
+    // tpb's one error, not the client library's log dump.
+    expect(cut.stderr).not.toMatch(/@clickhouse\/client|query_id|session_id/);
+    const doc = JSON.parse(cut.stdout) as ReconcileReport & { findings_complete: boolean; error: { code: string; exit_code: number; message: string } };
+    expect(doc.findings_complete).toBe(false);
+    expect(doc.error).toMatchObject({ exit_code: 3 });
+    expect(doc.error.message).toMatch(/MEMORY_LIMIT_EXCEEDED/);
+    // Everything before the findings is the whole run's; the findings stop before the duplicates.
+    expect(doc.summary).toEqual(full.summary);
+    expect(doc.findings).toEqual(full.findings.filter((f) => f.type === 'unmatched' || f.type === 'missing_click_id'));
+    expect(Object.keys(doc).slice(-2)).toEqual(['findings_complete', 'error']);
+  }, 60_000);
+
   it('--emit-sql prints the SQL with the scope bound, temporary tables and all', async () => {
     const result = await runBin(['reconcile', '--engine', 'clickhouse', '--clickhouse-url', url(), '--emit-sql', '--clicks-source', 'tracker'], { cwd: dir, env });
     expect(result.code).toBe(0);

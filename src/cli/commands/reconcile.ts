@@ -217,8 +217,9 @@ export function registerReconcile(program: Command, context: CliContext): void {
       const toFile = format === 'json' && options.out !== undefined ? openAtomically(context.resolvePath(options.out)) : undefined;
       const { ReconcileJsonStream } = await import('../../report/reconcile/json.js');
       const verdictIfAsked = (done: ReconcileReport) => (hasThresholds ? verdictOf(done) : undefined);
-      const stream = streamed
-        ? new ReconcileJsonStream(context.output.jsonDocumentWriter(), verdictIfAsked)
+      // A failure after the document began ends it with the error (main calls the abort).
+      const stream: InstanceType<typeof ReconcileJsonStream> | undefined = streamed
+        ? new ReconcileJsonStream(context.output.jsonDocumentWriter((error) => stream?.abort(error)), verdictIfAsked)
         : toFile
           ? new ReconcileJsonStream((chunk) => toFile.write(context.redactedText(chunk)), verdictIfAsked)
           : undefined;

@@ -3,7 +3,7 @@
  * on the port, then wakes the waiting thread (see clickhouse.ts).
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { usedParams } from './params.js';
 
 interface Data {
@@ -21,6 +21,9 @@ const client: ClickHouseClient = createClient({
   session_id: sessionId,
   request_timeout: connection.timeoutMs,
   application: 'tpb',
+  // Its failures reach the user once, as tpb's error; the client's own log dump (session and query
+  // ids, a stack) on stderr is noise there.
+  log: { level: ClickHouseLogLevel.OFF },
   // progress headers keep a long reconcile's connection alive through proxies and load balancers
   clickhouse_settings: { output_format_json_quote_64bit_integers: 1, send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
 });
@@ -58,10 +61,13 @@ port.on('message', (message: { kind: string; sql?: string; params?: Record<strin
           answer({ ok: false, error: `unknown request ${message.kind}` });
       }
     } catch (error) {
-      const err = error as Error & { code?: string; cause?: { code?: string } };
+      const err = error as Error & { code?: string; type?: string; cause?: { code?: string } };
       const code = err.code ?? err.cause?.code ?? /\bCode: (\d+)/.exec(err.message)?.[1];
       const network = (code !== undefined && NETWORK_CODES.has(code)) || /timeout|socket hang up|ECONNREFUSED/i.test(err.message);
-      answer({ ok: false, error: err.message.split('\n')[0], ...(code !== undefined ? { code: String(code) } : {}), network });
+      // The server's error name (MEMORY_LIMIT_EXCEEDED, UNKNOWN_TABLE) is what users search for.
+      const first = err.message.split('\n')[0]!.trim();
+      const text = err.type !== undefined && !first.includes(err.type) ? `${first} (${err.type})` : first;
+      answer({ ok: false, error: text, ...(code !== undefined ? { code: String(code) } : {}), network });
     }
   })();
 });

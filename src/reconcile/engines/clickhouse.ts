@@ -1,6 +1,13 @@
 import crypto from 'node:crypto';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { NetworkError, UsageError } from '../../errors.js';
+import { NetworkError, RuntimeError, UsageError } from '../../errors.js';
+
+/**
+ * ClickHouse error codes of a query the given tables and options cannot answer (ErrorCodes.cpp):
+ * unknown table, database, column, identifier, function or type; a type that does not fit; text
+ * that does not parse as the mapped type; a syntax error from a --map expression; access denied.
+ */
+const QUERY_ERROR_CODES = new Set(['6', '8', '10', '16', '27', '36', '38', '41', '43', '44', '46', '47', '50', '53', '60', '62', '69', '70', '72', '81', '115', '179', '386', '497']);
 import type { ClickHouseRunner } from './runner.js';
 
 export interface ClickHouseConnection {
@@ -81,7 +88,12 @@ export function clickhouseRunner(connection: ClickHouseConnection): ClickHouseRu
     if (answer.code === '516' || answer.code === '194' || answer.code === '192') {
       throw new UsageError(`ClickHouse refused the credentials: ${answer.error}`, { hint: 'set CLICKHOUSE_USER and CLICKHOUSE_PASSWORD' });
     }
-    throw new UsageError(`ClickHouse: ${answer.error}`, { hint: 'check --clicks-table, --conversions-table and --map against the tables (tpb reconcile --engine clickhouse --emit-sql shows the SQL)' });
+    // A query the tables cannot answer (a wrong table, column or type: the options) is the user's
+    // to fix, exit 2; the server failing to run a right one (memory, time, too many queries) is 3.
+    if (answer.code !== undefined && QUERY_ERROR_CODES.has(answer.code)) {
+      throw new UsageError(`ClickHouse: ${answer.error}`, { hint: 'check --clicks-table, --conversions-table and --map against the tables (tpb reconcile --engine clickhouse --emit-sql shows the SQL)' });
+    }
+    throw new RuntimeError(`ClickHouse failed to run the reconcile's query: ${answer.error}`, { hint: 'the server could not finish it (its memory, time or query limits); run it again, or ask its administrator' });
   };
 
   return {

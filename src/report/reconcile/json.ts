@@ -50,6 +50,8 @@ export class ReconcileJsonStream implements FindingSink {
   private tail = '';
   private count = 0;
   private pending: string[] = [];
+  private begun = false;
+  private ended = false;
 
   constructor(
     private readonly write: (chunk: string) => void,
@@ -62,6 +64,7 @@ export class ReconcileJsonStream implements FindingSink {
     const at = text.indexOf(marker);
     this.write(`${text.slice(0, at)}\n  "findings": [`);
     this.tail = text.slice(at + marker.length);
+    this.begun = true;
   }
 
   finding(finding: Finding): void {
@@ -73,7 +76,22 @@ export class ReconcileJsonStream implements FindingSink {
   /** After reconcile returned: the findings' end and the rest of the document. */
   end(): void {
     this.flush();
+    this.ended = true;
     this.write(this.count === 0 ? ']' + this.tail + '\n' : `\n  ]${this.tail}\n`);
+  }
+
+  /**
+   * Reconcile failed after `begin` (a database or ClickHouse error while the findings were being
+   * read): end the document anyway, with the findings written so far, `"findings_complete": false`
+   * and the error, so a reader gets JSON that parses and says what happened (the summary at the top
+   * counts every finding; the list stops early). Nothing when the document was not begun or is done.
+   */
+  abort(error: Record<string, unknown>): void {
+    if (!this.begun || this.ended) return;
+    this.ended = true;
+    this.flush();
+    const rest = this.tail.replace(/\n?\}\s*$/, '');
+    this.write(`${this.count === 0 ? ']' : '\n  ]'}${rest},\n  "findings_complete": false,\n  "error": ${toJson(error, 2).replaceAll('\n', '\n  ')}\n}\n`);
   }
 
   private flush(): void {
