@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { bodyParams } from '../http/body-params.js';
 import { HttpClient } from '../http/client.js';
-import { FaultPlan, type LatencyRange } from '../http/faults.js';
+import { FaultPlan, type FaultDecision, type LatencyRange } from '../http/faults.js';
 import { randomStreams, type Random } from '../http/random.js';
 import { CaughtWriter, type CaughtRow } from '../store/catch.js';
 import type { Store } from '../store/db.js';
@@ -37,6 +37,13 @@ export interface CatchOptions {
   resetRate?: number;
   /** Makes faults and delays repeatable. */
   seed?: number;
+  /**
+   * At most this many injected faults in a row for the same click id: the next request for it is
+   * answered whatever the draw (a flaky traffic source, never a dead one for a conversion). With
+   * concurrent senders the order of arrival, and so which request gets which draw, varies from run
+   * to run; a cap below the sender's retries makes the outcome the same every run (tpb demo --chain).
+   */
+  maxFaultsInARow?: number;
   /** Bodies are kept up to this many bytes (the rest is counted, not kept). */
   maxBodyBytes?: number;
   /** Pass each request on to this base URL (its path, then the received path and query). */
@@ -218,6 +225,21 @@ class CatchServer implements Catcher {
     return this.closing;
   }
 
+  /** Faults in a row per click id (only with maxFaultsInARow). */
+  private readonly faultStreak = new Map<string, number>();
+
+  private capFaults(clickId: string | null, decision: FaultDecision): FaultDecision {
+    const cap = this.options.maxFaultsInARow;
+    if (cap === undefined || clickId === null) return decision;
+    const streak = this.faultStreak.get(clickId) ?? 0;
+    if (decision.fault === 'none' || streak >= cap) {
+      this.faultStreak.delete(clickId);
+      return decision.fault === 'none' ? decision : { delayMs: decision.delayMs, fault: 'none' };
+    }
+    this.faultStreak.set(clickId, streak + 1);
+    return decision;
+  }
+
   /**
    * Wait for the requests being handled and write every pending row now (rows are written in
    * batches): what has been answered is then in the database, for a reconcile run right after.
@@ -277,7 +299,8 @@ class CatchServer implements Catcher {
     let fault: 'fail' | 'reset' | null = null;
     let rule: CatchRule | undefined;
     let forwarded: ForwardedAnswer | undefined;
-    const decision = this.faults.decide();
+    const drawn = this.faults.decide();
+    const decision = this.capFaults(fields.clickId ?? null, drawn);
     if (decision.fault === 'reset') {
       fault = 'reset';
       this.counters.faults.reset += 1;

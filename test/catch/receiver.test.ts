@@ -101,6 +101,22 @@ describe('tpb catch receiver', () => {
     expect(a.stats.requests).toBe(a.results.reduce((n, r) => n + r.outcomes.length, 0));
   });
 
+  it('maxFaultsInARow: never more injected faults in a row for one click id than the cap, whatever the draws and the order', async () => {
+    // Every draw is a fault: only the cap lets requests through.
+    const c = await catcher({ failRate: 1, seed: 3, maxFaultsInARow: 2 });
+    const a = await sendWithRetries(`${c.url}/postback?click_id=a1`, { attempts: 7 });
+    // Another click id's faults, interleaved, do not count against a1's streak.
+    const b = await sendWithRetries(`${c.url}/postback?click_id=b1`, { attempts: 2 });
+    const again = await sendWithRetries(`${c.url}/postback?click_id=a1`, { attempts: 3 });
+    expect(a.outcomes).toEqual(['503', '503', '200']);
+    expect(b.outcomes).toEqual(['503', '503']);
+    expect(again.outcomes).toEqual(['503', '503', '200']);
+    // A request without a click id is not capped: a sender of pings gets the plain draw.
+    const none = await sendWithRetries(`${c.url}/ping`, { attempts: 4 });
+    expect(none.outcomes).toEqual(['503', '503', '503', '503']);
+    expect(c.stats().faults.failed).toBe(2 + 2 + 2 + 4);
+  });
+
   it('records method, any path, query, headers and a bounded body, with secrets redacted', async () => {
     const store = openStore();
     const c = await catcher({ store, maxBodyBytes: 64, secrets: ['sig'] });
