@@ -489,7 +489,7 @@ export class ReconcileQueries {
     ).get({ clickId }) as ClickRow | undefined;
   }
 
-  clicksNotRecordedRows(limit: number): FindingRow[] {
+  clicksNotRecordedRows(limit: number): Iterable<FindingRow> {
     return this.statement(
       'notRecordedRows',
       () => `SELECT k.id AS id, k.source AS source, ifnull(i.file, CASE WHEN k.run_id IS NOT NULL THEN k.source || ' run ' || k.run_id END) AS file, k.line AS line, k.click_id AS click_id,
@@ -498,7 +498,7 @@ export class ReconcileQueries {
         FROM (SELECT id FROM rc_notrec ORDER BY id LIMIT @limit) n
         JOIN clicks k ON k.id = n.id LEFT JOIN imports i ON i.id = k.import_id
         ORDER BY k.id`,
-    ).all({ limit }) as FindingRow[];
+    ).iterate({ limit }) as IterableIterator<FindingRow>;
   }
 
   /** Currencies of the conversions that will not be paid. */
@@ -583,18 +583,18 @@ export class ReconcileQueries {
     return first.map((row) => row.click_id);
   }
 
-  private conversionRows(key: string, from: () => string, extraColumns = NO_RELATED, extraJoins = ''): (limit: number) => FindingRow[] {
+  private conversionRows(key: string, from: () => string, extraColumns = NO_RELATED, extraJoins = ''): (limit: number) => Iterable<FindingRow> {
     return (limit) =>
       this.statement(
         key,
         () => `SELECT ${CONVERSION_COLUMNS}, ${extraColumns} FROM (${from()}) s
           JOIN conversions c ON c.id = s.id LEFT JOIN imports i ON i.id = c.import_id ${extraJoins}
           ORDER BY s.id`,
-      ).all({ ...this.params, limit }) as FindingRow[];
+      ).iterate({ ...this.params, limit }) as IterableIterator<FindingRow>;
   }
 
   /** limit -1 = all rows. */
-  unmatchedRows(limit: number): FindingRow[] {
+  unmatchedRows(limit: number): Iterable<FindingRow> {
     return this.conversionRows(
       'unmatchedRows',
       () => 'SELECT id, NULL AS group_size FROM rc_conv WHERE has_id AND first_click IS NULL ORDER BY id LIMIT @limit',
@@ -602,7 +602,7 @@ export class ReconcileQueries {
     )(limit);
   }
 
-  missingClickIdRows(limit: number): FindingRow[] {
+  missingClickIdRows(limit: number): Iterable<FindingRow> {
     return this.conversionRows(
       'missingRows',
       () => 'SELECT id, NULL AS group_size FROM rc_conv WHERE NOT has_id ORDER BY id LIMIT @limit',
@@ -610,7 +610,7 @@ export class ReconcileQueries {
     )(limit);
   }
 
-  beforeClickRows(limit: number): FindingRow[] {
+  beforeClickRows(limit: number): Iterable<FindingRow> {
     return this.conversionRows(
       'beforeRows',
       () => `SELECT r.id AS id, (SELECT k.id FROM clicks k WHERE k.click_id = r.click_id AND k.occurred_at = r.first_click ${this.clickFilter('k')} ORDER BY k.id LIMIT 1) AS rel
@@ -620,7 +620,7 @@ export class ReconcileQueries {
     )(limit);
   }
 
-  outsideWindowRows(limit: number): FindingRow[] {
+  outsideWindowRows(limit: number): Iterable<FindingRow> {
     return this.conversionRows(
       'outsideRows',
       () => `SELECT r.id AS id, (SELECT k.id FROM clicks k WHERE k.click_id = r.click_id AND k.occurred_at = r.anchor_click ${this.clickFilter('k')} ORDER BY k.id LIMIT 1) AS rel
@@ -630,7 +630,7 @@ export class ReconcileQueries {
     )(limit);
   }
 
-  duplicateRows(limit: number): FindingRow[] {
+  duplicateRows(limit: number): Iterable<FindingRow> {
     return this.conversionRows(
       'duplicateRows',
       () => 'SELECT d.id AS id, d.first_id AS first_id, (SELECT count(*) FROM rc_dup d2 WHERE d2.first_id = d.first_id) + 1 AS group_size FROM rc_dup d ORDER BY d.id LIMIT @limit',
@@ -639,7 +639,7 @@ export class ReconcileQueries {
     )(limit);
   }
 
-  duplicateClickRows(limit: number): FindingRow[] {
+  duplicateClickRows(limit: number): Iterable<FindingRow> {
     return this.statement(
       'duplicateClickRows',
       () => `SELECT k.id AS id, k.source AS source, ifnull(i.file, CASE WHEN k.run_id IS NOT NULL THEN k.source || ' run ' || k.run_id END) AS file, k.line AS line, k.click_id AS click_id,
@@ -652,7 +652,7 @@ export class ReconcileQueries {
             ${this.notOverlap('k2', 'rc_overlap_click')} ORDER BY k2.id LIMIT 1)
         LEFT JOIN imports ki ON ki.id = kk.import_id
         ORDER BY d.first_id`,
-    ).all({ ...this.params, limit }) as FindingRow[];
+    ).iterate({ ...this.params, limit }) as IterableIterator<FindingRow>;
   }
 
   /**
@@ -737,30 +737,30 @@ export class ReconcileQueries {
   }
 
   /** Rows of source b that a lacks. */
-  missingInARows(limit: number): FindingRow[] {
+  missingInARows(limit: number): Iterable<FindingRow> {
     return this.conversionRows('missingInA', () => `${this.onlyIn('b')} ORDER BY s1.id LIMIT @limit`, `NULL AS group_size, ${NO_RELATED}`)(limit);
   }
 
   /** Rows of source a that b lacks. */
-  missingInBRows(limit: number): FindingRow[] {
+  missingInBRows(limit: number): Iterable<FindingRow> {
     return this.conversionRows('missingInB', () => `${this.onlyIn('a')} ORDER BY s1.id LIMIT @limit`, `NULL AS group_size, ${NO_RELATED}`)(limit);
   }
 
-  payoutMismatchRows(limit: number, toleranceMicros: number): FindingRow[] {
+  payoutMismatchRows(limit: number, toleranceMicros: number): Iterable<FindingRow> {
     return this.statement(
       'payoutMismatch',
       () => `SELECT ${CONVERSION_COLUMNS}, NULL AS group_size, ${RELATED_CONVERSION} FROM (${this.pairs} AND ${this.payoutDiffers} ORDER BY a.id LIMIT @limit) s
         JOIN conversions c ON c.id = s.id LEFT JOIN imports i ON i.id = c.import_id
         JOIN conversions cc ON cc.id = s.rel LEFT JOIN imports ci ON ci.id = cc.import_id ORDER BY s.id`,
-    ).all({ limit, tolerance: toleranceMicros }) as FindingRow[];
+    ).iterate({ limit, tolerance: toleranceMicros }) as IterableIterator<FindingRow>;
   }
 
-  statusMismatchRows(limit: number): FindingRow[] {
+  statusMismatchRows(limit: number): Iterable<FindingRow> {
     return this.statement(
       'statusMismatch',
       () => `SELECT ${CONVERSION_COLUMNS}, NULL AS group_size, ${RELATED_CONVERSION} FROM (${this.pairs} AND ${this.statusDiffers} ORDER BY a.id LIMIT @limit) s
         JOIN conversions c ON c.id = s.id LEFT JOIN imports i ON i.id = c.import_id
         JOIN conversions cc ON cc.id = s.rel LEFT JOIN imports ci ON ci.id = cc.import_id ORDER BY s.id`,
-    ).all({ limit }) as FindingRow[];
+    ).iterate({ limit }) as IterableIterator<FindingRow>;
   }
 }
