@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { firePostbacks, type FireRunResult } from '../../src/fire/run.js';
 import { fireJson, fireJsonChunks } from '../../src/report/fire.js';
 import { Output } from '../../src/cli/output.js';
-import type { Io } from '../../src/cli/io.js';
-import { Redactor, redactingStream } from '../../src/text/redact.js';
+import { Redactor } from '../../src/text/redact.js';
+import { capturingIo } from '../helpers/io.js';
 import { toJson } from '../../src/text/sanitize.js';
 import { runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -64,18 +63,6 @@ const oldText = (result: FireRunResult, redactor: Redactor) => redactor.text(`${
 /** Parsed and written again: the same keys in the same order and the same values, whitespace aside. */
 const canonical = (text: string) => JSON.stringify(JSON.parse(text));
 
-function capturingIo(redactor: Redactor): { io: Io; written: string[] } {
-  const written: string[] = [];
-  const io: Io = {
-    stdout: redactingStream({ write: (chunk: string) => written.push(chunk), isTTY: false }, redactor),
-    stderr: { write: () => true, isTTY: false },
-    stdin: Readable.from([]),
-    env: {},
-    cwd: process.cwd(),
-    now: () => new Date(),
-  };
-  return { io, written };
-}
 
 describe('fire --json written in pieces', () => {
   it('is the document toJson(fireJson(result)) was, for a run with awkward answers, ids and secrets', async () => {

@@ -1,21 +1,8 @@
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Output } from '../../src/cli/output.js';
-import type { Io } from '../../src/cli/io.js';
-import { Redactor, redactingStream } from '../../src/text/redact.js';
+import { Redactor } from '../../src/text/redact.js';
+import { capturingIo } from '../helpers/io.js';
 
-function capturingIo(redactor: Redactor): { io: Io; written: string[] } {
-  const written: string[] = [];
-  const io: Io = {
-    stdout: redactingStream({ write: (chunk: string) => written.push(chunk), isTTY: false }, redactor),
-    stderr: { write: () => true, isTTY: false },
-    stdin: Readable.from([]),
-    env: {},
-    cwd: process.cwd(),
-    now: () => new Date(),
-  };
-  return { io, written };
-}
 
 describe('Output.jsonDocumentChunks claims the document at its first piece', () => {
   it('an error before the first piece leaves room for the error document; after it, not', () => {
