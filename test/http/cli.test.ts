@@ -134,6 +134,14 @@ describe('tpb click / fire in-process', () => {
     expect(fs.existsSync(path.join(cwd, 'tpb.db'))).toBe(false);
   });
 
+  it('fire --var takes any macro name, Object.prototype member names too (values are data, not object keys)', async () => {
+    const cwd = tempDir();
+    const result = await runCli(['fire', 'http://127.0.0.1:9/pb?cid={click_id}&a={__proto__}&b={constructor}&c={toString}', '--var', '__proto__=p1', '--var', 'constructor=c2', '--var', 'toString=t3', '--click-id', 'k', '--dry-run'], { cwd });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('GET http://127.0.0.1:9/pb?cid=k&a=p1&b=c2&c=t3');
+  });
+
   it('fire --from-csv reads a column, keeps ids exactly, warns about empty cells', async () => {
     const server = await scriptedServer((_req, res) => res.end('ok'));
     const cwd = tempDir();
