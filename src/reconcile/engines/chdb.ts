@@ -100,7 +100,7 @@ export function sweepStaleSessions(tmp = os.tmpdir()): string[] {
  * its own in $TMPDIR, removed when the runner closes or the process exits (and, if the process was
  * killed, by the next chdb run).
  */
-export function chdbRunner(chdb: ChdbModule): ClickHouseRunner {
+export function chdbRunner(chdb: ChdbModule, options: { diskScratch?: boolean } = {}): ClickHouseRunner {
   const tmp = os.tmpdir();
   sweepStaleSessions(tmp);
   const dir = fs.mkdtempSync(path.join(tmp, `${SESSION_PREFIX}${process.pid}-`));
@@ -131,7 +131,7 @@ export function chdbRunner(chdb: ChdbModule): ClickHouseRunner {
   return {
     name: 'chdb',
     scratchTable: 'TABLE',
-    diskScratch: true,
+    ...(options.diskScratch === false ? {} : { diskScratch: true }),
     rows: <T>(sql: string, params: Readonly<Record<string, unknown>> = {}) => parseRows<T>(run(sql, params, 'JSONEachRow')),
     exec: (sql, params = {}) => {
       run(sql, params, 'CSV');
