@@ -104,6 +104,19 @@ const EQUALS = String.raw`(?:=|%3[Dd]|%253[Dd])`;
 // A value runs to the next parameter, fragment, quote, space or tag (plain or encoded).
 const VALUE = String.raw`(?:(?!%26|%2526|%23|%2523|\\")[^&#\s"'<>])*`;
 
+/**
+ * What a secret value's match becomes. A value ending in an odd run of backslashes can match the
+ * start of an escape in escaped text (the secret `abc\` inside the JSON `"abc\"def"`, whose text
+ * is abc"def): the last backslash is kept, so the escape, and the JSON document, stay whole. (A
+ * match that starts inside an escape cannot happen: the value's escaped spellings are among the
+ * variants and start further left.)
+ */
+function redactedValue(match: string): string {
+  let backslashes = 0;
+  for (let i = match.length - 1; i >= 0 && match.charCodeAt(i) === 92; i -= 1) backslashes += 1;
+  return backslashes % 2 === 1 ? `${REDACTED}\\` : REDACTED;
+}
+
 export class Redactor {
   private readonly names = new Set<string>();
   private readonly values = new Set<string>();
@@ -235,7 +248,7 @@ export class Redactor {
   text(text: string): string {
     if (text === '') return text;
     this.compile();
-    let out = this.valuePattern && (this.alwaysScan || this.cores.some((core) => text.includes(core))) ? text.replace(this.valuePattern, REDACTED) : text;
+    let out = this.valuePattern && (this.alwaysScan || this.cores.some((core) => text.includes(core))) ? text.replace(this.valuePattern, redactedValue) : text;
     out = out.replace(this.paramPattern!, (match, _name: string, equals: string, value: string) => (value === '' || value === REDACTED ? match : `${equals}${REDACTED}`));
     return out;
   }

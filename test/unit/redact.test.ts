@@ -43,6 +43,36 @@ describe('one redactor: every encoding of a secret value (item 3)', () => {
   });
 });
 
+describe('a secret value ending in a backslash, in JSON', () => {
+  it('keeps the escape it would have cut, so the document still parses; the value itself is still redacted', () => {
+    const random = (() => {
+      let x = 7;
+      return () => ((x = (x * 1103515245 + 12345) >>> 0) % 1000) / 1000;
+    })();
+    const pieces = ['abc', '\\', '"', 'd', '\n', 'é', '/', ' '];
+    for (let round = 0; round < 500; round += 1) {
+      const secret = `${['abc', 'tok', 'x1'][round % 3]}${'\\'.repeat(1 + (round % 3))}`;
+      const redactor = new Redactor();
+      redactor.addValue(secret);
+      // Text around the secret's spelling: its prefix followed by a character JSON escapes, the secret itself, noise.
+      let text = '';
+      for (let i = 0; i < 6; i += 1) text += random() < 0.3 ? secret : random() < 0.5 ? `${secret.replace(/\\+$/, '')}${pieces[Math.floor(random() * pieces.length)]}` : pieces[Math.floor(random() * pieces.length)];
+      const document = JSON.stringify({ value: text, url: `https://t.example/p?x=${encodeURIComponent(text)}` });
+      const out = redactor.text(document);
+      const parsed = JSON.parse(out) as { value: string; url: string };
+      expect(parsed.value).not.toContain(secret);
+      expect(out).not.toContain(JSON.stringify(secret).slice(1, -1));
+    }
+  });
+
+  it('the case that broke: the secret abc\\ over the text abc"def', () => {
+    const redactor = new Redactor();
+    redactor.addValue('abc\\');
+    const out = redactor.text(JSON.stringify({ k: 'abc"def', s: 'abc\\' }));
+    expect(JSON.parse(out)).toEqual({ k: `${REDACTED}"def`, s: REDACTED });
+  });
+});
+
 describe('secret parameters at any length (item 5)', () => {
   const redactor = new Redactor();
   it('redacts a short value where it is a secret parameter, plain or inside an encoded URL', () => {
