@@ -29,42 +29,98 @@ export const DEFAULT_BATCH_ROWS = 2000;
 
 /**
  * A function inserting one batch (per table, its rows' values one after another) in one transaction.
+ *
+ * A column whose value is the same in every row of the batch (a run's id, its user agent, a fixed
+ * link's URL and fields, a status, a NULL) is bound once per statement step as a named parameter
+ * instead of once per row: a click row binds 5 values instead of 18.
  */
 export function batchInserter(db: Db, tables: readonly InsertTable[]): (batch: readonly (readonly unknown[])[]) => void {
-  const statements = tables.map((table) => {
+  const shapes = tables.map((table) => {
     if (!Number.isInteger(table.width) || table.width < 1 || (table.tuple.match(/\?/g) ?? []).length !== table.width) {
       throw new Error(`an insert tuple with ${table.width} parameters expected: ${table.tuple}`);
     }
-    return {
-      width: table.width,
-      one: db.prepare(table.prefix + table.tuple),
-      many: db.prepare(table.prefix + Array.from({ length: MULTI_ROW }, () => table.tuple).join(', ')),
-    };
+    return new TableStatements(db, table);
   });
   return db.transaction((batch: readonly (readonly unknown[])[]) => {
-    for (let t = 0; t < statements.length; t += 1) {
+    for (let t = 0; t < shapes.length; t += 1) {
       const values = batch[t];
       if (values === undefined || values.length === 0) continue;
-      insertFlat(values, statements[t]!);
+      shapes[t]!.insert(values);
     }
   });
 }
 
-function insertFlat(values: readonly unknown[], statement: { width: number; one: Statement; many: Statement }): void {
-  const { width, one, many } = statement;
-  if (values.length % width !== 0) throw new Error(`a batch of ${values.length} values for rows of ${width}`);
-  const step = width * MULTI_ROW;
-  let i = 0;
-  // Spread, not one array: better-sqlite3 reads an array argument element by element through
-  // V8's API (about 1 µs a row more than arguments).
-  for (; i + step <= values.length; i += step) many.run(...values.slice(i, i + step));
-  for (; i < values.length; i += width) one.run(...values.slice(i, i + width));
+/** One table's statements, by which columns are bound once (prepared when first needed). */
+class TableStatements {
+  private readonly byShape = new Map<string, { one: Statement; many: Statement }>();
+  private readonly parts: string[];
+
+  constructor(
+    private readonly db: Db,
+    private readonly table: InsertTable,
+  ) {
+    // The tuple around its parameters: parts[k] is the text before the k-th `?`.
+    this.parts = table.tuple.split('?');
+  }
+
+  private statements(constant: readonly boolean[], key: string): { one: Statement; many: Statement } {
+    let found = this.byShape.get(key);
+    if (found === undefined) {
+      let tuple = this.parts[0]!;
+      for (let k = 0; k < this.table.width; k += 1) tuple += (constant[k] ? `@c${k}` : '?') + this.parts[k + 1]!;
+      found = {
+        one: this.db.prepare(this.table.prefix + tuple),
+        many: this.db.prepare(this.table.prefix + Array.from({ length: MULTI_ROW }, () => tuple).join(', ')),
+      };
+      // A handful of shapes in a run; a table of shapes never grows past its columns' combinations seen.
+      if (this.byShape.size < 64) this.byShape.set(key, found);
+    }
+    return found;
+  }
+
+  insert(values: readonly unknown[]): void {
+    const width = this.table.width;
+    if (values.length % width !== 0) throw new Error(`a batch of ${values.length} values for rows of ${width}`);
+    const rows = values.length / width;
+    const constant: boolean[] = [];
+    const named: Record<string, unknown> = {};
+    let key = '';
+    const varying: number[] = [];
+    for (let k = 0; k < width; k += 1) {
+      const first = values[k];
+      let same = true;
+      for (let i = width + k; i < values.length; i += width) {
+        if (values[i] !== first) {
+          same = false;
+          break;
+        }
+      }
+      constant.push(same);
+      key += same ? '1' : '0';
+      if (same) named[`c${k}`] = first;
+      else varying.push(k);
+    }
+    const { one, many } = this.statements(constant, key);
+    const hasNamed = varying.length < width;
+    const row = (args: unknown[], start: number) => {
+      for (let v = 0; v < varying.length; v += 1) args.push(values[start + varying[v]!]);
+    };
+    let r = 0;
+    // Spread, not one array: better-sqlite3 reads an array argument element by element through
+    // V8's API (about 1 µs a row more than arguments).
+    for (; r + MULTI_ROW <= rows; r += MULTI_ROW) {
+      const args: unknown[] = hasNamed ? [named] : [];
+      for (let j = r; j < r + MULTI_ROW; j += 1) row(args, j * width);
+      many.run(...args);
+    }
+    for (; r < rows; r += 1) {
+      const args: unknown[] = hasNamed ? [named] : [];
+      row(args, r * width);
+      one.run(...args);
+    }
+  }
 }
 
-/**
- * The rows of one run on their way into the store. Push a row's values into `values[t]` (exactly
- * the table's width), call `endRow()` after each row of the first table, and `close()` at the end.
- */
 export class BatchWriter {
   /** The batch being filled: one flat array of values per table. */
   values: unknown[][];

@@ -42,6 +42,30 @@ describe('BatchWriter', () => {
     store.close();
   });
 
+  it('binds a column that is the same in every row of a batch once, and still writes each row its own values', () => {
+    const store = Store.open(path.join(tempDir(), 'shapes.db'));
+    store.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, run INTEGER, kind TEXT, n INTEGER, ua TEXT, note TEXT, x REAL)');
+    const table = { prefix: 'INSERT INTO t (run, kind, n, ua, note, x) VALUES ', tuple: "(?, 'k', ?, ?, ?, ?)", width: 5 };
+    const writer = new BatchWriter(store, [table], { batchRows: 60 });
+    const expected: unknown[][] = [];
+    for (let n = 1; n <= 250; n += 1) {
+      // batch 1 (rows 1-60): run, ua, note constant; batch 2: note varies; batch 3: ua varies; the rest: x constant too.
+      const row = [7, n, n > 120 && n <= 180 ? `ua ${n % 2}` : 'Mozilla/5.0', n > 60 && n <= 120 ? (n % 3 === 0 ? null : `n${n}`) : null, n > 180 ? 0.25 : n / 4];
+      expected.push(row);
+      writer.values[0]!.push(...row);
+      writer.endRow();
+    }
+    // A batch of one row: every column "the same in every row".
+    writer.flush();
+    writer.values[0]!.push(8, 999, 'solo', 'only', -1.5);
+    expected.push([8, 999, 'solo', 'only', -1.5]);
+    writer.close();
+    const rows = store.db.prepare('SELECT run, kind, n, ua, note, x FROM t ORDER BY id').raw().all() as unknown[][];
+    expect(rows.map((row) => row[1])).toEqual(Array(251).fill('k'));
+    expect(rows.map(([run, , n, ua, note, x]) => [run, n, ua, note, x])).toEqual(expected);
+    store.close();
+  });
+
   it('writes a batch all or nothing', () => {
     const store = scratch();
     store.db.exec('CREATE UNIQUE INDEX a_n ON a (n)');
