@@ -105,16 +105,19 @@ const EQUALS = String.raw`(?:=|%3[Dd]|%253[Dd])`;
 const VALUE = String.raw`(?:(?!%26|%2526|%23|%2523|\\")[^&#\s"'<>])*`;
 
 /**
- * What a secret value's match becomes. A value ending in an odd run of backslashes can match the
- * start of an escape in escaped text (the secret `abc\` inside the JSON `"abc\"def"`, whose text
- * is abc"def): the last backslash is kept, so the escape, and the JSON document, stay whole. (A
- * match that starts inside an escape cannot happen: the value's escaped spellings are among the
- * variants and start further left.)
+ * What a secret value's match becomes, so that escaped text (JSON, above all) stays whole where a
+ * match meets an escape it does not contain: a value ending in an odd run of backslashes can
+ * match the start of one (the secret `abc\` over the JSON of abc"def, `abc\"def`), and a value
+ * can start right after one (the secret `nabc1` over the JSON of a newline and abc1, `\nabc1`).
+ * The escape's backslash is kept at the end, and the one before the match is paired with another
+ * (`\\REDACTED`: an escaped backslash, then the mark). Nothing of the value is left either way.
  */
-function redactedValue(match: string): string {
-  let backslashes = 0;
-  for (let i = match.length - 1; i >= 0 && match.charCodeAt(i) === 92; i -= 1) backslashes += 1;
-  return backslashes % 2 === 1 ? `${REDACTED}\\` : REDACTED;
+function redactedValue(match: string, offset: number, text: string): string {
+  let before = 0;
+  for (let i = offset - 1; i >= 0 && text.charCodeAt(i) === 92; i -= 1) before += 1;
+  let after = 0;
+  for (let i = match.length - 1; i >= 0 && match.charCodeAt(i) === 92; i -= 1) after += 1;
+  return `${before % 2 === 1 ? '\\' : ''}${REDACTED}${after % 2 === 1 ? '\\' : ''}`;
 }
 
 export class Redactor {

@@ -65,6 +65,18 @@ describe('a secret value ending in a backslash, in JSON', () => {
     }
   });
 
+  it('a secret that starts right after an escape (nabc1 over the JSON of a newline and abc1) leaves the escape whole', () => {
+    const redactor = new Redactor();
+    redactor.addValue('nabc1');
+    for (const value of ['x\nabc1', 'x\tnabc1 and nabc1', 'q"nabc1', 'back\\nabc1']) {
+      const out = redactor.text(JSON.stringify({ k: value }));
+      const parsed = JSON.parse(out) as { k: string };
+      expect(parsed.k).not.toContain('abc1');
+    }
+    // Outside JSON the value is redacted the same way.
+    expect(redactor.text('C:\\nabc1')).not.toContain('abc1');
+  });
+
   it('the case that broke: the secret abc\\ over the text abc"def', () => {
     const redactor = new Redactor();
     redactor.addValue('abc\\');
