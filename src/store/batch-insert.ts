@@ -144,17 +144,12 @@ export class BatchWriter {
     if (this.values[0]!.length >= this.limit) this.flush();
   }
 
-  /** Write the rows pushed so far. */
+  /** Write the rows pushed so far (and, at the end of a run, what is left). */
   flush(): void {
     const batch = this.values;
     if (batch.every((values) => values.length === 0)) return;
     this.rows += batch[0]!.length / this.tables[0]!.width;
     this.values = this.tables.map(() => []);
     this.insert(batch);
-  }
-
-  /** Write what is left (call it at the end of a run). */
-  close(): void {
-    this.flush();
   }
 }

@@ -32,10 +32,7 @@ const CLICK_TABLE: InsertTable = {
   width: 18,
 };
 
-/**
- * Writes simulated clicks in batches, so
- * storing every click costs the sending thread little next to sending it.
- */
+/** Writes simulated clicks in batches, so storing every click costs little next to sending it. */
 export class SimulatedClickWriter {
   private readonly batch: BatchWriter;
 
@@ -59,7 +56,7 @@ export class SimulatedClickWriter {
 
   /** Write every click added so far (call it at the end of a run). */
   close(): void {
-    this.batch.close();
+    this.batch.flush();
   }
 }
 

@@ -43,9 +43,9 @@ const CONVERSION_TABLE: InsertTable = {
 
 /**
  * Writes each postback to `postbacks` and, in the same transaction, as a `tpb:fire` conversion
- * (click id, txid, event, status, payout), batched. The duplicate test's copies (copy 2..N) are postbacks but not conversions: they are the
- * same conversion sent again to see the tracker refuse it, so `tpb:fire` holds each conversion once
- * and reconcile finds no duplicate tpb made on purpose.
+ * (click id, txid, event, status, payout), batched. The duplicate test's copies (copy 2..N) are
+ * postbacks but not conversions: they are the same conversion sent again to see the tracker refuse
+ * it, so `tpb:fire` holds each conversion once and reconcile finds no duplicate tpb made on purpose.
  */
 export class PostbackWriter {
   private readonly batch: BatchWriter;
@@ -73,7 +73,7 @@ export class PostbackWriter {
 
   /** Write every postback added so far (call it at the end of a run). */
   close(): void {
-    this.batch.close();
+    this.batch.flush();
   }
 }
 

@@ -29,7 +29,7 @@ describe('BatchWriter', () => {
       // Written as each batch fills, not at the end.
       if (n === 14) expect(store.db.prepare('SELECT count(*) FROM a').pluck().get()).toBe(14);
     }
-    writer.close();
+    writer.flush();
     const a = store.db.prepare('SELECT kind, n, label FROM a ORDER BY id').all() as { kind: string; n: number; label: string | null }[];
     expect(a).toHaveLength(count);
     expect(a.map((row) => row.n)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
@@ -59,7 +59,7 @@ describe('BatchWriter', () => {
     writer.flush();
     writer.values[0]!.push(8, 999, 'solo', 'only', -1.5);
     expected.push([8, 999, 'solo', 'only', -1.5]);
-    writer.close();
+    writer.flush();
     const rows = store.db.prepare('SELECT run, kind, n, ua, note, x FROM t ORDER BY id').raw().all() as unknown[][];
     expect(rows.map((row) => row[1])).toEqual(Array(251).fill('k'));
     expect(rows.map(([run, , n, ua, note, x]) => [run, n, ua, note, x])).toEqual(expected);
