@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { FireOutcome, FireRunResult, ResolvedPostback } from '../fire/run.js';
-import { escapeJsonControls, excerpt, sanitizeForDisplay, toJson } from '../text/sanitize.js';
+import { escapeJsonControls, excerpt, jsonAroundArray, sanitizeForDisplay, toJson } from '../text/sanitize.js';
 import { loadJson, renderLoadLines } from './load.js';
 
 /** The JSON document of `tpb fire --json`. */
@@ -104,16 +104,13 @@ export function* fireJsonChunks(result: FireRunResult, limits: { postbacks?: num
     yield `${toJson(fireJson(result), 2)}\n`;
     return;
   }
-  const marker = '\n  "postbacks": []';
-  const text = toJson({ ...fireJsonHead(result), postbacks: [] }, 2);
+  const { head, tail } = jsonAroundArray(fireJsonHead(result), 'postbacks');
   const postbacks = result.postbacks;
   if (postbacks.length === 0) {
-    yield `${text}\n`;
+    yield `${head}]${tail}\n`;
     return;
   }
-  // `postbacks` is the last key: its `[]` is the text's last marker.
-  const at = text.lastIndexOf(marker);
-  yield `${text.slice(0, at)}\n  "postbacks": [`;
+  yield head;
   const maxPostbacks = Math.max(1, limits.postbacks ?? POSTBACKS_PER_CHUNK);
   const maxChars = limits.chars ?? CHUNK_CHARS;
   for (let from = 0; from < postbacks.length; ) {
@@ -132,7 +129,7 @@ export function* fireJsonChunks(result: FireRunResult, limits: { postbacks?: num
     yield escapeJsonControls(`${from === 0 ? '\n    ' : ',\n    '}${items.slice(1, -1).replaceAll('},{"seq":', '},\n    {"seq":')}`);
     from = to;
   }
-  yield `\n  ]${text.slice(at + marker.length)}\n`;
+  yield `\n  ]${tail}\n`;
 }
 
 function repeatJson(result: FireRunResult): Record<string, unknown> | null {

@@ -44,6 +44,21 @@ export function escapeJsonControls(json: string): string {
   return json.replace(JSON_UNESCAPED_CONTROLS, unicodeEscape);
 }
 
+/**
+ * toJson(value, 2) cut around its top-level array `key` (made empty), for a document written in
+ * pieces: `head` ends with `"key": [`, `tail` is what follows the `]`; the items go between. (The
+ * cut is found by the marker's newline and two-space indent: only the top level has them, a
+ * string's newlines being escaped.)
+ */
+export function jsonAroundArray(value: object, key: string): { head: string; tail: string } {
+  const name = JSON.stringify(key);
+  const text = toJson({ ...value, [key]: [] }, 2);
+  const marker = `\n  ${name}: []`;
+  const at = text.indexOf(marker);
+  if (at < 0) throw new Error(`no top-level ${name} in the document`);
+  return { head: `${text.slice(0, at)}\n  ${name}: [`, tail: text.slice(at + marker.length) };
+}
+
 // eslint-disable-next-line no-control-regex
 const TEXT_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 

@@ -1,6 +1,6 @@
 import type { Finding, FindingSink, ReconcileReport } from '../../reconcile/types.js';
 import type { ThresholdResult } from '../../reconcile/thresholds.js';
-import { toJson } from '../../text/sanitize.js';
+import { jsonAroundArray, toJson } from '../../text/sanitize.js';
 
 /** The report document, with the threshold verdict when thresholds were given. */
 export function reconcileJsonDocument(report: ReconcileReport, verdict?: ThresholdResult): ReconcileReport & { thresholds?: { failed: boolean; reasons: string[] } } {
@@ -17,27 +17,19 @@ const FINDINGS_PER_CHUNK = 500;
 /**
  * The same text as toJson(document, 2) + "\n", in pieces: the document without its findings, then
  * the findings a few hundred at a time, so a report of 100,000s of findings is never one string
- * in memory.
+ * in memory (ReconcileJsonStream fed the report's findings).
  */
 export function* renderReconcileJsonChunks(report: ReconcileReport, verdict?: ThresholdResult): Generator<string> {
-  const document = reconcileJsonDocument(report, verdict);
-  const empty = toJson({ ...document, findings: [] }, 2);
-  const marker = '\n  "findings": []';
-  const at = empty.indexOf(marker);
-  if (at < 0 || report.findings.length === 0) {
-    yield `${empty}\n`;
-    return;
+  const out: string[] = [];
+  const stream = new ReconcileJsonStream((chunk) => out.push(chunk), () => verdict);
+  stream.begin(report);
+  yield* out.splice(0);
+  for (const finding of report.findings) {
+    stream.finding(finding);
+    if (out.length > 0) yield* out.splice(0);
   }
-  yield `${empty.slice(0, at)}\n  "findings": [\n`;
-  const findings = report.findings;
-  for (let start = 0; start < findings.length; start += FINDINGS_PER_CHUNK) {
-    const parts: string[] = [];
-    for (let i = start; i < Math.min(findings.length, start + FINDINGS_PER_CHUNK); i += 1) {
-      parts.push(`    ${toJson(findings[i], 2).replaceAll('\n', '\n    ')}`);
-    }
-    yield parts.join(',\n') + (start + FINDINGS_PER_CHUNK < findings.length ? ',\n' : '');
-  }
-  yield `\n  ]${empty.slice(at + marker.length)}\n`;
+  stream.end();
+  yield* out.splice(0);
 }
 
 /**
@@ -59,11 +51,9 @@ export class ReconcileJsonStream implements FindingSink {
   ) {}
 
   begin(report: ReconcileReport): void {
-    const marker = '\n  "findings": []';
-    const text = toJson({ ...reconcileJsonDocument(report, this.verdictOf(report)), findings: [] }, 2);
-    const at = text.indexOf(marker);
-    this.write(`${text.slice(0, at)}\n  "findings": [`);
-    this.tail = text.slice(at + marker.length);
+    const { head, tail } = jsonAroundArray(reconcileJsonDocument(report, this.verdictOf(report)), 'findings');
+    this.write(head);
+    this.tail = tail;
     this.begun = true;
   }
 
