@@ -414,12 +414,42 @@ export interface FireRunResult {
   sender?: Pick<PlayedSender, 'dialect' | 'fills'>;
 }
 
-/** Build the macro values of every postback and expand templates; throws before anything is sent. */
-export function resolvePostbacks(options: FireRunOptions, template: string, now: Date): PostbackRequest[] {
+/**
+ * The postbacks of a run, made one at a time when each is due: `at(i)` is the request with seq
+ * i + 1 (copy by copy: the first copies of every id, then the second copies…). A run of a million
+ * ids from a CSV holds the ids, not a million resolved requests (~850 bytes each). Small plans
+ * (a timed run going round a few ids again and again) keep the requests they made.
+ */
+export interface PostbackPlan {
+  /** Requests in all: ids × copies. */
+  readonly length: number;
+  /** Requests per copy (the ids, or 1 without ids). */
+  readonly perCopy: number;
+  readonly method: HttpMethod;
+  /** Request i (0-based; seq i + 1). A fresh object each call unless the plan is small. */
+  at(i: number): PostbackRequest;
+}
+
+/** The postbacks of one phase of a run (one copy of each id): `at(k)` is its k-th, 0-based. */
+interface Phase {
+  readonly length: number;
+  at(k: number): PostbackRequest;
+}
+
+/** Plans of at most this many requests keep every request once made. */
+const KEPT_PLAN_REQUESTS = 4096;
+
+/**
+ * Plan every postback: check the options and expand the first request, so anything wrong with the
+ * templates (an unresolved macro, {click_id} without ids) throws before anything is sent. Whether
+ * a macro has a value does not depend on the id (every id gets the same names), so the first
+ * request stands for all of them.
+ */
+export function planPostbacks(options: FireRunOptions, template: string, now: Date): PostbackPlan {
   const repeat = options.repeat ?? 1;
   const method: HttpMethod = options.method ?? (options.data !== undefined ? 'POST' : 'GET');
   const vars = new Map(options.vars ?? []);
-  const ids: Array<string | undefined> = options.clickIds.length > 0 ? [...options.clickIds] : [undefined];
+  const ids: ReadonlyArray<string | undefined> = options.clickIds.length > 0 ? options.clickIds : [undefined];
   // A JSON body starts with [ or {" ({click_id} alone is a macro, not JSON).
   const dataEncoding: TemplateEncoding | undefined = options.data === undefined ? undefined : /^\s*(\[|\{\s*("|\}))/.test(options.data) ? 'json' : 'url';
   const headerTemplates = [...(options.headers ?? [])];
@@ -440,7 +470,9 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
   const varEntries = [...vars];
   const prototypeNames = varEntries.some(([name]) => name in Object.prototype);
   const fixedBase = perIdMacros ? undefined : { ...Object.fromEntries(varEntries.map(([name, value]) => [name, expandValue(value, fixedGenerated)])), ...fixedGenerated };
-  const perId = ids.map((clickId, idIndex) => {
+  // The macro values of id k (0-based), and the option values made from them.
+  const idValues = (idIndex: number) => {
+    const clickId = ids[idIndex];
     const generated = perIdMacros ? generatedMacroValues(idIndex + 1, now) : fixedGenerated;
     let scope: Record<string, string> | undefined;
     const option = (value: string | undefined) => {
@@ -468,11 +500,10 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
     values.event = event;
     values.currency = currency;
     return { clickId, values, payout, revenue, txid, status, event, currency };
-  });
-  const requests: PostbackRequest[] = [];
-  let seq = 0;
+  };
+  const first = idValues(0);
   // --as keeps what the sender would send literally (placeholders, foreign syntaxes) as written.
-  const raw = perId.length > 0 ? Object.keys(perId[0]!.values).filter((name) => name.startsWith('__tpb_raw_')) : [];
+  const raw = Object.keys(first.values).filter((name) => name.startsWith('__tpb_raw_'));
   const urlOptions = { where: 'the postback URL', ...(raw.length > 0 ? { raw } : {}) };
   // The URL template cut once into text and macros; a macro without a value goes the long way
   // (expandTemplate), which names it in its error.
@@ -496,37 +527,55 @@ export function resolvePostbacks(options: FireRunOptions, template: string, now:
     }
     return url;
   };
-  for (let r = 1; r <= repeat; r += 1) {
-    for (const { clickId, values, payout, revenue, txid, status, event, currency } of perId) {
-      seq += 1;
-      const seqText = String(seq);
-      const repeatText = String(r);
-      const url = expandUrl(values, seqText, repeatText);
-      const needsScope = headerTemplates.length > 0 || options.data !== undefined;
-      const perRequest = needsScope ? Object.assign({}, values, { seq: seqText, repeat: repeatText }) : values;
-      const headers: Record<string, string> = {};
-      for (const [name, value] of headerTemplates) headers[name.toLowerCase()] = expandTemplate(value, perRequest, { encoding: 'none', where: `header ${name}` });
-      let body: string | undefined;
-      if (options.data !== undefined) {
-        body = expandTemplate(options.data, perRequest, { encoding: dataEncoding === 'json' ? 'json' : 'url', where: '--data' });
-        if (!hasContentType) headers['content-type'] = dataEncoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
-      }
-      // An id written into the template itself still identifies the conversion.
-      const storedId =
-        clickId ??
-        (() => {
-          const params = queryParams(url);
-          const names = clickIdParam ? [clickIdParam] : KNOWN_CLICK_ID_PARAMS;
-          for (const name of names) {
-            const hit = params.find((param) => param.name === name && param.value !== '');
-            if (hit) return hit.value;
-          }
-          return null;
-        })();
-      requests.push({ seq, copy: r, method, url, headers, ...(body !== undefined ? { body } : {}), clickId: storedId, txid: txid ?? null, event: event ?? null, status: status ?? null, payout: payout ?? null, revenue: revenue ?? null, currency: currency ?? null });
+  const needsScope = headerTemplates.length > 0 || options.data !== undefined;
+  const perCopy = ids.length;
+  const build = (index: number): PostbackRequest => {
+    const idIndex = index % perCopy;
+    const { clickId, values, payout, revenue, txid, status, event, currency } = idIndex === 0 ? first : idValues(idIndex);
+    const seq = index + 1;
+    const seqText = String(seq);
+    const repeatText = String(Math.floor(index / perCopy) + 1);
+    const url = expandUrl(values, seqText, repeatText);
+    const perRequest = needsScope ? Object.assign({}, values, { seq: seqText, repeat: repeatText }) : values;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of headerTemplates) headers[name.toLowerCase()] = expandTemplate(value, perRequest, { encoding: 'none', where: `header ${name}` });
+    let body: string | undefined;
+    if (options.data !== undefined) {
+      body = expandTemplate(options.data, perRequest, { encoding: dataEncoding === 'json' ? 'json' : 'url', where: '--data' });
+      if (!hasContentType) headers['content-type'] = dataEncoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
     }
-  }
-  return requests;
+    // An id written into the template itself still identifies the conversion.
+    const storedId =
+      clickId ??
+      (() => {
+        const params = queryParams(url);
+        const names = clickIdParam ? [clickIdParam] : KNOWN_CLICK_ID_PARAMS;
+        for (const name of names) {
+          const hit = params.find((param) => param.name === name && param.value !== '');
+          if (hit) return hit.value;
+        }
+        return null;
+      })();
+    const copy = Math.floor(index / perCopy) + 1;
+    // Two literals rather than a spread for the body: this runs per postback.
+    return body === undefined
+      ? { seq, copy, method, url, headers, clickId: storedId, txid: txid ?? null, event: event ?? null, status: status ?? null, payout: payout ?? null, revenue: revenue ?? null, currency: currency ?? null }
+      : { seq, copy, method, url, headers, body, clickId: storedId, txid: txid ?? null, event: event ?? null, status: status ?? null, payout: payout ?? null, revenue: revenue ?? null, currency: currency ?? null };
+  };
+  const length = perCopy * repeat;
+  const kept: PostbackRequest[] | undefined = length <= KEPT_PLAN_REQUESTS ? [] : undefined;
+  const firstRequest = build(0);
+  if (kept) kept[0] = firstRequest;
+  return {
+    length,
+    perCopy,
+    method,
+    at(i: number): PostbackRequest {
+      if (i === 0) return firstRequest;
+      if (kept === undefined) return build(i);
+      return (kept[i] ??= build(i));
+    },
+  };
 }
 
 /** The sender played by --as, with the values of secret parameters redacted. */
@@ -729,10 +778,11 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
       });
     }
   }
-  const requests = resolvePostbacks(options, template, now());
+  const plan = planPostbacks(options, template, now());
   // Secret values found in the requests are redacted wherever they reappear (bodies, messages).
   // They come from the template, --var, -H and --data, the same for every request: the first one suffices.
-  for (const request of requests.slice(0, 1)) {
+  {
+    const request = plan.at(0);
     redactor.learnUrl(request.url);
     redactor.learnHeaders(request.headers);
     if (request.body !== undefined) redactor.learnBody(request.body);
@@ -741,11 +791,11 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   if (options.preset === 'keitaro') for (const key of keitaroPostbackKey(template)) redactor.addValue(key);
   const redactedTemplate = redactor.url(original);
   const repeatInfo = { copies, delayMs: repeatDelayMs, expect: expectRepeat };
-  const perCopy = requests.length / copies;
+  const perCopy = plan.perCopy;
   const duplicatePlan = (skipped: number): DuplicatePlan => ({ ...repeatInfo, planned: perCopy * (copies - 1), skipped });
 
   // What would be sent is shown only by a dry run: a real one does not redact every request for it.
-  const resolved: ResolvedPostback[] = !options.dryRun ? [] : requests.map((request) => ({
+  const resolved: ResolvedPostback[] = !options.dryRun ? [] : Array.from({ length: plan.length }, (_, i) => plan.at(i)).map((request) => ({
     seq: request.seq,
     copy: request.copy ?? 1,
     method: request.method,
@@ -756,7 +806,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   }));
   if (options.dryRun) {
     const none = new LoadRecorder(0, false).summary({ targetRate: options.ratePerSecond, behindSchedule: 0, dropped: 0, maxLagMs: 0, measuredMs: 0, warmupMs: 0, warmupSent: 0 });
-    return { interrupted: false, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined, duplicatePlan(0)), postbacks: [], caveats: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+    return { interrupted: false, planned: plan.length, repeat: repeatInfo, template: redactedTemplate, dryRun: true, lint: lintWarnings, summary: summarize([], none, undefined, duplicatePlan(0)), postbacks: [], caveats: [], resolved, ...(played ? { sender: redactedSender(played, redactor) } : {}) };
   }
 
   const store = options.store ?? options.openStore?.();
@@ -765,7 +815,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const runId = store
     ? startRun(store, 'fire', redactedTemplate, {
         preset: options.preset ?? null,
-        method: requests[0]?.method ?? 'GET',
+        method: plan.method,
         click_ids: options.clickIds.length,
         repeat: copies,
         ...(copies > 1 ? { repeat_delay_ms: repeatDelayMs, expect_repeat: expectRepeat } : {}),
@@ -782,7 +832,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const writer = store ? new PostbackWriter(store) : undefined;
   const timed = options.durationMs !== undefined;
   events.onStart?.({
-    total: timed ? 0 : requests.length,
+    total: timed ? 0 : plan.length,
     template: redactedTemplate,
     ...(runId !== undefined ? { runId } : {}),
     ...(timed ? { durationMs: options.durationMs! } : {}),
@@ -794,7 +844,7 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const keep = options.keepPostbacks ?? 'all';
   // The first copies that passed: only their copies are sent (repeat).
   const firstPassed = new Set<number>();
-  const progress: FireProgress = { total: timed ? 0 : requests.length, done: 0, passed: 0, failed: 0, errors: 0 };
+  const progress: FireProgress = { total: timed ? 0 : plan.length, done: 0, passed: 0, failed: 0, errors: 0 };
   const recorder = new LoadRecorder(performance.now() + (options.warmupMs ?? 0), options.ratePerSecond !== undefined);
   const judging: FireJudging = {
     ...(options.expectations ? { expectations: options.expectations } : {}),
@@ -828,8 +878,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   };
   // Slot i of a phase fires the phase's postback i; a timed run or a warm-up goes round the list
   // again (seq stays unique).
-  const sender = (phase: readonly PostbackRequest[]) => async (slot: LoadSlot) => {
-    const listed = phase[(slot.index - 1) % phase.length]!;
+  const sender = (phase: Phase) => async (slot: LoadSlot) => {
+    const listed = phase.at((slot.index - 1) % phase.length);
     // (Copies 2..N keep their own seq: a phase's slots count from 1 again.)
     const request = copies > 1 || listed.seq === slot.index ? listed : Object.assign({}, listed, { seq: slot.index });
     const outcome = await firePostback(client, request, judgingFor(request));
@@ -879,22 +929,29 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   let skipped = 0;
   try {
     for (let copy = 1; copy <= copies; copy += 1) {
-      let phase = requests.slice((copy - 1) * perCopy, copy * perCopy);
+      const offset = (copy - 1) * perCopy;
+      let phase: Phase = { length: perCopy, at: (k) => plan.at(offset + k) };
       if (copy > 1) {
+        // Copy `copy` of id k is sent only where copy 1 (seq k + 1) passed; the rest are skipped.
         const stopped = options.signal?.aborted === true;
-        const left = phase.filter((request) => stopped || !firstPassed.has(request.seq - (copy - 1) * perCopy));
+        const sent: number[] = [];
+        const left: Array<{ seq: number; copy: number }> = [];
+        for (let k = 0; k < perCopy; k += 1) {
+          if (!stopped && firstPassed.has(k + 1)) sent.push(offset + k);
+          else left.push({ seq: offset + k + 1, copy });
+        }
         if (left.length > 0) {
           if (!stopped) skipped += left.length;
           progress.total -= left.length;
-          events.onSkipped?.(left.map((request) => ({ seq: request.seq, copy })), progress);
+          events.onSkipped?.(left, progress);
         }
         if (stopped) break;
-        phase = phase.filter((request) => !left.includes(request));
-        if (phase.length === 0) continue;
+        if (sent.length === 0) continue;
+        phase = { length: sent.length, at: (k) => plan.at(sent[k]!) };
         if (repeatDelayMs > 0) await sleepUnlessAborted(repeatDelayMs, options.signal);
         if (options.signal?.aborted) {
-          progress.total -= phase.length;
-          events.onSkipped?.(phase.map((request) => ({ seq: request.seq, copy })), progress);
+          progress.total -= sent.length;
+          events.onSkipped?.(sent.map((index) => ({ seq: index + 1, copy })), progress);
           break;
         }
       }
@@ -932,8 +989,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   });
   const summary = tally.summary(load, options.thresholds, duplicatePlan(skipped));
   const interrupted = options.signal?.aborted === true;
-  if (store && runId !== undefined) finishRun(store, runId, interrupted ? { ...summary, interrupted: true, planned: requests.length } : summary, now());
-  return { ...(runId !== undefined ? { runId } : {}), interrupted, planned: requests.length, repeat: repeatInfo, template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, caveats: tally.caveats(), resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
+  if (store && runId !== undefined) finishRun(store, runId, interrupted ? { ...summary, interrupted: true, planned: plan.length } : summary, now());
+  return { ...(runId !== undefined ? { runId } : {}), interrupted, planned: plan.length, repeat: repeatInfo, template: redactedTemplate, dryRun: false, lint: lintWarnings, summary, postbacks: outcomes, caveats: tally.caveats(), resolved: [], ...(played ? { sender: redactedSender(played, redactor) } : {}) };
 }
 
 
