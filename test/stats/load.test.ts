@@ -124,7 +124,10 @@ describe('runSchedule', () => {
     expect(timing.sent).toBe(20);
     const first = slots[0]!.scheduledAt;
     slots.forEach((slot, i) => expect(slot.scheduledAt - first).toBeCloseTo(i * 10, 5));
-    expect(timing.endedAt - timing.startedAt).toBeGreaterThanOrEqual(190 + 30);
+    // The last one is due at 190 ms and its answer takes 30: the run waits for it. Node's timers
+    // count from a loop time truncated to the millisecond, so a 30 ms sleep can end up to 1 ms
+    // early on performance.now()'s clock (CI saw 219.69): allow 2 ms.
+    expect(timing.endedAt - timing.startedAt).toBeGreaterThanOrEqual(190 + 30 - 2);
   });
 
   it('constant rate against a stalled sender: latency from the due time, behind schedule and dropped counted', async () => {
