@@ -346,8 +346,8 @@ class ScenarioRunner {
       ...(load.count !== undefined || load.durationMs === undefined ? { count: load.count ?? 1 } : {}),
       concurrency,
       ...loadOptions(load),
-      // Big runs keep only the failed clicks; the first captured id is taken as it comes.
-      keepClicks: many ? 'failures' : 'all',
+      // Big runs keep one failed click per cause (the reason quotes the first); the first captured id is taken as it comes.
+      keepClicks: many ? 'examples' : 'all',
       params: action.params.map(([name, value]) => [name, text(value)] as const),
       headers: action.headers.map(([name, value]) => [name, text(value)] as const),
       ...(action.userAgent !== undefined ? { userAgent: text(action.userAgent) } : {}),
@@ -469,7 +469,7 @@ class ScenarioRunner {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       ...((action.load.concurrency ?? 1) <= 8 ? { client: this.client } : {}),
       // A timed load step can send millions: its verdict needs only the counts and a failed example.
-      ...(action.load.durationMs !== undefined ? { keepPostbacks: 'failures' as const } : {}),
+      ...(action.load.durationMs !== undefined ? { keepPostbacks: 'examples' as const } : {}),
     });
     if (result.runId !== undefined) this.current?.stored.runs.push(result.runId);
     const thresholds = result.summary.thresholds;

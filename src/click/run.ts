@@ -15,6 +15,7 @@ import { sendClick, type ClickOutcome } from './send.js';
 import { LoadRecorder, type LoadSummary } from '../stats/load.js';
 import { evaluateLoadThresholds, hasLoadThresholds, type LoadThresholdResult, type LoadThresholds } from '../stats/thresholds.js';
 import { runSchedule, type LoadSlot } from '../http/schedule.js';
+import { RepeatCounter } from '../stats/repeats.js';
 
 /** A current desktop browser: trackers filter obvious bots, and curl's agent is one. */
 export const DEFAULT_USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -57,8 +58,12 @@ export interface ClickRunOptions {
   client?: HttpClient;
   /** Keep each click's exchanges (requests and answers, redacted) for -v. */
   trace?: boolean;
-  /** Which clicks the result keeps: all (default), only the failed ones (huge runs), or none. */
-  keepClicks?: 'all' | 'failures' | 'none';
+  /**
+   * Which clicks the result keeps (the summary counts all of them): all (default), examples (the
+   * first failed click of each cause: what a report quotes, in bounded memory however long the
+   * run), or none. Every click is stored either way.
+   */
+  keepClicks?: 'all' | 'examples' | 'none';
   /** Retries of a click that got a network error, 429 or 5xx (default none: a retried click can count twice). */
   retryPolicy?: RetryPolicy;
   /**
@@ -151,7 +156,7 @@ export interface ClickRunResult {
   /** Redacted. */
   url: string;
   summary: ClickSummary;
-  /** Every click, or only the failed ones, per keepClicks. */
+  /** Every click, or the first failed one of each cause, per keepClicks; by index. */
   clicks: ClickRecord[];
 }
 
@@ -220,7 +225,8 @@ export class ClickTally {
   private readonly failures: Partial<Record<ClickFailureCause, number>> = {};
   private readonly networkFailures: Record<string, number> = {};
   private readonly statuses: Record<string, number> = {};
-  private readonly ids = new Set<string>();
+  // Fingerprints, not the ids: a timed run can capture millions (see RepeatCounter).
+  private readonly ids = new RepeatCounter();
   private count = 0;
   private captured = 0;
   private duplicateIds = 0;
@@ -231,8 +237,7 @@ export class ClickTally {
     this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     if (record.ok && record.clickId !== undefined) {
       this.captured += 1;
-      if (this.ids.has(record.clickId)) this.duplicateIds += 1;
-      else this.ids.add(record.clickId);
+      if (this.ids.add(record.clickId)) this.duplicateIds += 1;
     } else if (record.cause) {
       this.failures[record.cause] = (this.failures[record.cause] ?? 0) + 1;
       if (record.networkCause) this.networkFailures[record.networkCause] = (this.networkFailures[record.networkCause] ?? 0) + 1;
@@ -320,6 +325,7 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
   });
 
   const clicks: ClickRecord[] = [];
+  const exampleCauses = new Set<ClickFailureCause>();
   const tally = new ClickTally();
   const progress: ClickProgress = { total: options.count ?? 0, done: 0, captured: 0, failed: 0 };
   const recorder = new LoadRecorder(performance.now() + (options.warmupMs ?? 0), options.ratePerSecond !== undefined);
@@ -439,7 +445,11 @@ export async function runClicks(options: ClickRunOptions, events: ClickRunEvents
     }
     if (slot.warmup) return;
     recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, record.ok);
-    if (keepClicks === 'all' || (keepClicks === 'failures' && !record.ok)) clicks.push(record);
+    if (keepClicks === 'all') clicks.push(record);
+    else if (keepClicks === 'examples' && !record.ok && !exampleCauses.has(record.cause!)) {
+      exampleCauses.add(record.cause!);
+      clicks.push(record);
+    }
     tally.add(record);
     progress.done += 1;
     if (record.ok) progress.captured += 1;

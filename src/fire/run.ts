@@ -304,11 +304,12 @@ export interface FireRunOptions {
   now?: () => Date;
   retryHooks?: RetryHooks;
   /**
-   * Which postbacks the result lists (the summary counts all of them): all (default), only the
-   * ones that did not pass (the CLI's text output, whose lines were printed as they finished), or
-   * none. Every postback is stored either way.
+   * Which postbacks the result lists (the summary counts all of them): all (default), examples
+   * (the first that did not pass of each verdict and HTTP status: what the CLI's text output and a
+   * timed check step quote, their lines having been printed as they finished; bounded however long
+   * the run), or none. Every postback is stored either way.
    */
-  keepPostbacks?: 'all' | 'failures' | 'none';
+  keepPostbacks?: 'all' | 'examples' | 'none';
 }
 
 export interface FireProgress {
@@ -844,6 +845,8 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
   const keep = options.keepPostbacks ?? 'all';
   // The first copies that passed: only their copies are sent (repeat).
   const firstPassed = new Set<number>();
+  // keepPostbacks examples: the kinds (verdict and status) already kept, at most 2 × the statuses.
+  const exampleKinds = new Set<string>();
   const progress: FireProgress = { total: timed ? 0 : plan.length, done: 0, passed: 0, failed: 0, errors: 0 };
   const recorder = new LoadRecorder(performance.now() + (options.warmupMs ?? 0), options.ratePerSecond !== undefined);
   const judging: FireJudging = {
@@ -909,7 +912,14 @@ export async function firePostbacks(options: FireRunOptions, events: FireRunEven
     recorder.record({ scheduledAt: slot.scheduledAt, sentAt: slot.sentAt, endedAt: performance.now(), serviceMs: outcome.latencyMs }, outcome.verdict.verdict === 'pass');
     tally.add(outcome);
     if (outcome.copy === 1 && outcome.verdict.verdict === 'pass' && copies > 1) firstPassed.add(outcome.seq);
-    if (keep === 'all' || (keep === 'failures' && outcome.verdict.verdict !== 'pass')) outcomes.push(outcome);
+    if (keep === 'all') outcomes.push(outcome);
+    else if (keep === 'examples' && outcome.verdict.verdict !== 'pass') {
+      const kind = `${outcome.verdict.verdict} ${outcome.httpStatus ?? 'none'}`;
+      if (!exampleKinds.has(kind)) {
+        exampleKinds.add(kind);
+        outcomes.push(outcome);
+      }
+    }
     progress.done += 1;
     if (outcome.verdict.verdict === 'pass') progress.passed += 1;
     else if (outcome.verdict.verdict === 'fail') progress.failed += 1;

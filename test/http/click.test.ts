@@ -232,6 +232,23 @@ describe('runClicks', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(380);
   });
 
+  it('keepClicks examples: the first failed click of each cause, every click counted and stored; repeated ids counted', async () => {
+    // A tracker that misbehaves four ways in turn; its ids repeat (id0, id4, id0, …), as a broken id generator's would.
+    const server = await scriptedServer((_req, res, index) => {
+      if (index % 4 === 0) res.writeHead(302, { location: `https://lp.example.com/?transaction_id=id${index % 8}` });
+      else if (index % 4 === 1) res.writeHead(200, { 'content-type': 'text/html' });
+      else if (index % 4 === 2) res.writeHead(404);
+      else res.writeHead(302, { location: 'https://lp.example.com/?utm_source=x' });
+      res.end();
+    });
+    const store = Store.open(path.join(tempDir(), 'tpb.db'));
+    const result = await runClicks({ url: `${server.url}/c`, count: 40, concurrency: 1, store, keepClicks: 'examples' });
+    expect(result.summary).toMatchObject({ sent: 40, captured: 10, failed: 30, duplicateIds: 8, failures: { no_redirect: 10, status: 10, no_param: 10 } });
+    expect(result.clicks.map((click) => [click.index, click.cause])).toEqual([[2, 'no_redirect'], [3, 'status'], [4, 'no_param']]);
+    expect(store.db.prepare('SELECT count(*) AS n FROM clicks').get()).toEqual({ n: 40 });
+    store.close();
+  });
+
   it('refuses unknown macros and bad IP templates before sending', async () => {
     const server = await scriptedServer(redirect('/?cid=x'));
     await expect(runClicks({ url: `${server.url}/c?x={clickid}`, count: 1, concurrency: 1 })).rejects.toThrow(/unresolved macro \{clickid\}/);

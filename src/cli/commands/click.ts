@@ -134,8 +134,8 @@ async function clickAction(context: CliContext, url: string, options: ClickComma
         openStore: () => context.openStore(),
         redactor,
         ...(verbose ? { trace: true } : {}),
-        // The lines are printed as clicks finish; the report keeps only the failed ones (examples) unless --json lists all.
-        keepClicks: context.globals.json || options.printIds ? 'all' : 'failures',
+        // The lines are printed as clicks finish; the report quotes one failed click per cause unless --json lists all.
+        keepClicks: context.globals.json || options.printIds ? 'all' : 'examples',
         signal: interrupts.signal,
         now: context.io.now,
       },

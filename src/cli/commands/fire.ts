@@ -191,7 +191,7 @@ async function fireAction(context: CliContext, template: string | undefined, opt
         ...(options.base !== undefined ? { base: options.base } : {}),
         clickIds,
         // The lines are printed as postbacks finish; the result keeps every postback only for --json.
-        keepPostbacks: context.globals.json ? 'all' : 'failures',
+        keepPostbacks: context.globals.json ? 'all' : 'examples',
         // Ids captured from the tracker's own redirects are its ids: no format warning for them.
         ...(options.fromDb ? { clickIdsIssuedByTracker: true } : {}),
         repeat: options.repeat,
